@@ -1,0 +1,43 @@
+//! `gradcap`: the command line over the gradcap core.
+
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The gradcap command line.
+#[derive(Parser)]
+#[command(name = "gradcap", version = gradcap::VERSION, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the demo page (www/) and the built component (pkg/) on a local address.
+    Serve {
+        /// Address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// The project folder holding www/ and pkg/ (default: the current folder, else the one
+        /// this binary was built from).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { addr, root } => serve::run(addr, serve::project_root(root)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gradcap: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Per-frame analysis: what the core reads from each camera frame and the verdict the shutter
+//! follows.
+//!
+//! This is the foundation's analysis: frame statistics and whole-frame light. It never declares a
+//! frame ready, because only the face checks can say a photo will pass; they plug in here.
+
+use crate::frame::{luma, FrameView};
+use crate::lang::Text;
+
+/// Statistics of one analysed frame. The page shows them in its debug panel, and the end-to-end
+/// test compares them with the fake camera's content.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameStats {
+    /// Width of the analysed (downscaled) frame.
+    pub width: u32,
+    /// Height of the analysed frame.
+    pub height: u32,
+    /// Mean luma (BT.601, 0–255) over the whole frame.
+    pub mean_luma: f32,
+    /// Mean luma of the left half.
+    pub left_luma: f32,
+    /// Mean luma of the right half.
+    pub right_luma: f32,
+}
+
+impl FrameStats {
+    /// Measures `frame`.
+    pub fn measure(frame: &FrameView<'_>) -> FrameStats {
+        let (w, h) = (frame.width(), frame.height());
+        let half = w / 2;
+        let (mut left, mut right) = (0f64, 0f64);
+        for y in 0..h {
+            for (x, p) in frame.row(y).chunks_exact(4).enumerate() {
+                let l = luma(p[0], p[1], p[2]) as f64;
+                if (x as u32) < half {
+                    left += l;
+                } else {
+                    right += l;
+                }
+            }
+        }
+        let (nl, nr) = ((half * h) as f64, ((w - half) * h) as f64);
+        FrameStats {
+            width: w,
+            height: h,
+            mean_luma: ((left + right) / (nl + nr)) as f32,
+            left_luma: if nl > 0.0 { (left / nl) as f32 } else { 0.0 },
+            right_luma: (right / nr) as f32,
+        }
+    }
+}
+
+/// The one thing the student should do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Guidance {
+    /// The picture is nearly black: the lens is covered or the room is dark.
+    TooDark,
+    /// The picture is nearly white: the camera faces a lamp or a window.
+    TooBright,
+    /// Put the face inside the dashed oval.
+    PlaceFace,
+}
+
+impl Guidance {
+    /// A stable id for events and tests.
+    pub fn id(self) -> &'static str {
+        match self {
+            Guidance::TooDark => "frame.dark",
+            Guidance::TooBright => "frame.bright",
+            Guidance::PlaceFace => "face.place",
+        }
+    }
+
+    /// The sentence shown under the camera view.
+    pub fn text(self) -> Text {
+        match self {
+            Guidance::TooDark => Text {
+                zh: "画面太暗，请检查镜头是否被遮挡，或到光线充足的地方拍摄",
+                en: "The picture is too dark: check that nothing covers the lens, or move to a brighter place",
+            },
+            Guidance::TooBright => Text {
+                zh: "画面太亮，请不要对着灯光或窗户拍摄",
+                en: "The picture is too bright: do not point the camera at a lamp or a window",
+            },
+            Guidance::PlaceFace => Text {
+                zh: "请将面部置于虚线框内，正对镜头",
+                en: "Place your face inside the dashed oval, looking at the camera",
+            },
+        }
+    }
+}
+
+/// What the core says about one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameReport {
+    /// Statistics of the frame.
+    pub stats: FrameStats,
+    /// What to tell the student.
+    pub guidance: Guidance,
+    /// Whether the photo would pass: the shutter follows this.
+    pub ready: bool,
+}
+
+/// Frame-by-frame analysis, keeping what it needs from earlier frames.
+#[derive(Debug, Clone, Default)]
+pub struct Analyzer {
+    frames: u64,
+}
+
+/// Mean luma below which a frame counts as dark.
+pub const DARK_LUMA: f32 = 25.0;
+/// Mean luma above which a frame counts as washed out.
+pub const BRIGHT_LUMA: f32 = 235.0;
+
+impl Analyzer {
+    /// Judges one frame.
+    pub fn analyze(&mut self, frame: &FrameView<'_>) -> FrameReport {
+        self.frames += 1;
+        let stats = FrameStats::measure(frame);
+        let guidance = if stats.mean_luma < DARK_LUMA {
+            Guidance::TooDark
+        } else if stats.mean_luma > BRIGHT_LUMA {
+            Guidance::TooBright
+        } else {
+            Guidance::PlaceFace
+        };
+        FrameReport { stats, guidance, ready: false }
+    }
+
+    /// How many frames this analyzer has judged.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Frame;
+
+    fn halves(w: u32, h: u32, left: u8, right: u8) -> Frame {
+        let mut data = Vec::new();
+        for _ in 0..h {
+            for x in 0..w {
+                let v = if x < w / 2 { left } else { right };
+                data.extend([v, v, v, 255]);
+            }
+        }
+        Frame::from_rgba(data, w, h).unwrap()
+    }
+
+    #[test]
+    fn stats_measure_each_half() {
+        let f = halves(8, 3, 40, 200);
+        let s = FrameStats::measure(&f.view());
+        assert_eq!((s.width, s.height), (8, 3));
+        assert!((s.left_luma - 40.0).abs() < 0.01 && (s.right_luma - 200.0).abs() < 0.01);
+        assert!((s.mean_luma - 120.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn one_pixel_wide_frames_have_no_left_half() {
+        let s = FrameStats::measure(&Frame::filled(1, 2, [90, 90, 90, 255]).view());
+        assert_eq!(s.left_luma, 0.0);
+        assert!((s.right_luma - 90.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn guidance_follows_whole_frame_light_and_never_opens_the_shutter() {
+        let mut a = Analyzer::default();
+        let dark = a.analyze(&Frame::filled(4, 4, [5, 5, 5, 255]).view());
+        let bright = a.analyze(&Frame::filled(4, 4, [250, 250, 250, 255]).view());
+        let normal = a.analyze(&halves(4, 4, 60, 180).view());
+        assert_eq!(dark.guidance, Guidance::TooDark);
+        assert_eq!(bright.guidance, Guidance::TooBright);
+        assert_eq!(normal.guidance, Guidance::PlaceFace);
+        assert!(![dark, bright, normal].iter().any(|r| r.ready));
+        assert_eq!(a.frames(), 3);
+    }
+}

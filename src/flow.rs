@@ -1,0 +1,348 @@
+//! The capture flow as one explicit state machine: from asking for the camera to done or failed.
+//!
+//! [`Flow::next`] takes an [`Event`] (something the student, the camera, the analysis or the network
+//! did) and returns the new flow and the [`Effect`]s the shell must carry out. Events that make no
+//! sense in the current state change nothing.
+//!
+//! ```
+//! use gradcap::flow::{Effect, Event, Flow, State, Steps};
+//!
+//! let flow = Flow::new(Steps { capture_code: false, session: false, upload: false });
+//! let (flow, effects) = flow.next(Event::Start);
+//! assert_eq!(effects, [Effect::OpenCamera]);
+//! let (flow, _) = flow.next(Event::CameraOpened);
+//! assert_eq!(flow.state(), &State::Framing);
+//! let (flow, effects) = flow.next(Event::Shutter);
+//! assert!(effects.is_empty(), "the shutter does nothing until the frame is ready");
+//! assert_eq!(flow.state(), &State::Framing);
+//! ```
+
+use crate::camera::CameraFailure;
+
+/// Which steps this integration uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Steps {
+    /// Read the student's CHSI capture code (图像采集码) before the portrait.
+    pub capture_code: bool,
+    /// Bind a collection session (采集场次) after the capture code.
+    pub session: bool,
+    /// Send the confirmed photo to a backend.
+    pub upload: bool,
+}
+
+/// A step that needs the live camera, to return to after the camera (re)opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the capture code from the camera.
+    ScanningCode,
+    /// Binding the session (typed, or scanned from the session QR).
+    BindingSession,
+    /// Framing the portrait.
+    Framing,
+}
+
+/// Where the flow is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Not started.
+    Idle,
+    /// Waiting for `getUserMedia`; then goes on with `then`.
+    RequestingCamera {
+        /// The step to go on with.
+        then: Stage,
+    },
+    /// The camera could not be opened; the student sees why.
+    CameraFailed {
+        /// Why.
+        failure: CameraFailure,
+        /// The step a retry goes on with.
+        then: Stage,
+    },
+    /// Reading the capture code.
+    ScanningCode,
+    /// Waiting for the session to be bound.
+    BindingSession,
+    /// Live view; the photo would not pass yet.
+    Framing,
+    /// Live view; the photo would pass and the shutter is on.
+    Ready,
+    /// A photo was taken and is shown for calibration (图像校准).
+    Captured {
+        /// Whether the camera is still open (it is closed while the page is hidden).
+        camera_on: bool,
+    },
+    /// The upload is in flight.
+    Uploading,
+    /// The photo is confirmed (and delivered, when uploading is on).
+    Done,
+    /// The upload failed; a retry sends it again.
+    UploadFailed,
+    /// The page is hidden: the camera is off until it is shown again.
+    Suspended {
+        /// The step to go on with.
+        then: Stage,
+    },
+    /// The element was removed from the page: everything is off.
+    Stopped,
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The component was attached and should begin.
+    Start,
+    /// `getUserMedia` gave a stream.
+    CameraOpened,
+    /// `getUserMedia` failed, or the track ended.
+    CameraFailed(CameraFailure),
+    /// The student pressed retry.
+    Retry,
+    /// A capture code was read and accepted.
+    CodeRead(String),
+    /// The session was looked up and confirmed.
+    SessionBound(String),
+    /// The analysis judged a frame.
+    Judged {
+        /// Whether the photo would pass.
+        ready: bool,
+    },
+    /// The student pressed the shutter.
+    Shutter,
+    /// The student wants another photo.
+    Retake,
+    /// The student confirmed the photo.
+    Confirm,
+    /// The backend accepted the upload.
+    Uploaded,
+    /// The upload failed.
+    UploadFailed,
+    /// The page was hidden (tab switched, phone locked).
+    PageHidden,
+    /// The page is visible again.
+    PageVisible,
+    /// The element was removed from the page.
+    Detached,
+}
+
+/// What the shell must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Call `getUserMedia` and attach the stream.
+    OpenCamera,
+    /// Stop every track of the stream.
+    StopCamera,
+    /// Start feeding frames into the analysis.
+    StartFrames,
+    /// Stop feeding frames.
+    StopFrames,
+    /// Enable (`true`) or disable the shutter button.
+    SetShutter(bool),
+    /// Show why the camera failed, with a retry button when it can help.
+    ShowFailure(CameraFailure),
+    /// Hide the failure panel.
+    ClearFailure,
+    /// Take the full-resolution photo and show the calibration view.
+    TakePhoto,
+    /// Close the calibration view and show the live camera again.
+    ShowLive,
+    /// Send the confirmed photo.
+    Upload,
+    /// Tell the page (a DOM event).
+    Emit(Notice),
+}
+
+/// What the component announces to the page, as DOM events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The shutter is on (`ready`).
+    Ready,
+    /// A capture code was read (`code`).
+    Code(String),
+    /// A session was bound (`session`).
+    Session(String),
+    /// A photo was confirmed (`capture`).
+    Capture,
+    /// The photo was delivered (`uploaded`).
+    Uploaded,
+    /// Something failed (`error`, with its stable code).
+    Error(&'static str),
+}
+
+/// The flow: the steps in use, the codes bound so far, and the current state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    steps: Steps,
+    state: State,
+    capture_code: Option<String>,
+    session_code: Option<String>,
+}
+
+impl Flow {
+    /// A flow that has not started.
+    pub fn new(steps: Steps) -> Flow {
+        Flow { steps, state: State::Idle, capture_code: None, session_code: None }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The capture code read so far.
+    pub fn capture_code(&self) -> Option<&str> {
+        self.capture_code.as_deref()
+    }
+
+    /// The session bound so far.
+    pub fn session_code(&self) -> Option<&str> {
+        self.session_code.as_deref()
+    }
+
+    /// The first camera step still to do.
+    fn first_stage(&self) -> Stage {
+        if self.steps.capture_code && self.capture_code.is_none() {
+            Stage::ScanningCode
+        } else if self.steps.session && self.session_code.is_none() {
+            Stage::BindingSession
+        } else {
+            Stage::Framing
+        }
+    }
+
+    /// The stage a live state stands for, to resume after the camera comes back.
+    fn live_stage(&self) -> Option<Stage> {
+        match self.state {
+            State::ScanningCode => Some(Stage::ScanningCode),
+            State::BindingSession => Some(Stage::BindingSession),
+            State::Framing | State::Ready => Some(Stage::Framing),
+            State::RequestingCamera { then } => Some(then),
+            _ => None,
+        }
+    }
+
+    fn to(mut self, state: State, effects: Vec<Effect>) -> (Flow, Vec<Effect>) {
+        self.state = state;
+        (self, effects)
+    }
+
+    /// Applies `event`; returns the new flow and what the shell must do.
+    pub fn next(self, event: Event) -> (Flow, Vec<Effect>) {
+        use Event as E;
+        match (&self.state, event) {
+            (State::Idle | State::Stopped, E::Start) => {
+                let then = self.first_stage();
+                self.to(State::RequestingCamera { then }, vec![Effect::OpenCamera])
+            }
+            (_, E::Detached) if self.state != State::Stopped => self.to(
+                State::Stopped,
+                vec![Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)],
+            ),
+            (_, E::PageHidden) => self.hide(),
+            (State::Suspended { then }, E::PageVisible) => {
+                let then = *then;
+                self.to(State::RequestingCamera { then }, vec![Effect::OpenCamera])
+            }
+            (State::RequestingCamera { then }, E::CameraOpened) => {
+                let then = *then;
+                self.enter(then, vec![Effect::ClearFailure])
+            }
+            (State::RequestingCamera { then }, E::CameraFailed(failure)) => {
+                let then = *then;
+                let effects = vec![
+                    Effect::StopCamera,
+                    Effect::ShowFailure(failure),
+                    Effect::Emit(Notice::Error(failure.code())),
+                ];
+                self.to(State::CameraFailed { failure, then }, effects)
+            }
+            (State::ScanningCode | State::BindingSession | State::Framing | State::Ready, E::CameraFailed(failure)) => {
+                let then = self.live_stage().unwrap_or(Stage::Framing);
+                let effects = vec![
+                    Effect::StopFrames,
+                    Effect::StopCamera,
+                    Effect::SetShutter(false),
+                    Effect::ShowFailure(failure),
+                    Effect::Emit(Notice::Error(failure.code())),
+                ];
+                self.to(State::CameraFailed { failure, then }, effects)
+            }
+            (State::CameraFailed { failure, then }, E::Retry) if failure.retryable() => {
+                let then = *then;
+                self.to(State::RequestingCamera { then }, vec![Effect::ClearFailure, Effect::OpenCamera])
+            }
+            (State::ScanningCode, E::CodeRead(code)) => self.code_read(code),
+            (State::BindingSession, E::SessionBound(code)) => {
+                let mut flow = self;
+                flow.session_code = Some(code.clone());
+                flow.enter(Stage::Framing, vec![Effect::Emit(Notice::Session(code))])
+            }
+            (State::Framing, E::Judged { ready: true }) => {
+                self.to(State::Ready, vec![Effect::SetShutter(true), Effect::Emit(Notice::Ready)])
+            }
+            (State::Ready, E::Judged { ready: false }) => self.to(State::Framing, vec![Effect::SetShutter(false)]),
+            (State::Ready, E::Shutter) => self.to(
+                State::Captured { camera_on: true },
+                vec![Effect::SetShutter(false), Effect::StopFrames, Effect::TakePhoto],
+            ),
+            (State::Captured { camera_on: true }, E::Retake) => {
+                self.enter(Stage::Framing, vec![Effect::ShowLive])
+            }
+            (State::Captured { camera_on: false }, E::Retake) => self.to(
+                State::RequestingCamera { then: Stage::Framing },
+                vec![Effect::ShowLive, Effect::OpenCamera],
+            ),
+            (State::Captured { .. }, E::Confirm) => self.confirm(),
+            (State::Uploading, E::Uploaded) => self.to(State::Done, vec![Effect::Emit(Notice::Uploaded)]),
+            (State::Uploading, E::UploadFailed) => {
+                self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.failed"))])
+            }
+            (State::UploadFailed, E::Retry) => self.to(State::Uploading, vec![Effect::Upload]),
+            (_, _) => (self, Vec::new()),
+        }
+    }
+
+    /// Goes live on `stage` (the camera is open).
+    fn enter(self, stage: Stage, mut effects: Vec<Effect>) -> (Flow, Vec<Effect>) {
+        let state = match stage {
+            Stage::ScanningCode => State::ScanningCode,
+            Stage::BindingSession => State::BindingSession,
+            Stage::Framing => State::Framing,
+        };
+        effects.extend([Effect::SetShutter(false), Effect::StartFrames]);
+        self.to(state, effects)
+    }
+
+    fn code_read(mut self, code: String) -> (Flow, Vec<Effect>) {
+        self.capture_code = Some(code.clone());
+        let stage = self.first_stage();
+        self.enter(stage, vec![Effect::Emit(Notice::Code(code))])
+    }
+
+    fn confirm(self) -> (Flow, Vec<Effect>) {
+        let camera_on = matches!(self.state, State::Captured { camera_on: true });
+        let mut effects = if camera_on { vec![Effect::StopCamera] } else { Vec::new() };
+        effects.push(Effect::Emit(Notice::Capture));
+        if self.steps.upload {
+            effects.push(Effect::Upload);
+            self.to(State::Uploading, effects)
+        } else {
+            self.to(State::Done, effects)
+        }
+    }
+
+    fn hide(self) -> (Flow, Vec<Effect>) {
+        match (&self.state, self.live_stage()) {
+            (_, Some(then)) => self.to(
+                State::Suspended { then },
+                vec![Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)],
+            ),
+            (State::Captured { camera_on: true }, None) => {
+                self.to(State::Captured { camera_on: false }, vec![Effect::StopCamera])
+            }
+            _ => (self, Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+use super::*;
+use crate::camera::CameraFailure;
+
+const ALL_STEPS: Steps = Steps { capture_code: true, session: true, upload: true };
+const PORTRAIT_ONLY: Steps = Steps { capture_code: false, session: false, upload: false };
+
+/// Runs `events` from a new flow, returning the flow and the effects of the last event.
+fn run(steps: Steps, events: impl IntoIterator<Item = Event>) -> (Flow, Vec<Effect>) {
+    events.into_iter().fold((Flow::new(steps), Vec::new()), |(flow, _), e| flow.next(e))
+}
+
+fn framing(steps: Steps) -> Flow {
+    let events = [Event::Start, Event::CameraOpened, Event::CodeRead("C".into()), Event::SessionBound("S".into())];
+    let (flow, _) = run(steps, events);
+    assert_eq!(flow.state(), &State::Framing);
+    flow
+}
+
+#[test]
+fn start_asks_for_the_camera_then_goes_to_the_first_step() {
+    let (flow, effects) = run(ALL_STEPS, [Event::Start]);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::ScanningCode });
+    assert_eq!(effects, [Effect::OpenCamera]);
+    let (flow, effects) = flow.next(Event::CameraOpened);
+    assert_eq!(flow.state(), &State::ScanningCode);
+    assert_eq!(effects, [Effect::ClearFailure, Effect::SetShutter(false), Effect::StartFrames]);
+
+    let (flow, _) = run(PORTRAIT_ONLY, [Event::Start, Event::CameraOpened]);
+    assert_eq!(flow.state(), &State::Framing);
+}
+
+#[test]
+fn code_then_session_then_framing() {
+    let (flow, effects) = run(ALL_STEPS, [Event::Start, Event::CameraOpened, Event::CodeRead("ABC123".into())]);
+    assert_eq!(flow.state(), &State::BindingSession);
+    assert_eq!(flow.capture_code(), Some("ABC123"));
+    assert_eq!(effects[0], Effect::Emit(Notice::Code("ABC123".into())));
+    let (flow, effects) = flow.next(Event::SessionBound("26050704".into()));
+    assert_eq!(flow.state(), &State::Framing);
+    assert_eq!(flow.session_code(), Some("26050704"));
+    assert_eq!(effects[0], Effect::Emit(Notice::Session("26050704".into())));
+
+    let no_session = Steps { session: false, ..ALL_STEPS };
+    let (flow, _) = run(no_session, [Event::Start, Event::CameraOpened, Event::CodeRead("X".into())]);
+    assert_eq!(flow.state(), &State::Framing);
+}
+
+#[test]
+fn camera_failure_shows_the_reason_and_retry_reopens() {
+    let denied = CameraFailure::PermissionDenied;
+    let (flow, effects) = run(PORTRAIT_ONLY, [Event::Start, Event::CameraFailed(denied)]);
+    assert_eq!(flow.state(), &State::CameraFailed { failure: denied, then: Stage::Framing });
+    assert!(effects.contains(&Effect::ShowFailure(denied)));
+    assert!(effects.contains(&Effect::Emit(Notice::Error("camera.denied"))));
+    let (flow, effects) = flow.next(Event::Retry);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::Framing });
+    assert_eq!(effects, [Effect::ClearFailure, Effect::OpenCamera]);
+}
+
+#[test]
+fn failures_that_a_retry_cannot_fix_ignore_retry() {
+    let insecure = CameraFailure::InsecureContext;
+    let (flow, _) = run(PORTRAIT_ONLY, [Event::Start, Event::CameraFailed(insecure)]);
+    let (after, effects) = flow.clone().next(Event::Retry);
+    assert_eq!(after, flow);
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn a_track_that_ends_while_live_stops_everything() {
+    let flow = framing(ALL_STEPS);
+    let (flow, effects) = flow.next(Event::CameraFailed(CameraFailure::CameraEnded));
+    assert_eq!(flow.state(), &State::CameraFailed { failure: CameraFailure::CameraEnded, then: Stage::Framing });
+    assert!(effects.starts_with(&[Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)]));
+    let (flow, _) = flow.next(Event::Retry);
+    let (flow, _) = flow.next(Event::CameraOpened);
+    assert_eq!(flow.state(), &State::Framing, "codes are kept, so the retry goes back to framing");
+}
+
+#[test]
+fn judged_frames_toggle_the_shutter() {
+    let (flow, effects) = framing(ALL_STEPS).next(Event::Judged { ready: true });
+    assert_eq!(flow.state(), &State::Ready);
+    assert_eq!(effects, [Effect::SetShutter(true), Effect::Emit(Notice::Ready)]);
+    let (same, effects) = flow.clone().next(Event::Judged { ready: true });
+    assert_eq!((same.state(), effects.len()), (&State::Ready, 0));
+    let (flow, effects) = flow.next(Event::Judged { ready: false });
+    assert_eq!(flow.state(), &State::Framing);
+    assert_eq!(effects, [Effect::SetShutter(false)]);
+    let (flow, effects) = flow.next(Event::Judged { ready: false });
+    assert_eq!((flow.state(), effects.len()), (&State::Framing, 0));
+}
+
+#[test]
+fn shutter_only_works_when_ready() {
+    let (flow, effects) = framing(ALL_STEPS).next(Event::Shutter);
+    assert_eq!((flow.state(), effects.len()), (&State::Framing, 0));
+    let (flow, _) = flow.next(Event::Judged { ready: true });
+    let (flow, effects) = flow.next(Event::Shutter);
+    assert_eq!(flow.state(), &State::Captured { camera_on: true });
+    assert_eq!(effects, [Effect::SetShutter(false), Effect::StopFrames, Effect::TakePhoto]);
+}
+
+fn captured(steps: Steps) -> Flow {
+    let (flow, _) = framing(steps).next(Event::Judged { ready: true });
+    flow.next(Event::Shutter).0
+}
+
+#[test]
+fn retake_returns_to_the_live_view_without_reopening_the_camera() {
+    let (flow, effects) = captured(ALL_STEPS).next(Event::Retake);
+    assert_eq!(flow.state(), &State::Framing);
+    assert_eq!(effects, [Effect::ShowLive, Effect::SetShutter(false), Effect::StartFrames]);
+    assert!(!effects.contains(&Effect::OpenCamera));
+}
+
+#[test]
+fn retake_after_the_page_was_hidden_reopens_the_camera() {
+    let (flow, effects) = captured(ALL_STEPS).next(Event::PageHidden);
+    assert_eq!(flow.state(), &State::Captured { camera_on: false });
+    assert_eq!(effects, [Effect::StopCamera]);
+    let (same, effects) = flow.clone().next(Event::PageVisible);
+    assert_eq!((same.state(), effects.len()), (flow.state(), 0), "the calibration view stays");
+    let (flow, effects) = flow.next(Event::Retake);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::Framing });
+    assert_eq!(effects, [Effect::ShowLive, Effect::OpenCamera]);
+}
+
+#[test]
+fn confirm_uploads_then_done() {
+    let (flow, effects) = captured(ALL_STEPS).next(Event::Confirm);
+    assert_eq!(flow.state(), &State::Uploading);
+    assert_eq!(effects, [Effect::StopCamera, Effect::Emit(Notice::Capture), Effect::Upload]);
+    let (flow, effects) = flow.next(Event::Uploaded);
+    assert_eq!(flow.state(), &State::Done);
+    assert_eq!(effects, [Effect::Emit(Notice::Uploaded)]);
+}
+
+#[test]
+fn confirm_without_upload_is_done_at_once() {
+    let (flow, effects) = captured(PORTRAIT_ONLY).next(Event::Confirm);
+    assert_eq!(flow.state(), &State::Done);
+    assert_eq!(effects, [Effect::StopCamera, Effect::Emit(Notice::Capture)]);
+}
+
+#[test]
+fn failed_uploads_can_be_retried() {
+    let (flow, _) = captured(ALL_STEPS).next(Event::Confirm);
+    let (flow, effects) = flow.next(Event::UploadFailed);
+    assert_eq!(flow.state(), &State::UploadFailed);
+    assert_eq!(effects, [Effect::Emit(Notice::Error("upload.failed"))]);
+    let (flow, effects) = flow.next(Event::Retry);
+    assert_eq!(flow.state(), &State::Uploading);
+    assert_eq!(effects, [Effect::Upload]);
+}
+
+#[test]
+fn hiding_the_page_stops_the_camera_and_showing_it_resumes_the_same_step() {
+    for (events, stage) in [
+        (vec![Event::Start, Event::CameraOpened], Stage::ScanningCode),
+        (vec![Event::Start, Event::CameraOpened, Event::CodeRead("C".into())], Stage::BindingSession),
+        (vec![Event::Start], Stage::ScanningCode),
+    ] {
+        let (flow, _) = run(ALL_STEPS, events);
+        let (flow, effects) = flow.next(Event::PageHidden);
+        assert_eq!(flow.state(), &State::Suspended { then: stage });
+        assert_eq!(effects, [Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)]);
+        let (flow, effects) = flow.next(Event::PageVisible);
+        assert_eq!(flow.state(), &State::RequestingCamera { then: stage });
+        assert_eq!(effects, [Effect::OpenCamera]);
+    }
+    let (flow, _) = framing(ALL_STEPS).next(Event::Judged { ready: true });
+    let (flow, _) = flow.next(Event::PageHidden);
+    assert_eq!(flow.state(), &State::Suspended { then: Stage::Framing }, "ready is judged again after");
+}
+
+#[test]
+fn a_camera_that_opens_after_the_page_was_hidden_is_ignored() {
+    let (flow, _) = run(PORTRAIT_ONLY, [Event::Start, Event::PageHidden]);
+    let (after, effects) = flow.clone().next(Event::CameraOpened);
+    assert_eq!((after, effects), (flow, vec![]));
+}
+
+#[test]
+fn detaching_stops_everything_and_start_begins_again() {
+    let (flow, effects) = framing(ALL_STEPS).next(Event::Detached);
+    assert_eq!(flow.state(), &State::Stopped);
+    assert_eq!(effects, [Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)]);
+    let (flow, effects) = flow.clone().next(Event::Detached);
+    assert!(effects.is_empty());
+    let (flow, effects) = flow.next(Event::Start);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::Framing }, "codes survive");
+    assert_eq!(effects, [Effect::OpenCamera]);
+}
+
+#[test]
+fn events_out_of_place_change_nothing() {
+    let idle = Flow::new(ALL_STEPS);
+    for e in [Event::CameraOpened, Event::Shutter, Event::Confirm, Event::Retake, Event::Uploaded, Event::Retry] {
+        let (flow, effects) = idle.clone().next(e.clone());
+        assert_eq!((flow, effects), (idle.clone(), vec![]), "{e:?}");
+    }
+    let scanning = run(ALL_STEPS, [Event::Start, Event::CameraOpened]).0;
+    for e in [Event::Judged { ready: true }, Event::SessionBound("S".into()), Event::Shutter] {
+        let (flow, effects) = scanning.clone().next(e.clone());
+        assert_eq!((flow, effects), (scanning.clone(), vec![]), "{e:?}");
+    }
+}
