@@ -78,7 +78,8 @@ impl Guidance {
         match self {
             Guidance::TooDark => Text {
                 zh: "画面太暗，请检查镜头是否被遮挡，或到光线充足的地方拍摄",
-                en: "The picture is too dark: check that nothing covers the lens, or move to a brighter place",
+                en:
+                    "The picture is too dark: check that nothing covers the lens, or move to a brighter place",
             },
             Guidance::TooBright => Text {
                 zh: "画面太亮，请不要对着灯光或窗户拍摄",

@@ -5,6 +5,9 @@
 use crate::lang::{Lang, Text};
 
 /// Why the camera could not be used. Each has a stable [`code`](CameraFailure::code).
+///
+/// A browser without WebAssembly never reaches this code: the component's loader script reports
+/// that one itself, with the code `wasm.unsupported`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CameraFailure {
@@ -20,8 +23,6 @@ pub enum CameraFailure {
     InsecureContext,
     /// The browser has no `navigator.mediaDevices.getUserMedia`.
     NoGetUserMedia,
-    /// The browser cannot run WebAssembly.
-    NoWebAssembly,
     /// The camera stopped delivering frames (unplugged, or taken by the system).
     CameraEnded,
     /// Anything else the browser reported.
@@ -87,7 +88,6 @@ impl CameraFailure {
             Self::ConstraintsUnsatisfiable => "camera.constraints",
             Self::InsecureContext => "camera.insecure_context",
             Self::NoGetUserMedia => "camera.unsupported",
-            Self::NoWebAssembly => "wasm.unsupported",
             Self::CameraEnded => "camera.ended",
             Self::Unknown => "camera.unknown",
         }
@@ -96,7 +96,7 @@ impl CameraFailure {
     /// Whether a retry button can help. A denial cannot be re-asked by script in most browsers,
     /// but after the student changes the setting a retry does work, so it is offered too.
     pub fn retryable(self) -> bool {
-        !matches!(self, Self::InsecureContext | Self::NoGetUserMedia | Self::NoWebAssembly)
+        !matches!(self, Self::InsecureContext | Self::NoGetUserMedia)
     }
 
     /// What to tell the student, in `lang`, for the browser they are in.
@@ -126,10 +126,6 @@ impl CameraFailure {
             Self::NoGetUserMedia => Text {
                 zh: "当前浏览器不支持调用摄像头。请在微信或手机系统浏览器（Safari、Chrome）中打开本页面。",
                 en: "This browser cannot use the camera. Open the page in WeChat or the phone's own browser (Safari, Chrome).",
-            },
-            Self::NoWebAssembly => Text {
-                zh: "当前浏览器版本过旧，无法运行拍照程序。请升级微信或系统浏览器后重试。",
-                en: "This browser is too old to run the camera component. Update WeChat or your browser and try again.",
             },
             Self::CameraEnded => Text {
                 zh: "摄像头已断开。请点击重试重新打开摄像头。",
@@ -243,7 +239,10 @@ mod tests {
         assert_eq!(CameraFailure::from_dom_error("PermissionDeniedError"), CameraFailure::PermissionDenied);
         assert_eq!(CameraFailure::from_dom_error("NotFoundError"), CameraFailure::NoCamera);
         assert_eq!(CameraFailure::from_dom_error("NotReadableError"), CameraFailure::CameraBusy);
-        assert_eq!(CameraFailure::from_dom_error("OverconstrainedError"), CameraFailure::ConstraintsUnsatisfiable);
+        assert_eq!(
+            CameraFailure::from_dom_error("OverconstrainedError"),
+            CameraFailure::ConstraintsUnsatisfiable
+        );
         assert_eq!(CameraFailure::from_dom_error("TypeError"), CameraFailure::Unknown);
     }
 
@@ -260,8 +259,14 @@ mod tests {
     fn every_failure_has_distinct_code_and_both_languages() {
         use CameraFailure::*;
         let all = [
-            PermissionDenied, NoCamera, CameraBusy, ConstraintsUnsatisfiable, InsecureContext,
-            NoGetUserMedia, NoWebAssembly, CameraEnded, Unknown,
+            PermissionDenied,
+            NoCamera,
+            CameraBusy,
+            ConstraintsUnsatisfiable,
+            InsecureContext,
+            NoGetUserMedia,
+            CameraEnded,
+            Unknown,
         ];
         let codes: std::collections::HashSet<_> = all.iter().map(|f| f.code()).collect();
         assert_eq!(codes.len(), all.len());

@@ -86,6 +86,32 @@ pub enum State {
     Stopped,
 }
 
+impl State {
+    /// A short stable name, for pages, styles and logs (`"framing"`, `"ready"`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Idle => "idle",
+            State::RequestingCamera { .. } => "opening",
+            State::CameraFailed { .. } => "failed",
+            State::ScanningCode => "code",
+            State::BindingSession => "session",
+            State::Framing => "framing",
+            State::Ready => "ready",
+            State::Captured { .. } => "review",
+            State::Uploading => "uploading",
+            State::Done => "done",
+            State::UploadFailed => "upload-failed",
+            State::Suspended { .. } => "paused",
+            State::Stopped => "stopped",
+        }
+    }
+
+    /// Whether frames from the live camera are being judged in this state.
+    pub fn is_live(&self) -> bool {
+        matches!(self, State::ScanningCode | State::BindingSession | State::Framing | State::Ready)
+    }
+}
+
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -122,6 +148,8 @@ pub enum Event {
     PageVisible,
     /// The element was removed from the page.
     Detached,
+    /// Another camera was chosen (front/back): reopen it and go on with the same step.
+    SwitchCamera,
 }
 
 /// What the shell must do.
@@ -233,11 +261,19 @@ impl Flow {
                 let then = self.first_stage();
                 self.to(State::RequestingCamera { then }, vec![Effect::OpenCamera])
             }
-            (_, E::Detached) if self.state != State::Stopped => self.to(
-                State::Stopped,
-                vec![Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)],
-            ),
+            (_, E::Detached) if self.state != State::Stopped => self
+                .to(State::Stopped, vec![Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)]),
             (_, E::PageHidden) => self.hide(),
+            (_, E::SwitchCamera) if self.live_stage().is_some() => {
+                let then = self.live_stage().unwrap_or(Stage::Framing);
+                let effects = vec![
+                    Effect::StopFrames,
+                    Effect::StopCamera,
+                    Effect::SetShutter(false),
+                    Effect::OpenCamera,
+                ];
+                self.to(State::RequestingCamera { then }, effects)
+            }
             (State::Suspended { then }, E::PageVisible) => {
                 let then = *then;
                 self.to(State::RequestingCamera { then }, vec![Effect::OpenCamera])
@@ -255,7 +291,10 @@ impl Flow {
                 ];
                 self.to(State::CameraFailed { failure, then }, effects)
             }
-            (State::ScanningCode | State::BindingSession | State::Framing | State::Ready, E::CameraFailed(failure)) => {
+            (
+                State::ScanningCode | State::BindingSession | State::Framing | State::Ready,
+                E::CameraFailed(failure),
+            ) => {
                 let then = self.live_stage().unwrap_or(Stage::Framing);
                 let effects = vec![
                     Effect::StopFrames,
@@ -279,7 +318,9 @@ impl Flow {
             (State::Framing, E::Judged { ready: true }) => {
                 self.to(State::Ready, vec![Effect::SetShutter(true), Effect::Emit(Notice::Ready)])
             }
-            (State::Ready, E::Judged { ready: false }) => self.to(State::Framing, vec![Effect::SetShutter(false)]),
+            (State::Ready, E::Judged { ready: false }) => {
+                self.to(State::Framing, vec![Effect::SetShutter(false)])
+            }
             (State::Ready, E::Shutter) => self.to(
                 State::Captured { camera_on: true },
                 vec![Effect::SetShutter(false), Effect::StopFrames, Effect::TakePhoto],

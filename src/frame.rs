@@ -79,7 +79,12 @@ impl Frame {
 
     /// The borrowed view of this frame.
     pub fn view(&self) -> FrameView<'_> {
-        FrameView { data: &self.data, width: self.width, height: self.height, stride: self.width as usize * 4 }
+        FrameView {
+            data: &self.data,
+            width: self.width,
+            height: self.height,
+            stride: self.width as usize * 4,
+        }
     }
 
     /// The packed RGBA bytes.
@@ -163,17 +168,17 @@ impl Default for DecodeLimits {
 /// allocating for them.
 pub fn decode_image(bytes: &[u8], limits: DecodeLimits) -> Result<Frame, Error> {
     let bad = |e: image::ImageError| Error::new(ErrorKind::ImageDecode, e.to_string());
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(
-        |e| Error::new(ErrorKind::ImageDecode, e.to_string()),
-    )?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::new(ErrorKind::ImageDecode, e.to_string()))?;
     let (width, height) = reader.into_dimensions().map_err(bad)?;
     let rgba_bytes = width as u64 * height as u64 * 4;
     if width > limits.max_side || height > limits.max_side || rgba_bytes > limits.max_bytes {
         return Err(Error::new(ErrorKind::ImageTooLarge, format!("{width}×{height}")));
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(
-        |e| Error::new(ErrorKind::ImageDecode, e.to_string()),
-    )?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::new(ErrorKind::ImageDecode, e.to_string()))?;
     let mut image_limits = image::Limits::default();
     image_limits.max_image_width = Some(limits.max_side);
     image_limits.max_image_height = Some(limits.max_side);
@@ -234,7 +239,10 @@ mod tests {
 
     #[test]
     fn decode_refuses_garbage_and_huge_headers() {
-        assert_eq!(decode_image(b"not an image", DecodeLimits::default()).unwrap_err().code(), "image.decode");
+        assert_eq!(
+            decode_image(b"not an image", DecodeLimits::default()).unwrap_err().code(),
+            "image.decode"
+        );
         assert_eq!(decode_image(&[], DecodeLimits::default()).unwrap_err().code(), "image.decode");
         // A valid PNG header claiming 20000×20000 pixels, with no data behind it.
         let mut ihdr = b"IHDR".to_vec();

@@ -68,7 +68,12 @@ impl Guide {
         let (avail_w, avail_h) = ((view_w - 2.0 * pad).max(1.0), (view_h - 2.0 * pad).max(1.0));
         let (pw, ph) = (PHOTO_SIZE.0 as f64, PHOTO_SIZE.1 as f64);
         let scale = (avail_w / pw).min(avail_h / ph);
-        let photo = Rect { x: (view_w - pw * scale) / 2.0, y: (view_h - ph * scale) / 2.0, w: pw * scale, h: ph * scale };
+        let photo = Rect {
+            x: (view_w - pw * scale) / 2.0,
+            y: (view_h - ph * scale) / 2.0,
+            w: pw * scale,
+            h: ph * scale,
+        };
         let oval = Oval {
             cx: photo.x + PHOTO_OVAL.cx * scale,
             cy: photo.y + PHOTO_OVAL.cy * scale,
@@ -85,7 +90,12 @@ impl Guide {
         let r = self.photo;
         Guide {
             photo: Rect { x: r.x * sx, y: r.y * sy, w: r.w * sx, h: r.h * sy },
-            oval: Oval { cx: self.oval.cx * sx, cy: self.oval.cy * sy, rx: self.oval.rx * sx, ry: self.oval.ry * sy },
+            oval: Oval {
+                cx: self.oval.cx * sx,
+                cy: self.oval.cy * sy,
+                rx: self.oval.rx * sx,
+                ry: self.oval.ry * sy,
+            },
         }
     }
 }

@@ -55,3 +55,38 @@ impl Text {
         }
     }
 }
+
+/// The fixed words of the component's interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// The shutter button.
+    Shutter,
+    /// The retry button under a failure.
+    Retry,
+    /// Take another photo (重拍).
+    Retake,
+    /// Confirm the photo (确认).
+    Confirm,
+    /// Before an error code.
+    ErrorCode,
+    /// The heading of the calibration view (图像校准).
+    Review,
+    /// Shown while the camera opens.
+    OpeningCamera,
+}
+
+impl Label {
+    /// The words in both languages.
+    pub fn text(self) -> Text {
+        let (zh, en) = match self {
+            Label::Shutter => ("拍照", "Take photo"),
+            Label::Retry => ("重试", "Try again"),
+            Label::Retake => ("重拍", "Retake"),
+            Label::Confirm => ("确认", "Confirm"),
+            Label::ErrorCode => ("错误代码", "Error code"),
+            Label::Review => ("图像校准", "Check your photo"),
+            Label::OpeningCamera => ("正在打开摄像头…", "Opening the camera…"),
+        };
+        Text { zh, en }
+    }
+}

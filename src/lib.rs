@@ -38,4 +38,4 @@ pub use lang::Lang;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;

@@ -26,16 +26,12 @@ pub fn project_root(given: Option<PathBuf>) -> PathBuf {
 
 /// The routes: `/pkg/…` from the build output, everything else from `www/`.
 pub fn router(root: &Path) -> Router {
-    let header = |name, value: &'static str| {
-        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
-    };
+    let header =
+        |name, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     Router::new()
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         .fallback_service(ServeDir::new(root.join("www")))
-        .layer(header(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
+        .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header(header::CACHE_CONTROL, "no-cache"))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
@@ -53,9 +49,8 @@ pub fn run(addr: SocketAddr, root: PathBuf) -> Result<(), String> {
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         println!("gradcap serving http://{bound}/");
         axum::serve(listener, router(&root))

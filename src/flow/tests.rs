@@ -10,7 +10,8 @@ fn run(steps: Steps, events: impl IntoIterator<Item = Event>) -> (Flow, Vec<Effe
 }
 
 fn framing(steps: Steps) -> Flow {
-    let events = [Event::Start, Event::CameraOpened, Event::CodeRead("C".into()), Event::SessionBound("S".into())];
+    let events =
+        [Event::Start, Event::CameraOpened, Event::CodeRead("C".into()), Event::SessionBound("S".into())];
     let (flow, _) = run(steps, events);
     assert_eq!(flow.state(), &State::Framing);
     flow
@@ -31,7 +32,8 @@ fn start_asks_for_the_camera_then_goes_to_the_first_step() {
 
 #[test]
 fn code_then_session_then_framing() {
-    let (flow, effects) = run(ALL_STEPS, [Event::Start, Event::CameraOpened, Event::CodeRead("ABC123".into())]);
+    let (flow, effects) =
+        run(ALL_STEPS, [Event::Start, Event::CameraOpened, Event::CodeRead("ABC123".into())]);
     assert_eq!(flow.state(), &State::BindingSession);
     assert_eq!(flow.capture_code(), Some("ABC123"));
     assert_eq!(effects[0], Effect::Emit(Notice::Code("ABC123".into())));
@@ -70,7 +72,10 @@ fn failures_that_a_retry_cannot_fix_ignore_retry() {
 fn a_track_that_ends_while_live_stops_everything() {
     let flow = framing(ALL_STEPS);
     let (flow, effects) = flow.next(Event::CameraFailed(CameraFailure::CameraEnded));
-    assert_eq!(flow.state(), &State::CameraFailed { failure: CameraFailure::CameraEnded, then: Stage::Framing });
+    assert_eq!(
+        flow.state(),
+        &State::CameraFailed { failure: CameraFailure::CameraEnded, then: Stage::Framing }
+    );
     assert!(effects.starts_with(&[Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false)]));
     let (flow, _) = flow.next(Event::Retry);
     let (flow, _) = flow.next(Event::CameraOpened);
@@ -196,7 +201,9 @@ fn detaching_stops_everything_and_start_begins_again() {
 #[test]
 fn events_out_of_place_change_nothing() {
     let idle = Flow::new(ALL_STEPS);
-    for e in [Event::CameraOpened, Event::Shutter, Event::Confirm, Event::Retake, Event::Uploaded, Event::Retry] {
+    for e in
+        [Event::CameraOpened, Event::Shutter, Event::Confirm, Event::Retake, Event::Uploaded, Event::Retry]
+    {
         let (flow, effects) = idle.clone().next(e.clone());
         assert_eq!((flow, effects), (idle.clone(), vec![]), "{e:?}");
     }
@@ -205,4 +212,19 @@ fn events_out_of_place_change_nothing() {
         let (flow, effects) = scanning.clone().next(e.clone());
         assert_eq!((flow, effects), (scanning.clone(), vec![]), "{e:?}");
     }
+}
+
+#[test]
+fn switching_the_camera_reopens_it_on_the_same_step() {
+    let (flow, effects) = framing(ALL_STEPS).next(Event::SwitchCamera);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::Framing });
+    assert_eq!(
+        effects,
+        [Effect::StopFrames, Effect::StopCamera, Effect::SetShutter(false), Effect::OpenCamera]
+    );
+    let (flow, _) = flow.next(Event::CameraOpened);
+    assert_eq!(flow.state(), &State::Framing);
+    let (done, _) = captured(PORTRAIT_ONLY).next(Event::Confirm);
+    let (after, effects) = done.clone().next(Event::SwitchCamera);
+    assert_eq!((after, effects), (done, vec![]), "no camera to switch once done");
 }

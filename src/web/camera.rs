@@ -1,0 +1,111 @@
+//! Opening and closing the camera.
+
+use crate::camera::{main_back_camera, CameraFailure, Facing};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, MediaDeviceInfo, MediaDeviceKind, MediaDevices, MediaStream, MediaStreamTrack};
+
+/// Builds a plain object from key/value pairs.
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+    }
+    obj.into()
+}
+
+fn failure_of(err: JsValue) -> CameraFailure {
+    match err.dyn_ref::<DomException>() {
+        Some(e) => CameraFailure::from_dom_error(&e.name()),
+        None => Reflect::get(&err, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .map_or(CameraFailure::Unknown, |n| CameraFailure::from_dom_error(&n)),
+    }
+}
+
+/// `navigator.mediaDevices`, or why the camera cannot be reached at all.
+fn media_devices() -> Result<MediaDevices, CameraFailure> {
+    let window = web_sys::window().ok_or(CameraFailure::NoGetUserMedia)?;
+    if !window.is_secure_context() {
+        return Err(CameraFailure::InsecureContext);
+    }
+    let navigator = window.navigator();
+    let devices = Reflect::get(&navigator, &JsValue::from_str("mediaDevices")).unwrap_or(JsValue::UNDEFINED);
+    let has_gum = Reflect::get(&devices, &JsValue::from_str("getUserMedia")).is_ok_and(|f| f.is_function());
+    if devices.is_undefined() || !has_gum {
+        return Err(CameraFailure::NoGetUserMedia);
+    }
+    devices.dyn_into().map_err(|_| CameraFailure::NoGetUserMedia)
+}
+
+async fn get_user_media(devices: &MediaDevices, video: JsValue) -> Result<MediaStream, CameraFailure> {
+    let constraints = object(&[("audio", JsValue::FALSE), ("video", video)]);
+    let promise = devices.get_user_media_with_constraints(constraints.unchecked_ref()).map_err(failure_of)?;
+    let stream = JsFuture::from(promise).await.map_err(failure_of)?;
+    stream.dyn_into().map_err(|_| CameraFailure::Unknown)
+}
+
+/// The size we ask for: enough for a sharp 480×640 portrait after cropping.
+fn size_constraints() -> [(&'static str, JsValue); 2] {
+    [
+        ("width", object(&[("ideal", JsValue::from(1280))])),
+        ("height", object(&[("ideal", JsValue::from(720))])),
+    ]
+}
+
+/// Opens the camera facing `facing`. For the back camera, when the device labels name several
+/// back lenses, switches to the main one rather than an ultra-wide or infrared lens.
+pub async fn open(facing: Facing) -> Result<MediaStream, CameraFailure> {
+    let devices = media_devices()?;
+    let [width, height] = size_constraints();
+    let mode = object(&[("ideal", JsValue::from_str(facing.facing_mode()))]);
+    let stream = get_user_media(&devices, object(&[("facingMode", mode), width, height])).await?;
+    if facing != Facing::Back {
+        return Ok(stream);
+    }
+    let Some(main) = main_back_lens(&devices).await else {
+        return Ok(stream);
+    };
+    if current_device_id(&stream).as_deref() == Some(main.as_str()) {
+        return Ok(stream);
+    }
+    stop(&stream);
+    let [width, height] = size_constraints();
+    let exact = object(&[("exact", JsValue::from_str(&main))]);
+    match get_user_media(&devices, object(&[("deviceId", exact), width, height])).await {
+        Ok(main_stream) => Ok(main_stream),
+        Err(_) => {
+            let [width, height] = size_constraints();
+            let mode = object(&[("ideal", JsValue::from_str(facing.facing_mode()))]);
+            get_user_media(&devices, object(&[("facingMode", mode), width, height])).await
+        }
+    }
+}
+
+/// The device id of the main back lens, when the labels tell.
+async fn main_back_lens(devices: &MediaDevices) -> Option<String> {
+    let list = JsFuture::from(devices.enumerate_devices().ok()?).await.ok()?;
+    let inputs: Vec<MediaDeviceInfo> = Array::from(&list)
+        .iter()
+        .filter_map(|d| d.dyn_into::<MediaDeviceInfo>().ok())
+        .filter(|d| d.kind() == MediaDeviceKind::Videoinput)
+        .collect();
+    let labels: Vec<String> = inputs.iter().map(|d| d.label()).collect();
+    main_back_camera(&labels).map(|i| inputs[i].device_id())
+}
+
+fn current_device_id(stream: &MediaStream) -> Option<String> {
+    let track: MediaStreamTrack = stream.get_video_tracks().get(0).dyn_into().ok()?;
+    track.get_settings().get_device_id()
+}
+
+/// Stops every track of `stream`, so the camera light goes off.
+pub fn stop(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}

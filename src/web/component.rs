@@ -1,0 +1,618 @@
+//! `GradCapture`: the component behind `<grad-capture>`, also usable as a plain JS class.
+
+use super::camera;
+use super::dom::Dom;
+use super::frames::{draw_upright, request_frame, FrameReader};
+use crate::analysis::{Analyzer, FrameStats, Guidance};
+use crate::camera::{Browser, CameraFailure, Facing};
+use crate::flow::{Effect, Event, Flow, Notice, Steps};
+use crate::guide::Rotation;
+use crate::lang::{Label, Lang};
+use crate::FrameView;
+use js_sys::{Object, Reflect};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    CanvasRenderingContext2d, CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack,
+};
+
+/// What an integrator can set, as element attributes or as keys of the constructor's options.
+struct Options {
+    lang: Lang,
+    facing: Facing,
+    rotation: Rotation,
+    max_fps: f64,
+    max_side: u32,
+    debug: bool,
+}
+
+impl Options {
+    /// Reads each option from `options` (camelCase key) or else from `host`'s attribute.
+    fn read(host: &HtmlElement, options: &JsValue) -> Options {
+        let get = |key: &str, attr: &str| {
+            let v = Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+            if v.is_undefined() || v.is_null() {
+                host.get_attribute(attr)
+            } else {
+                v.as_string()
+                    .or_else(|| v.as_f64().map(|n| n.to_string()))
+                    .or_else(|| v.as_bool().map(|b| b.to_string()))
+            }
+        };
+        let mut o = Options {
+            lang: Lang::ZhCn,
+            facing: Facing::Back,
+            rotation: Rotation::None,
+            max_fps: 15.0,
+            max_side: 640,
+            debug: false,
+        };
+        for (key, attr) in [
+            ("lang", "lang"),
+            ("facing", "facing"),
+            ("rotation", "rotation"),
+            ("maxFps", "max-fps"),
+            ("debug", "debug"),
+        ] {
+            o.set(attr, get(key, attr).as_deref());
+        }
+        o
+    }
+
+    /// Applies one attribute; unreadable values fall back to the default.
+    fn set(&mut self, attr: &str, value: Option<&str>) {
+        match attr {
+            "lang" => self.lang = Lang::from_tag(value.unwrap_or("")),
+            "facing" => self.facing = Facing::from_attribute(value.unwrap_or("")),
+            "rotation" => {
+                self.rotation = Rotation::from_degrees(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            }
+            "max-fps" => {
+                self.max_fps = value
+                    .and_then(|v| v.trim().parse().ok())
+                    .filter(|f: &f64| *f > 0.0)
+                    .unwrap_or(15.0)
+                    .min(60.0)
+            }
+            "debug" => self.debug = value.is_some_and(|v| v != "false"),
+            _ => {}
+        }
+    }
+}
+
+/// Timing and statistics of the frame loop, for the page's debug panel and the tests.
+#[derive(serde::Serialize, Default, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+struct LoopStats {
+    /// Frames analysed since the component was created.
+    frames: u64,
+    /// Milliseconds the last frame's work took (read + analysis).
+    frame_ms: f64,
+    /// Moving average of `frame_ms`.
+    frame_ms_avg: f64,
+    /// Analysed frames per second (moving average).
+    fps: f64,
+    /// The last frame's statistics.
+    last: Option<FrameStats>,
+    #[serde(skip)]
+    last_at: f64,
+}
+
+struct Inner {
+    dom: Dom,
+    flow: Option<Flow>,
+    options: Options,
+    browser: Browser,
+    stream: Option<MediaStream>,
+    /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
+    camera_generation: u32,
+    on_track_ended: Option<Closure<dyn FnMut()>>,
+    analyzer: Analyzer,
+    reader: FrameReader,
+    /// Bumped whenever the frame loop starts or stops; a tick from an older loop does nothing.
+    loop_id: u32,
+    running: bool,
+    stats: LoopStats,
+    guidance: Option<Guidance>,
+    failure: Option<CameraFailure>,
+    buttons: Vec<Closure<dyn FnMut()>>,
+    on_visibility: Option<Closure<dyn FnMut()>>,
+}
+
+/// The capture component. `<grad-capture>` wraps one; pages that do not want the custom element can
+/// create it on any container: `new GradCapture(div, { lang: "en", facing: "front" })`.
+#[wasm_bindgen]
+pub struct GradCapture {
+    inner: Rc<RefCell<Inner>>,
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+#[wasm_bindgen]
+impl GradCapture {
+    /// Builds the interface inside `host`. Nothing starts until [`connect`](Self::connect).
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: HtmlElement, options: JsValue) -> Result<GradCapture, JsError> {
+        let js =
+            |e: JsValue| JsError::new(&e.as_string().unwrap_or_else(|| "cannot build the interface".into()));
+        let window = web_sys::window().ok_or_else(|| JsError::new("no window"))?;
+        let document = window.document().ok_or_else(|| JsError::new("no document"))?;
+        let options = Options::read(&host, &options);
+        let dom = Dom::build(host).map_err(js)?;
+        dom.set_lang(options.lang);
+        dom.debug.set_hidden(!options.debug);
+        let steps = Steps { capture_code: false, session: false, upload: false };
+        let inner = Inner {
+            dom,
+            flow: Some(Flow::new(steps)),
+            options,
+            browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
+            stream: None,
+            camera_generation: 0,
+            on_track_ended: None,
+            analyzer: Analyzer::default(),
+            reader: FrameReader::new(&document).map_err(js)?,
+            loop_id: 0,
+            running: false,
+            stats: LoopStats::default(),
+            guidance: None,
+            failure: None,
+            buttons: Vec::new(),
+            on_visibility: None,
+        };
+        let capture = GradCapture { inner: Rc::new(RefCell::new(inner)) };
+        capture.wire_buttons();
+        Ok(capture)
+    }
+
+    /// Starts the flow: asks for the camera. Called when the element is attached.
+    pub fn connect(&self) {
+        self.listen_visibility(true);
+        dispatch(&self.inner, Event::Start);
+    }
+
+    /// Stops everything (camera, frame loop, listeners). Called when the element is removed.
+    pub fn disconnect(&self) {
+        self.listen_visibility(false);
+        dispatch(&self.inner, Event::Detached);
+    }
+
+    /// Retries after a camera or upload failure.
+    pub fn retry(&self) {
+        dispatch(&self.inner, Event::Retry);
+    }
+
+    /// Presses the shutter (does nothing until the photo would pass).
+    pub fn shutter(&self) {
+        dispatch(&self.inner, Event::Shutter);
+    }
+
+    /// Changes an option by its attribute name (`lang`, `facing`, `rotation`, `max-fps`, `debug`).
+    #[wasm_bindgen(js_name = setOption)]
+    pub fn set_option(&self, name: &str, value: Option<String>) {
+        let facing_before = self.inner.borrow().options.facing;
+        {
+            let mut inner = self.inner.borrow_mut();
+            inner.options.set(name, value.as_deref());
+            let lang = inner.options.lang;
+            inner.dom.set_lang(lang);
+            inner.dom.debug.set_hidden(!inner.options.debug);
+            if let Some(g) = inner.guidance {
+                inner.dom.set_guidance(g.text().get(lang));
+            }
+            if let Some(f) = inner.failure {
+                inner.dom.show_failure(f.message(lang, inner.browser), f.code(), lang, f.retryable());
+            }
+        }
+        if name == "facing" && self.inner.borrow().options.facing != facing_before {
+            dispatch(&self.inner, Event::SwitchCamera);
+        }
+    }
+
+    /// The flow's state: `idle`, `opening`, `failed`, `framing`, `ready`, `review`, `done`, …
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.inner.borrow().flow.as_ref().map_or("idle", |f| f.state().name()).to_string()
+    }
+
+    /// The frame loop's statistics: `{frames, frameMs, frameMsAvg, fps, last: {width, height,
+    /// meanLuma, leftLuma, rightLuma}}`.
+    pub fn stats(&self) -> JsValue {
+        serde_wasm_bindgen::to_value(&self.inner.borrow().stats).unwrap_or(JsValue::NULL)
+    }
+
+    /// Whether a camera track is live (for tests and for pages that show a camera indicator).
+    #[wasm_bindgen(getter, js_name = cameraActive)]
+    pub fn camera_active(&self) -> bool {
+        self.inner.borrow().stream.as_ref().is_some_and(|s| {
+            s.get_tracks().iter().any(|t| {
+                t.dyn_into::<MediaStreamTrack>()
+                    .is_ok_and(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live)
+            })
+        })
+    }
+}
+
+impl GradCapture {
+    fn wire_buttons(&self) {
+        let weak = Rc::downgrade(&self.inner);
+        let mut inner = self.inner.borrow_mut();
+        let pairs = [
+            (inner.dom.shutter.clone(), Event::Shutter),
+            (inner.dom.retry.clone(), Event::Retry),
+            (inner.dom.retake.clone(), Event::Retake),
+            (inner.dom.confirm.clone(), Event::Confirm),
+        ];
+        for (button, event) in pairs {
+            let weak = weak.clone();
+            let closure = Closure::<dyn FnMut()>::new(move || {
+                if let Some(rc) = weak.upgrade() {
+                    dispatch(&rc, event.clone());
+                }
+            });
+            button.set_onclick(Some(closure.as_ref().unchecked_ref()));
+            inner.buttons.push(closure);
+        }
+    }
+
+    fn listen_visibility(&self, on: bool) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.on_visibility.take() {
+            let _ = document
+                .remove_event_listener_with_callback("visibilitychange", old.as_ref().unchecked_ref());
+        }
+        if !on {
+            return;
+        }
+        let weak = Rc::downgrade(&self.inner);
+        let doc = document.clone();
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(rc) = weak.upgrade() {
+                let hidden = doc.visibility_state() == web_sys::VisibilityState::Hidden;
+                dispatch(&rc, if hidden { Event::PageHidden } else { Event::PageVisible });
+            }
+        });
+        let _ =
+            document.add_event_listener_with_callback("visibilitychange", closure.as_ref().unchecked_ref());
+        inner.on_visibility = Some(closure);
+    }
+}
+
+/// Feeds `event` to the flow and carries out what it says.
+fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
+    let effects = {
+        let mut inner = rc.borrow_mut();
+        let Some(flow) = inner.flow.take() else { return };
+        let (flow, effects) = flow.next(event);
+        inner.dom.set_state_class(flow.state().name());
+        inner.flow = Some(flow);
+        effects
+    };
+    for effect in effects {
+        run(rc, effect);
+    }
+}
+
+fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
+    match effect {
+        Effect::OpenCamera => open_camera(rc),
+        Effect::StopCamera => stop_camera(&mut rc.borrow_mut()),
+        Effect::StartFrames => {
+            let id = {
+                let mut inner = rc.borrow_mut();
+                inner.loop_id = inner.loop_id.wrapping_add(1);
+                inner.running = true;
+                inner.loop_id
+            };
+            schedule(rc, id);
+        }
+        Effect::StopFrames => {
+            let mut inner = rc.borrow_mut();
+            inner.loop_id = inner.loop_id.wrapping_add(1);
+            inner.running = false;
+        }
+        Effect::SetShutter(on) => rc.borrow().dom.shutter.set_disabled(!on),
+        Effect::ShowFailure(failure) => {
+            let mut inner = rc.borrow_mut();
+            let lang = inner.options.lang;
+            inner.failure = Some(failure);
+            inner.guidance = None;
+            inner.dom.set_guidance("");
+            inner.dom.show_failure(
+                failure.message(lang, inner.browser),
+                failure.code(),
+                lang,
+                failure.retryable(),
+            );
+        }
+        Effect::ClearFailure => {
+            let mut inner = rc.borrow_mut();
+            inner.failure = None;
+            inner.dom.failure.set_hidden(true);
+        }
+        Effect::TakePhoto => take_photo(&rc.borrow()),
+        Effect::ShowLive => rc.borrow().dom.review.set_hidden(true),
+        Effect::Upload => {
+            // No backend is configured in this build of the flow: report it rather than pretend.
+            web_sys::console::warn_1(&"gradcap: no backend configured for uploads".into());
+            dispatch(rc, Event::UploadFailed);
+        }
+        Effect::Emit(notice) => emit_notice(rc, notice),
+    }
+}
+
+fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
+    let (host, lang, browser, failure) = {
+        let inner = rc.borrow();
+        (inner.dom.host.clone(), inner.options.lang, inner.browser, inner.failure)
+    };
+    let detail = Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
+    };
+    let name = match &notice {
+        Notice::Ready => "ready",
+        Notice::Code(code) => {
+            set("code", code);
+            "code"
+        }
+        Notice::Session(code) => {
+            set("session", code);
+            "session"
+        }
+        Notice::Capture => "capture",
+        Notice::Uploaded => "uploaded",
+        Notice::Error(code) => {
+            set("code", code);
+            if let Some(f) = failure.filter(|f| f.code() == *code) {
+                set("message", f.message(lang, browser));
+            }
+            "error"
+        }
+    };
+    emit(&host, name, &detail);
+}
+
+/// Dispatches a bubbling, composed `CustomEvent` from the host element.
+fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(detail);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = host.dispatch_event(&event);
+    }
+}
+
+fn open_camera(rc: &Rc<RefCell<Inner>>) {
+    let (generation, facing) = {
+        let mut inner = rc.borrow_mut();
+        inner.camera_generation = inner.camera_generation.wrapping_add(1);
+        let lang = inner.options.lang;
+        inner.dom.set_guidance(Label::OpeningCamera.text().get(lang));
+        (inner.camera_generation, inner.options.facing)
+    };
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = camera::open(facing).await;
+        let Some(rc) = weak.upgrade() else {
+            if let Ok(stream) = &result {
+                camera::stop(stream);
+            }
+            return;
+        };
+        if rc.borrow().camera_generation != generation {
+            if let Ok(stream) = &result {
+                camera::stop(stream);
+            }
+            return;
+        }
+        match result {
+            Ok(stream) => {
+                attach_stream(&rc, stream);
+                dispatch(&rc, Event::CameraOpened);
+                if !rc.borrow().flow.as_ref().is_some_and(|f| f.state().is_live()) {
+                    stop_camera(&mut rc.borrow_mut());
+                }
+            }
+            Err(failure) => dispatch(&rc, Event::CameraFailed(failure)),
+        }
+    });
+}
+
+fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
+    let weak: Weak<RefCell<Inner>> = Rc::downgrade(rc);
+    let on_ended = Closure::<dyn FnMut()>::new(move || {
+        if let Some(rc) = weak.upgrade() {
+            dispatch(&rc, Event::CameraFailed(CameraFailure::CameraEnded));
+        }
+    });
+    for track in stream.get_video_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+            track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+        }
+    }
+    let mut inner = rc.borrow_mut();
+    inner.dom.video.set_src_object(Some(&stream));
+    if let Ok(play) = inner.dom.video.play() {
+        // Autoplay of a muted inline video is allowed; a rejection leaves the poster, not a crash.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(play).await;
+        });
+    }
+    let deg = inner.options.rotation.degrees();
+    let transform = match deg {
+        0 => String::new(),
+        90 | 270 => "translate(-50%, -50%) rotate(DEGdeg)".replace("DEG", &deg.to_string()),
+        _ => "translate(-50%, -50%) rotate(180deg)".into(),
+    };
+    let style = inner.dom.video.style();
+    let _ = style.set_property("transform", &transform);
+    if deg == 90 || deg == 270 {
+        let (w, h) = inner.dom.view_size();
+        let _ = style.set_property("width", &format!("{h}px"));
+        let _ = style.set_property("height", &format!("{w}px"));
+    } else {
+        let _ = style.remove_property("width");
+        let _ = style.remove_property("height");
+    }
+    inner.stream = Some(stream);
+    inner.on_track_ended = Some(on_ended);
+}
+
+fn stop_camera(inner: &mut Inner) {
+    inner.camera_generation = inner.camera_generation.wrapping_add(1);
+    if let Some(stream) = inner.stream.take() {
+        for track in stream.get_tracks().iter() {
+            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                track.set_onended(None);
+            }
+        }
+        camera::stop(&stream);
+    }
+    inner.on_track_ended = None;
+    inner.dom.video.set_src_object(None);
+}
+
+fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
+    let weak = Rc::downgrade(rc);
+    let callback = Closure::once_into_js(move |now: f64| {
+        if let Some(rc) = weak.upgrade() {
+            tick(&rc, id, now);
+        }
+    });
+    let video = rc.borrow().dom.video.clone();
+    if let Err(e) = request_frame(&video, callback.unchecked_ref()) {
+        web_sys::console::error_2(&"gradcap: cannot schedule frames".into(), &e);
+    }
+}
+
+/// One turn of the frame loop: skip until the video has data and the rate cap allows, then read
+/// the frame, judge it, show the verdict, and ask for the next one.
+fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
+    let ready = {
+        let mut inner = rc.borrow_mut();
+        if !inner.running || inner.loop_id != id {
+            return;
+        }
+        let min_gap = 1000.0 / inner.options.max_fps;
+        if inner.stats.last_at > 0.0 && now - inner.stats.last_at < min_gap * 0.9 {
+            None
+        } else {
+            analyse_frame(&mut inner, now)
+        }
+    };
+    if let Some(ready) = ready {
+        dispatch(rc, Event::Judged { ready });
+    }
+    let still = rc.borrow().running && rc.borrow().loop_id == id;
+    if still {
+        schedule(rc, id);
+    }
+}
+
+/// Reads and judges the current frame; `None` when there was none to read.
+fn analyse_frame(inner: &mut Inner, now: f64) -> Option<bool> {
+    let started = now_ms();
+    inner.dom.layout_guide();
+    let view = inner.dom.view_size();
+    let frame =
+        match inner.reader.read(&inner.dom.video, view, inner.options.rotation, inner.options.max_side) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return None,
+            Err(e) => {
+                web_sys::console::error_2(&"gradcap: cannot read the frame".into(), &e);
+                return None;
+            }
+        };
+    let view = FrameView::rgba(&frame.rgba, frame.width, frame.height).ok()?;
+    let report = inner.analyzer.analyze(&view);
+    let elapsed = now_ms() - started;
+    let s = &mut inner.stats;
+    let gap = if s.last_at > 0.0 { now - s.last_at } else { 0.0 };
+    s.frames += 1;
+    s.frame_ms = elapsed;
+    s.frame_ms_avg = if s.frames == 1 { elapsed } else { 0.9 * s.frame_ms_avg + 0.1 * elapsed };
+    if gap > 0.0 {
+        s.fps = if s.fps == 0.0 { 1000.0 / gap } else { 0.9 * s.fps + 0.1 * 1000.0 / gap };
+    }
+    s.last = Some(report.stats);
+    s.last_at = now;
+    show_guidance(inner, report.guidance);
+    if inner.options.debug {
+        show_debug(inner);
+    }
+    Some(report.ready)
+}
+
+fn show_guidance(inner: &mut Inner, guidance: Guidance) {
+    if inner.guidance == Some(guidance) {
+        return;
+    }
+    inner.guidance = Some(guidance);
+    let lang = inner.options.lang;
+    inner.dom.set_guidance(guidance.text().get(lang));
+    let detail = Object::new();
+    let text = guidance.text();
+    for (k, v) in [("id", guidance.id()), ("zh", text.zh), ("en", text.en), ("text", text.get(lang))] {
+        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    emit(&inner.dom.host, "check", &detail);
+}
+
+fn show_debug(inner: &Inner) {
+    let s = &inner.stats;
+    let Some(last) = s.last else { return };
+    let text = format!(
+        "{}×{}  luma {:.1} (L {:.1} / R {:.1})\n{:.1} ms/frame  {:.1} fps  #{}",
+        last.width,
+        last.height,
+        last.mean_luma,
+        last.left_luma,
+        last.right_luma,
+        s.frame_ms_avg,
+        s.fps,
+        s.frames
+    );
+    inner.dom.debug.set_text_content(Some(&text));
+}
+
+/// Copies the full-resolution frame, upright, into the calibration view and shows it.
+fn take_photo(inner: &Inner) {
+    let video = &inner.dom.video;
+    let (vw, vh) = (video.video_width() as f64, video.video_height() as f64);
+    let rotation = inner.options.rotation;
+    let (w, h) = rotation.upright_size(vw, vh);
+    let canvas = &inner.dom.photo;
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let drawn = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .map(|ctx| draw_upright(&ctx, video, rotation, vw, vh));
+    if !matches!(drawn, Some(Ok(()))) {
+        web_sys::console::error_1(&"gradcap: cannot copy the photo".into());
+    }
+    inner.dom.review.set_hidden(false);
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        stop_camera(self);
+        if let Some(closure) = self.on_visibility.take() {
+            if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+                let _ = document.remove_event_listener_with_callback(
+                    "visibilitychange",
+                    closure.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// gradcap's loader: defines <grad-capture> on top of the WebAssembly component.
+// Import this module (it is copied into pkg/ by scripts/build-web); it loads the .wasm itself.
+// Browsers without WebAssembly get a plain explanation instead of a blank box.
+import init, { GradCapture, version } from './gradcap.js';
+
+const NO_WASM = {
+  code: 'wasm.unsupported',
+  zh: '当前浏览器版本过旧，无法运行拍照程序。请升级微信或系统浏览器后重试。',
+  en: 'This browser is too old to run the camera component. Update WeChat or your browser and try again.',
+};
+
+const hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
+
+/** Resolves once the WebAssembly module is ready (null when the browser has none). */
+export const ready = hasWasm ? init() : null;
+
+const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug'];
+
+export class GradCaptureElement extends HTMLElement {
+  static get observedAttributes() { return OPTIONS; }
+
+  connectedCallback() {
+    if (!ready) {
+      this.#showNoWasm();
+      return;
+    }
+    ready.then(() => {
+      if (!this.isConnected) return;
+      this._capture ??= new GradCapture(this, {});
+      this._capture.connect();
+    }, (err) => {
+      console.error('gradcap: cannot load the WebAssembly module', err);
+      this.#showNoWasm();
+    });
+  }
+
+  disconnectedCallback() {
+    this._capture?.disconnect();
+  }
+
+  attributeChangedCallback(name, oldValue, value) {
+    if (oldValue !== value) this._capture?.setOption(name, value);
+  }
+
+  /** The flow's state: "opening", "failed", "framing", "ready", "review", … */
+  get state() { return this._capture?.state ?? 'idle'; }
+  /** Frame-loop statistics (frames, frameMs, fps, last frame's luma). */
+  stats() { return this._capture?.stats() ?? null; }
+  /** Whether a camera track is running. */
+  get cameraActive() { return this._capture?.cameraActive ?? false; }
+  /** Retries after a failure. */
+  retry() { this._capture?.retry(); }
+
+  #showNoWasm() {
+    const en = (this.getAttribute('lang') || '').toLowerCase().startsWith('en');
+    const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+    const p = document.createElement('p');
+    p.setAttribute('role', 'alert');
+    p.textContent = en ? NO_WASM.en : NO_WASM.zh;
+    root.replaceChildren(p);
+    this.dispatchEvent(new CustomEvent('error', {
+      bubbles: true, composed: true, detail: { code: NO_WASM.code, message: p.textContent },
+    }));
+  }
+}
+
+if (!customElements.get('grad-capture')) {
+  customElements.define('grad-capture', GradCaptureElement);
+}
+
+export { GradCapture, version };

@@ -1,0 +1,144 @@
+// End-to-end: the demo page served by `gradcap serve`, in headless Chromium with a fake camera.
+// Run by scripts/test (which builds pkg/, the CLI and the fake-camera video first).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const camera = process.env.GRADCAP_FAKE_CAMERA ?? '/tmp/gradcap-test/halves.y4m';
+const shots = path.join(root, 'target/e2e');
+const PHONE = { width: 390, height: 844 };
+// What the fake camera shows: left half luma 60, right half 190 (tools/fixtures `halves`).
+const LEFT_Y = 60;
+const RIGHT_Y = 190;
+
+let server;
+let baseUrl;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = spawn(path.join(root, 'target/release/gradcap'), ['serve', '--addr', '127.0.0.1:0', '--root', root], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  baseUrl = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/serving (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
+  });
+});
+
+after(() => server?.kill());
+
+/** Launches Chromium as this machine needs it, with the fake camera when `allowCamera`. */
+async function launch({ allowCamera, userAgent } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-chromium-'));
+  const args = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${camera}`,
+    allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
+  ];
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium', headless: true, args, viewport: PHONE, userAgent,
+    isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  });
+  const close = async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); };
+  return { context, page: context.pages()[0] ?? await context.newPage(), close };
+}
+
+/** Waits until the demo's stats output reports at least `frames` analysed frames. */
+async function statsAfter(page, frames) {
+  const handle = await page.waitForFunction((n) => {
+    const text = document.getElementById('stats').value;
+    const s = text && JSON.parse(text);
+    return s && s.frames >= n ? s : null;
+  }, frames, { timeout: 20000 });
+  return handle.jsonValue();
+}
+
+const inShadow = (page, id, fn) => page.evaluate(([id, fn]) => {
+  const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
+  return new Function('el', `return (${fn})(el)`)(el);
+}, [id, fn.toString()]);
+
+test('frames from the fake camera reach the core, the guide is drawn and the shutter is off', async () => {
+  const { page, close } = await launch({ allowCamera: true });
+  try {
+    await page.goto(`${baseUrl}?debug`);
+    const s = await statsAfter(page, 10);
+    assert.equal(s.state, 'framing');
+    assert.equal(s.cameraActive, true);
+    // The analysed frame is what the element shows: same aspect as the element.
+    const box = await page.locator('grad-capture').boundingBox();
+    assert.ok(Math.abs(s.last.width / s.last.height - box.width / box.height) < 0.02,
+      `frame ${s.last.width}×${s.last.height} vs view ${box.width}×${box.height}`);
+    assert.ok(Math.max(s.last.width, s.last.height) <= 640);
+    // The statistic matches the video: dark left half, bright right half (BT.601 video range).
+    const expectLeft = (LEFT_Y - 16) * 255 / 219;
+    const expectRight = (RIGHT_Y - 16) * 255 / 219;
+    assert.ok(Math.abs(s.last.leftLuma - expectLeft) < 6, `left luma ${s.last.leftLuma} vs ${expectLeft}`);
+    assert.ok(Math.abs(s.last.rightLuma - expectRight) < 6, `right luma ${s.last.rightLuma} vs ${expectRight}`);
+    assert.ok(s.frameMsAvg > 0 && s.fps > 0);
+
+    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true);
+    const oval = await inShadow(page, 'oval', (el) => ['cx', 'cy', 'rx', 'ry'].map((a) => +el.getAttribute(a)));
+    assert.ok(Math.abs(oval[0] - box.width / 2) < 1, 'oval centred');
+    assert.ok(oval[1] < box.height / 2 && oval[3] > oval[2], 'oval upright, above the middle');
+    assert.match(await inShadow(page, 'guidance', (el) => el.textContent), /虚线框/);
+    await page.screenshot({ path: path.join(shots, 'phone-live.png') });
+
+    // Removing the element stops the camera.
+    const active = await page.evaluate(async () => {
+      const el = document.querySelector('grad-capture');
+      el.remove();
+      await new Promise((r) => setTimeout(r, 200));
+      return el.cameraActive;
+    });
+    assert.equal(active, false);
+  } finally {
+    await close();
+  }
+});
+
+test('a denied camera shows the browser-specific guidance and a stable error code', async () => {
+  const { page, close } = await launch({ allowCamera: false });
+  try {
+    await page.addInitScript(() => {
+      window.gradcapErrors = [];
+      document.addEventListener('error', (e) => e.detail && window.gradcapErrors.push(e.detail), true);
+    });
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'failed', null, { timeout: 20000 });
+    const errors = await page.evaluate(() => window.gradcapErrors);
+    assert.deepEqual(errors.map((e) => e.code), ['camera.denied']);
+    assert.match(errors[0].message, /网站设置/);
+    assert.match(await inShadow(page, 'failure-text', (el) => el.textContent), /网站设置/);
+    assert.match(await inShadow(page, 'failure-code', (el) => el.textContent), /camera\.denied/);
+    assert.equal(await inShadow(page, 'retry', (el) => el.hidden), false);
+    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true);
+    await page.screenshot({ path: path.join(shots, 'phone-denied.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('in WeChat a denied camera says where WeChat keeps the switch', async () => {
+  const ua = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47';
+  const { page, close } = await launch({ allowCamera: false, userAgent: ua });
+  try {
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'failed', null, { timeout: 20000 });
+    assert.match(await inShadow(page, 'failure-text', (el) => el.textContent), /点击右上角 ··· → 设置 → 打开摄像头后重试/);
+    await page.screenshot({ path: path.join(shots, 'phone-denied-wechat.png') });
+  } finally {
+    await close();
+  }
+});
