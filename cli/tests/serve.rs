@@ -1,0 +1,133 @@
+//! `gradcap serve` as a user runs it: a real process on a free loopback port.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server on a project folder with a `www/` and a `pkg/` of known files.
+fn serve(root: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gradcap serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("gradcap serving http://").expect(&line).trim_end_matches('/').to_string();
+    Server { child, addr }
+}
+
+/// A minimal HTTP/1.1 GET; returns the status line, the headers (lower-cased names) and the body.
+fn get(addr: &str, path: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn project() -> tempdir::Dir {
+    let dir = tempdir::Dir::new();
+    std::fs::create_dir_all(dir.path().join("www")).unwrap();
+    std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+    std::fs::write(dir.path().join("www/index.html"), "<!doctype html><title>demo</title>").unwrap();
+    std::fs::write(dir.path().join("www/demo.js"), "export {};").unwrap();
+    std::fs::write(dir.path().join("pkg/gradcap_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.path().join("pkg/gradcap.js"), "export default 1;").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "outside").unwrap();
+    dir
+}
+
+/// A throw-away folder, removed on drop (no extra crate needed).
+mod tempdir {
+    use std::path::{Path, PathBuf};
+    pub struct Dir(PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+            let path = std::env::temp_dir().join(format!("gradcap-serve-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[test]
+fn serves_the_demo_and_the_component_with_the_right_types() {
+    let dir = project();
+    let server = serve(dir.path());
+    let cases = [
+        ("/", "text/html"),
+        ("/demo.js", "text/javascript"),
+        ("/pkg/gradcap.js", "text/javascript"),
+        ("/pkg/gradcap_bg.wasm", "application/wasm"),
+    ];
+    for (path, mime) in cases {
+        let (status, headers, _) = get(&server.addr, path);
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        let ty = header(&headers, "content-type").unwrap_or("");
+        assert!(ty.starts_with(mime), "{path}: {ty}");
+        let csp = header(&headers, "content-security-policy").unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"), "{csp}");
+    }
+    let (_, _, body) = get(&server.addr, "/pkg/gradcap_bg.wasm");
+    assert_eq!(body, b"\0asm\x01\0\0\0");
+}
+
+#[test]
+fn missing_files_and_paths_outside_the_folders_are_not_served() {
+    let dir = project();
+    let server = serve(dir.path());
+    for path in ["/nope.html", "/../secret.txt", "/pkg/../../secret.txt", "/%2e%2e/secret.txt"] {
+        let (status, _, body) = get(&server.addr, path);
+        assert!(!status.contains(" 200 "), "{path}: {status}");
+        assert!(!String::from_utf8_lossy(&body).contains("outside"), "{path} leaked");
+    }
+}
+
+#[test]
+fn a_folder_without_www_is_refused_with_a_message() {
+    let dir = tempdir::Dir::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no www/ folder"));
+}
