@@ -28,7 +28,8 @@ fn serve(root: &Path) -> Server {
         .expect("start gradcap serve");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("gradcap serving http://").expect(&line).trim_end_matches('/').to_string();
+    let addr =
+        line.trim().strip_prefix("gradcap serving http://").expect(&line).trim_end_matches('/').to_string();
     Server { child, addr }
 }
 
@@ -71,7 +72,8 @@ mod tempdir {
     pub struct Dir(PathBuf);
     impl Dir {
         pub fn new() -> Dir {
-            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+            let nanos =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
             let path = std::env::temp_dir().join(format!("gradcap-serve-{}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&path).unwrap();
             Dir(path)
