@@ -23,7 +23,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
-        Error { kind, detail: detail.into() }
+        Error { kind, detail: detail.into().trim_end().to_string() }
     }
 
     /// The kind of failure, for callers that branch on it.

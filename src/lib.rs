@@ -29,6 +29,7 @@ pub mod flow;
 pub mod frame;
 pub mod guide;
 pub mod lang;
+pub mod qr;
 
 pub use error::{Error, ErrorKind};
 pub use frame::{Frame, FrameView};

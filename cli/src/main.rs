@@ -1,5 +1,6 @@
 //! `gradcap`: the command line over the gradcap core.
 
+mod decode;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Decode the QR codes in image files; prints one JSON object per file.
+    Decode {
+        /// PNG, JPEG or WebP files.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Serve the demo page (www/) and the built component (pkg/) on a local address.
     Serve {
         /// Address to listen on; port 0 picks a free one.
@@ -31,6 +38,13 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Decode { files } => {
+            if decode::run(&files) {
+                Ok(())
+            } else {
+                Err("some files could not be read".to_string())
+            }
+        }
         Command::Serve { addr, root } => serve::run(addr, serve::project_root(root)),
     };
     match result {

@@ -1,0 +1,123 @@
+//! Reading the CHSI capture code (图像采集码) and the session QR: from camera frames and from saved
+//! screenshots.
+//!
+//! The decoder is rxing's port of zxing-cpp's QR reader, run over several views of the image until
+//! one reads: the image itself, downscaled copies (a code that fills the frame, such as a phone
+//! screen held close, is found only once it is smaller), a second binarizer (global histogram, for
+//! glare and uneven light), and the inverted image (light-on-dark codes). In video,
+//! [`Scanner`] tries the region where the code was last seen first.
+//!
+//! ```
+//! use gradcap::{qr, Frame};
+//! // A blank frame has no code: that is `None`-like (empty), not an error.
+//! let frame = Frame::filled(64, 64, [255, 255, 255, 255]);
+//! assert!(qr::decode(&frame.view()).is_empty());
+//! ```
+
+mod luma;
+mod passes;
+
+pub use luma::Luma;
+pub use passes::{decode_luma, Pass, Threshold, View};
+
+use crate::FrameView;
+
+/// One code found in an image.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Code {
+    /// The decoded text.
+    pub text: String,
+    /// The code's four corners in image pixels: top-left, top-right, bottom-right, bottom-left.
+    pub corners: [[f32; 2]; 4],
+}
+
+impl Code {
+    /// The mean length of the quad's sides, in pixels.
+    pub fn side(&self) -> f32 {
+        let c = &self.corners;
+        (0..4).map(|i| (c[(i + 1) % 4][0] - c[i][0]).hypot(c[(i + 1) % 4][1] - c[i][1])).sum::<f32>() / 4.0
+    }
+
+    /// The bounding box of the corners: `(x0, y0, x1, y1)`.
+    pub fn bounds(&self) -> (f32, f32, f32, f32) {
+        self.corners.iter().fold((f32::MAX, f32::MAX, f32::MIN, f32::MIN), |(x0, y0, x1, y1), [x, y]| {
+            (x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y))
+        })
+    }
+}
+
+/// Decodes every QR code in a still image, trying all passes until one reads.
+pub fn decode(frame: &FrameView<'_>) -> Vec<Code> {
+    decode_luma(&Luma::from_frame(frame), Pass::ALL)
+}
+
+/// Which decoded texts the component accepts as a capture code: any non-empty text by default,
+/// or texts matching a regular expression (whole text; `regex-lite` syntax).
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    pattern: Option<regex_lite::Regex>,
+}
+
+impl Validation {
+    /// Accepts any non-empty text (the default).
+    pub fn any() -> Validation {
+        Validation { pattern: None }
+    }
+
+    /// Accepts texts that `pattern` matches as a whole; `None` when the pattern is malformed.
+    ///
+    /// ```
+    /// use gradcap::qr::Validation;
+    /// let session = Validation::pattern("[0-9]{8}").unwrap();
+    /// assert!(session.accepts("26050704"));
+    /// assert!(!session.accepts("26050704x") && !session.accepts("2605070"));
+    /// assert!(Validation::any().accepts("anything") && !Validation::any().accepts("  "));
+    /// assert!(Validation::pattern("(").is_none());
+    /// ```
+    pub fn pattern(pattern: &str) -> Option<Validation> {
+        let whole = regex_lite::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+        Some(Validation { pattern: Some(whole) })
+    }
+
+    /// Whether `text` is an acceptable code.
+    pub fn accepts(&self, text: &str) -> bool {
+        !text.trim().is_empty() && self.pattern.as_ref().is_none_or(|p| p.is_match(text))
+    }
+}
+
+/// A live scanner: decodes frame after frame, trying first where the code was last seen, then the
+/// whole frame with a cheap set of passes.
+#[derive(Debug, Clone, Default)]
+pub struct Scanner {
+    last_seen: Option<(f32, f32, f32, f32)>,
+}
+
+impl Scanner {
+    /// Looks for codes in one frame.
+    pub fn scan(&mut self, frame: &FrameView<'_>) -> Vec<Code> {
+        let luma = Luma::from_frame(frame);
+        if let Some(bounds) = self.last_seen {
+            if let Some(region) = luma.region_around(bounds, 0.5) {
+                let codes = decode_luma(&region.luma, Pass::LIVE);
+                if !codes.is_empty() {
+                    return self.remember(codes.into_iter().map(|c| region.to_frame(c)).collect());
+                }
+            }
+        }
+        let codes = decode_luma(&luma, Pass::LIVE);
+        self.remember(codes)
+    }
+
+    /// Where the last code was seen (`x0, y0, x1, y1`), if the last frame had one.
+    pub fn last_seen(&self) -> Option<(f32, f32, f32, f32)> {
+        self.last_seen
+    }
+
+    fn remember(&mut self, codes: Vec<Code>) -> Vec<Code> {
+        self.last_seen = codes.first().map(Code::bounds);
+        codes
+    }
+}
+
+#[cfg(test)]
+mod tests;
