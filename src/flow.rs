@@ -30,6 +30,43 @@ pub struct Steps {
     pub upload: bool,
 }
 
+impl Steps {
+    /// Reads a list such as `"code,session,portrait"` (the portrait is always taken); `None` for
+    /// an unknown step.
+    ///
+    /// ```
+    /// use gradcap::flow::Steps;
+    /// let s = Steps::parse("code, portrait").unwrap();
+    /// assert!(s.capture_code && !s.session && !s.upload);
+    /// assert!(Steps::parse("selfie").is_none());
+    /// ```
+    pub fn parse(list: &str) -> Option<Steps> {
+        let mut steps = Steps { capture_code: false, session: false, upload: false };
+        for step in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match step {
+                "code" => steps.capture_code = true,
+                "session" => steps.session = true,
+                "upload" => steps.upload = true,
+                "portrait" => {}
+                _ => return None,
+            }
+        }
+        Some(steps)
+    }
+}
+
+/// A session code (采集场次码) as typed or scanned: 8 digits, surrounding blanks ignored.
+///
+/// ```
+/// assert_eq!(gradcap::flow::session_code(" 26050704 "), Some("26050704".to_string()));
+/// assert_eq!(gradcap::flow::session_code("2605070"), None);
+/// assert_eq!(gradcap::flow::session_code("2605070４"), None);
+/// ```
+pub fn session_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.to_string())
+}
+
 /// A step that needs the live camera, to return to after the camera (re)opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {

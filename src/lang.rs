@@ -73,6 +73,24 @@ pub enum Label {
     Review,
     /// Shown while the camera opens.
     OpeningCamera,
+    /// While reading the capture code from the camera.
+    ScanCode,
+    /// The button that picks the saved code image from the album.
+    FromAlbum,
+    /// While decoding a picked image.
+    ReadingImage,
+    /// The picked image holds no (acceptable) code.
+    NoCodeInImage,
+    /// A code was read but is not a capture code this page accepts.
+    WrongCode,
+    /// The code was read (followed by the code).
+    CodeRecognized,
+    /// While binding the session: type or scan the session code.
+    SessionPrompt,
+    /// The button that confirms a typed session code.
+    SessionConfirm,
+    /// A typed session code that is not 8 digits.
+    SessionInvalid,
 }
 
 impl Label {
@@ -86,6 +104,23 @@ impl Label {
             Label::ErrorCode => ("错误代码", "Error code"),
             Label::Review => ("图像校准", "Check your photo"),
             Label::OpeningCamera => ("正在打开摄像头…", "Opening the camera…"),
+            Label::ScanCode => {
+                ("请将学信网图像采集码对准取景框", "Hold your CHSI capture code inside the frame")
+            }
+            Label::FromAlbum => ("从相册选择采集码截图", "Choose the saved code from your photos"),
+            Label::ReadingImage => ("正在识别图片中的采集码…", "Looking for the code in the picture…"),
+            Label::NoCodeInImage => (
+                "未识别到采集码，请长按保存原图后重试",
+                "No code found. Long-press the code to save the original image, then try again",
+            ),
+            Label::WrongCode => (
+                "这不是学信网图像采集码，请扫描学信档案中的图像采集码",
+                "This is not a CHSI capture code. Scan the capture code from your CHSI account",
+            ),
+            Label::CodeRecognized => ("已识别采集码：", "Capture code read: "),
+            Label::SessionPrompt => ("请输入或扫描8位采集场次码", "Type or scan the 8-digit session code"),
+            Label::SessionConfirm => ("确定", "OK"),
+            Label::SessionInvalid => ("采集场次码应为8位数字", "The session code has 8 digits"),
         };
         Text { zh, en }
     }

@@ -31,6 +31,13 @@ fn number(obj: &JsValue, path: &[&str]) -> f64 {
     value.as_f64().unwrap_or(f64::NAN)
 }
 
+/// Options that skip the capture-code step: these tests are about the camera and the frame loop.
+fn portrait_only() -> JsValue {
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"steps".into(), &"portrait".into()).unwrap();
+    options.into()
+}
+
 fn host(width: u32, height: u32) -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let host: HtmlElement = document.create_element("div").unwrap().dyn_into().unwrap();
@@ -59,7 +66,7 @@ fn shutter_disabled(host: &HtmlElement) -> bool {
 #[wasm_bindgen_test]
 async fn fake_camera_frames_reach_the_core_and_stop_with_the_component() {
     let host = host(390, 700);
-    let capture = GradCapture::new(host.clone(), JsValue::UNDEFINED).unwrap();
+    let capture = GradCapture::new(host.clone(), portrait_only()).unwrap();
     assert_eq!(capture.state(), "idle");
     capture.connect();
     let stats = frames_after(&capture, 3.0).await;
@@ -89,7 +96,7 @@ async fn fake_camera_frames_reach_the_core_and_stop_with_the_component() {
 #[wasm_bindgen_test]
 async fn switching_cameras_reopens_the_stream_and_keeps_framing() {
     let host = host(390, 700);
-    let capture = GradCapture::new(host.clone(), JsValue::UNDEFINED).unwrap();
+    let capture = GradCapture::new(host.clone(), portrait_only()).unwrap();
     capture.connect();
     let before = number(&frames_after(&capture, 1.0).await, &["frames"]);
     capture.set_option("facing", Some("front".into()));
@@ -104,9 +111,9 @@ async fn switching_cameras_reopens_the_stream_and_keeps_framing() {
 #[wasm_bindgen_test]
 async fn rotated_frames_are_turned_upright_before_analysis() {
     let host = host(390, 700);
-    let options = js_sys::Object::new();
+    let options = portrait_only();
     Reflect::set(&options, &"rotation".into(), &"90".into()).unwrap();
-    let capture = GradCapture::new(host.clone(), options.into()).unwrap();
+    let capture = GradCapture::new(host.clone(), options).unwrap();
     capture.connect();
     let stats = frames_after(&capture, 3.0).await;
     // Turned a quarter, the camera's left/right halves become top/bottom: both sides now mix them.
@@ -121,9 +128,9 @@ async fn rotated_frames_are_turned_upright_before_analysis() {
 #[wasm_bindgen_test]
 async fn english_labels_and_no_failure_panel_when_the_camera_opens() {
     let host = host(320, 480);
-    let options = js_sys::Object::new();
+    let options = portrait_only();
     Reflect::set(&options, &"lang".into(), &"en".into()).unwrap();
-    let capture = GradCapture::new(host.clone(), options.into()).unwrap();
+    let capture = GradCapture::new(host.clone(), options).unwrap();
     capture.connect();
     frames_after(&capture, 1.0).await;
     let root = host.shadow_root().unwrap();
@@ -131,4 +138,24 @@ async fn english_labels_and_no_failure_panel_when_the_camera_opens() {
     assert_eq!(root.get_element_by_id("shutter").unwrap().text_content().unwrap(), "Take photo");
     capture.disconnect();
     host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn by_default_the_capture_code_comes_first() {
+    let host = host(390, 700);
+    let capture = GradCapture::new(host.clone(), JsValue::UNDEFINED).unwrap();
+    capture.connect();
+    frames_after(&capture, 2.0).await;
+    assert_eq!(capture.state(), "code", "no code in the fake camera's frames: still scanning");
+    let guidance = host.shadow_root().unwrap().get_element_by_id("guidance").unwrap().text_content().unwrap();
+    assert!(guidance.contains("采集码"), "{guidance}");
+    capture.disconnect();
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_code_pattern_is_refused() {
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"codePattern".into(), &"([".into()).unwrap();
+    assert!(GradCapture::new(host(100, 100), options.into()).is_err());
 }

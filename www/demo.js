@@ -16,6 +16,8 @@ for (const name of ['ready', 'code', 'session', 'check', 'capture', 'upload-prog
 }
 
 const params = new URLSearchParams(location.search);
+// ?steps=portrait skips the capture code; ?steps=code,session,portrait adds the session.
+if (params.get('steps')) capture.setAttribute('steps', params.get('steps'));
 const toggles = {
   front: (on) => capture.setAttribute('facing', on ? 'front' : 'back'),
   english: (on) => capture.setAttribute('lang', on ? 'en' : 'zh-CN'),

@@ -32,6 +32,14 @@ pub struct Code {
 }
 
 impl Code {
+    /// The same code with its corners multiplied by `factor`.
+    pub fn scaled(mut self, factor: f32) -> Code {
+        for [x, y] in &mut self.corners {
+            (*x, *y) = (*x * factor, *y * factor);
+        }
+        self
+    }
+
     /// The mean length of the quad's sides, in pixels.
     pub fn side(&self) -> f32 {
         let c = &self.corners;
@@ -46,9 +54,21 @@ impl Code {
     }
 }
 
-/// Decodes every QR code in a still image, trying all passes until one reads.
+/// The longest side a still image is decoded at; larger images are shrunk first, which bounds the
+/// memory (16 MiB of grey pixels) and still leaves a 4000×4000 screenshot's code readable.
+pub const MAX_STILL_SIDE: u32 = 4096;
+
+/// Decodes every QR code in a still image (a saved screenshot, a file), trying all passes, at
+/// several scales, until one reads. Corners are in `frame`'s pixels.
 pub fn decode(frame: &FrameView<'_>) -> Vec<Code> {
-    decode_luma(&Luma::from_frame(frame), Pass::ALL)
+    let luma = Luma::from_frame(frame);
+    let factor = luma.width.max(luma.height).div_ceil(MAX_STILL_SIDE);
+    match luma.shrink(factor) {
+        Some(small) if factor > 1 => {
+            decode_luma(&small, Pass::ALL).into_iter().map(|c| c.scaled(factor as f32)).collect()
+        }
+        _ => decode_luma(&luma, Pass::ALL),
+    }
 }
 
 /// Which decoded texts the component accepts as a capture code: any non-empty text by default,
@@ -85,26 +105,28 @@ impl Validation {
     }
 }
 
-/// A live scanner: decodes frame after frame, trying first where the code was last seen, then the
-/// whole frame with a cheap set of passes.
+/// A live scanner. Each call does a bounded amount of work, so the video never stalls: it tries the
+/// region where the code was last seen, then one of the [`Pass::LIVE`] passes over the whole
+/// frame, taking the passes in turn from frame to frame.
 #[derive(Debug, Clone, Default)]
 pub struct Scanner {
     last_seen: Option<(f32, f32, f32, f32)>,
+    next_pass: usize,
 }
 
 impl Scanner {
     /// Looks for codes in one frame.
     pub fn scan(&mut self, frame: &FrameView<'_>) -> Vec<Code> {
         let luma = Luma::from_frame(frame);
-        if let Some(bounds) = self.last_seen {
-            if let Some(region) = luma.region_around(bounds, 0.5) {
-                let codes = decode_luma(&region.luma, Pass::LIVE);
-                if !codes.is_empty() {
-                    return self.remember(codes.into_iter().map(|c| region.to_frame(c)).collect());
-                }
+        if let Some(region) = self.last_seen.and_then(|bounds| luma.region_around(bounds, 0.5)) {
+            let codes = decode_luma(&region.luma, &Pass::LIVE[..1]);
+            if !codes.is_empty() {
+                return self.remember(codes.into_iter().map(|c| region.to_frame(c)).collect());
             }
         }
-        let codes = decode_luma(&luma, Pass::LIVE);
+        let pass = Pass::LIVE[self.next_pass % Pass::LIVE.len()];
+        self.next_pass = (self.next_pass + 1) % Pass::LIVE.len();
+        let codes = decode_luma(&luma, &[pass]);
         self.remember(codes)
     }
 

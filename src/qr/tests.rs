@@ -118,6 +118,25 @@ fn the_scanner_looks_where_the_code_was_first() {
 }
 
 #[test]
+fn the_scanner_takes_its_passes_in_turn() {
+    // A light-on-dark code needs the inverted pass: within one round of passes it is read.
+    let inverted = Drawing { ink: 235, background: 20, ..Drawing::new(CODE) }.frame();
+    let mut scanner = Scanner::default();
+    let reads: Vec<bool> =
+        (0..Pass::LIVE.len()).map(|_| !scanner.scan(&inverted.view()).is_empty()).collect();
+    assert_eq!(reads.iter().filter(|&&r| r).count(), 1, "only the inverted pass reads it: {reads:?}");
+}
+
+#[test]
+fn huge_images_are_decoded_within_the_memory_bound() {
+    // 8200 px tall: shrunk by 3 before decoding; the code's modules (9 px) stay 3 px.
+    let d = Drawing { module: 9, at: (300, 6000), size: (1200, 8200), ..Drawing::new(CODE) };
+    let codes = decode(&d.frame().view());
+    assert_eq!(codes.first().map(|c| c.text.as_str()), Some(CODE));
+    assert!(codes[0].bounds().1 > 6000.0, "corners in the original image's pixels");
+}
+
+#[test]
 fn validation_takes_any_text_or_a_whole_pattern() {
     assert!(Validation::default().accepts("x"));
     let v = Validation::pattern("[A-Z0-9]{6,32}").unwrap();

@@ -1,13 +1,15 @@
 //! `GradCapture`: the component behind `<grad-capture>`, also usable as a plain JS class.
 
 use super::camera;
+use super::code;
 use super::dom::Dom;
 use super::frames::{draw_upright, request_frame, FrameReader};
 use crate::analysis::{Analyzer, FrameStats, Guidance};
 use crate::camera::{Browser, CameraFailure, Facing};
-use crate::flow::{Effect, Event, Flow, Notice, Steps};
+use crate::flow::{Effect, Event, Flow, Notice, State, Steps};
 use crate::guide::Rotation;
 use crate::lang::{Label, Lang};
+use crate::qr::{Scanner, Validation};
 use crate::FrameView;
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
@@ -19,8 +21,10 @@ use web_sys::{
 };
 
 /// What an integrator can set, as element attributes or as keys of the constructor's options.
-struct Options {
-    lang: Lang,
+pub(super) struct Options {
+    pub(super) lang: Lang,
+    steps: Steps,
+    code_pattern: Option<String>,
     facing: Facing,
     rotation: Rotation,
     max_fps: f64,
@@ -43,6 +47,8 @@ impl Options {
         };
         let mut o = Options {
             lang: Lang::ZhCn,
+            steps: Steps { capture_code: true, session: false, upload: false },
+            code_pattern: None,
             facing: Facing::Back,
             rotation: Rotation::None,
             max_fps: 15.0,
@@ -55,6 +61,8 @@ impl Options {
             ("rotation", "rotation"),
             ("maxFps", "max-fps"),
             ("debug", "debug"),
+            ("steps", "steps"),
+            ("codePattern", "code-pattern"),
         ] {
             o.set(attr, get(key, attr).as_deref());
         }
@@ -77,6 +85,14 @@ impl Options {
                     .min(60.0)
             }
             "debug" => self.debug = value.is_some_and(|v| v != "false"),
+            "steps" => {
+                let parsed = value.map_or(Some(self.steps), Steps::parse);
+                match parsed {
+                    Some(steps) => self.steps = steps,
+                    None => web_sys::console::warn_1(&"gradcap: unknown step in `steps`".into()),
+                }
+            }
+            "code-pattern" => self.code_pattern = value.map(str::to_string),
             _ => {}
         }
     }
@@ -100,10 +116,13 @@ struct LoopStats {
     last_at: f64,
 }
 
-struct Inner {
-    dom: Dom,
-    flow: Option<Flow>,
-    options: Options,
+pub(super) struct Inner {
+    pub(super) dom: Dom,
+    pub(super) flow: Option<Flow>,
+    pub(super) options: Options,
+    pub(super) scanner: Scanner,
+    pub(super) validation: Validation,
+    pub(super) code_listeners: Option<code::Listeners>,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
@@ -115,7 +134,7 @@ struct Inner {
     loop_id: u32,
     running: bool,
     stats: LoopStats,
-    guidance: Option<Guidance>,
+    pub(super) guidance: Option<Guidance>,
     failure: Option<CameraFailure>,
     buttons: Vec<Closure<dyn FnMut()>>,
     on_visibility: Option<Closure<dyn FnMut()>>,
@@ -145,11 +164,18 @@ impl GradCapture {
         let dom = Dom::build(host).map_err(js)?;
         dom.set_lang(options.lang);
         dom.debug.set_hidden(!options.debug);
-        let steps = Steps { capture_code: false, session: false, upload: false };
+        let validation = match options.code_pattern.as_deref().map(Validation::pattern) {
+            None => Validation::any(),
+            Some(Some(v)) => v,
+            Some(None) => return Err(JsError::new("code-pattern is not a valid regular expression")),
+        };
         let inner = Inner {
             dom,
-            flow: Some(Flow::new(steps)),
+            flow: Some(Flow::new(options.steps)),
             options,
+            scanner: Scanner::default(),
+            validation,
+            code_listeners: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -166,6 +192,7 @@ impl GradCapture {
         };
         let capture = GradCapture { inner: Rc::new(RefCell::new(inner)) };
         capture.wire_buttons();
+        code::wire(&capture.inner);
         Ok(capture)
     }
 
@@ -284,7 +311,7 @@ impl GradCapture {
 }
 
 /// Feeds `event` to the flow and carries out what it says.
-fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
+pub(super) fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
     let effects = {
         let mut inner = rc.borrow_mut();
         let Some(flow) = inner.flow.take() else { return };
@@ -359,10 +386,12 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
         Notice::Ready => "ready",
         Notice::Code(code) => {
             set("code", code);
+            show_binding(rc);
             "code"
         }
         Notice::Session(code) => {
             set("session", code);
+            show_binding(rc);
             "session"
         }
         Notice::Capture => "capture",
@@ -376,6 +405,21 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
         }
     };
     emit(&host, name, &detail);
+}
+
+/// Shows the codes bound so far above the camera view, so the student sees they were read.
+fn show_binding(rc: &Rc<RefCell<Inner>>) {
+    let inner = rc.borrow();
+    let Some(flow) = inner.flow.as_ref() else { return };
+    let lang = inner.options.lang;
+    let mut parts = Vec::new();
+    if let Some(code) = flow.capture_code() {
+        parts.push(format!("{}{code}", Label::CodeRecognized.text().get(lang)));
+    }
+    if let Some(session) = flow.session_code() {
+        parts.push(session.to_string());
+    }
+    inner.dom.binding.set_text_content(Some(&parts.join(" · ")));
 }
 
 /// Dispatches a bubbling, composed `CustomEvent` from the host element.
@@ -495,7 +539,7 @@ fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
 /// One turn of the frame loop: skip until the video has data and the rate cap allows, then read
 /// the frame, judge it, show the verdict, and ask for the next one.
 fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
-    let ready = {
+    let event = {
         let mut inner = rc.borrow_mut();
         if !inner.running || inner.loop_id != id {
             return;
@@ -507,8 +551,8 @@ fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
             analyse_frame(&mut inner, now)
         }
     };
-    if let Some(ready) = ready {
-        dispatch(rc, Event::Judged { ready });
+    if let Some(event) = event {
+        dispatch(rc, event);
     }
     let still = rc.borrow().running && rc.borrow().loop_id == id;
     if still {
@@ -516,8 +560,9 @@ fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
     }
 }
 
-/// Reads and judges the current frame; `None` when there was none to read.
-fn analyse_frame(inner: &mut Inner, now: f64) -> Option<bool> {
+/// Reads the current frame and judges it (or looks for a code in it); the event for the flow, or
+/// `None` when there was no frame to read or nothing to report.
+fn analyse_frame(inner: &mut Inner, now: f64) -> Option<Event> {
     let started = now_ms();
     inner.dom.layout_guide();
     let view = inner.dom.view_size();
@@ -531,7 +576,17 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Option<bool> {
             }
         };
     let view = FrameView::rgba(&frame.rgba, frame.width, frame.height).ok()?;
-    let report = inner.analyzer.analyze(&view);
+    let live_state = inner.flow.as_ref().map(|f| f.state().clone());
+    let (event, stats) = match live_state {
+        Some(State::ScanningCode | State::BindingSession) => {
+            (code::scan_live(inner, &view), crate::analysis::FrameStats::measure(&view))
+        }
+        _ => {
+            let report = inner.analyzer.analyze(&view);
+            show_guidance(inner, report.guidance);
+            (Some(Event::Judged { ready: report.ready }), report.stats)
+        }
+    };
     let elapsed = now_ms() - started;
     let s = &mut inner.stats;
     let gap = if s.last_at > 0.0 { now - s.last_at } else { 0.0 };
@@ -541,13 +596,12 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Option<bool> {
     if gap > 0.0 {
         s.fps = if s.fps == 0.0 { 1000.0 / gap } else { 0.9 * s.fps + 0.1 * 1000.0 / gap };
     }
-    s.last = Some(report.stats);
+    s.last = Some(stats);
     s.last_at = now;
-    show_guidance(inner, report.guidance);
     if inner.options.debug {
         show_debug(inner);
     }
-    Some(report.ready)
+    event
 }
 
 fn show_guidance(inner: &mut Inner, guidance: Guidance) {

@@ -4,8 +4,8 @@ use crate::guide::Guide;
 use crate::lang::{Label, Lang};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlVideoElement, ShadowRoot, ShadowRootInit,
-    ShadowRootMode,
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlFormElement, HtmlInputElement,
+    HtmlVideoElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 const TEMPLATE: &str = include_str!("ui.html");
@@ -33,6 +33,14 @@ pub struct Dom {
     pub photo: HtmlCanvasElement,
     pub retake: HtmlButtonElement,
     pub confirm: HtmlButtonElement,
+    pub qrbox: Element,
+    pub binding: Element,
+    pub album: HtmlInputElement,
+    pub album_text: Element,
+    pub album_status: Element,
+    pub session_form: HtmlFormElement,
+    pub session_input: HtmlInputElement,
+    pub session_ok: HtmlButtonElement,
     /// The view size the guide was last laid out for.
     laid_out: (f64, f64),
 }
@@ -70,6 +78,14 @@ impl Dom {
             photo: part(&root, "photo")?,
             retake: part(&root, "retake")?,
             confirm: part(&root, "confirm")?,
+            qrbox: part(&root, "qrbox")?,
+            binding: part(&root, "binding")?,
+            album: part(&root, "album")?,
+            album_text: part(&root, "album-text")?,
+            album_status: part(&root, "album-status")?,
+            session_form: part(&root, "sessionbar")?,
+            session_input: part(&root, "session-input")?,
+            session_ok: part(&root, "session-ok")?,
             host,
             laid_out: (0.0, 0.0),
         })
@@ -87,6 +103,9 @@ impl Dom {
             el.set_text_content(Some(label.text().get(lang)));
         }
         self.review_title.set_text_content(Some(Label::Review.text().get(lang)));
+        self.album_text.set_text_content(Some(Label::FromAlbum.text().get(lang)));
+        self.session_ok.set_text_content(Some(Label::SessionConfirm.text().get(lang)));
+        let _ = self.session_input.set_attribute("placeholder", "26050704");
     }
 
     /// The view's size in CSS pixels.
@@ -118,6 +137,13 @@ impl Dom {
             d = 2.0 * o.rx
         );
         let _ = self.shade.set_attribute("d", &shade);
+        // The square viewfinder for codes: 70 % of the smaller side, centred.
+        let side = 0.7 * w.min(h);
+        for (name, value) in
+            [("x", (w - side) / 2.0), ("y", (h - side) / 2.0), ("width", side), ("height", side)]
+        {
+            let _ = self.qrbox.set_attribute(name, &format!("{value:.1}"));
+        }
     }
 
     /// Sets the state class that colours the guide (`state-framing`, `state-ready`, …).

@@ -2,6 +2,7 @@
 //! frames into the core, and draws, announces or sends what the core returns.
 
 mod camera;
+mod code;
 mod component;
 mod dom;
 mod frames;

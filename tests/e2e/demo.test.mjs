@@ -9,7 +9,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const camera = process.env.GRADCAP_FAKE_CAMERA ?? '/tmp/gradcap-test/halves.y4m';
+const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
+const CODE_TEXT = 'CHSI-TEST-CAPTURE-1234567890'; // what qr.y4m and screenshot.png hold
 const shots = path.join(root, 'target/e2e');
 const PHONE = { width: 390, height: 844 };
 // What the fake camera shows: left half luma 60, right half 190 (tools/fixtures `halves`).
@@ -38,12 +39,12 @@ before(async () => {
 after(() => server?.kill());
 
 /** Launches Chromium as this machine needs it, with the fake camera when `allowCamera`. */
-async function launch({ allowCamera, userAgent } = {}) {
+async function launch({ allowCamera, userAgent, camera = 'halves.y4m' } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-chromium-'));
   const args = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${camera}`,
+    `--use-file-for-fake-video-capture=${path.join(media, camera)}`,
     allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
   ];
   const context = await chromium.launchPersistentContext(dir, {
@@ -72,7 +73,7 @@ const inShadow = (page, id, fn) => page.evaluate(([id, fn]) => {
 test('frames from the fake camera reach the core, the guide is drawn and the shutter is off', async () => {
   const { page, close } = await launch({ allowCamera: true });
   try {
-    await page.goto(`${baseUrl}?debug`);
+    await page.goto(`${baseUrl}?steps=portrait&debug`);
     const s = await statsAfter(page, 10);
     assert.equal(s.state, 'framing');
     assert.equal(s.cameraActive, true);
@@ -138,6 +139,76 @@ test('in WeChat a denied camera says where WeChat keeps the switch', async () =>
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'failed', null, { timeout: 20000 });
     assert.match(await inShadow(page, 'failure-text', (el) => el.textContent), /点击右上角 ··· → 设置 → 打开摄像头后重试/);
     await page.screenshot({ path: path.join(shots, 'phone-denied-wechat.png') });
+  } finally {
+    await close();
+  }
+});
+
+/** Collects the component's events from page load on. */
+async function recordEvents(page) {
+  await page.addInitScript(() => {
+    window.gradcapEvents = [];
+    for (const name of ['code', 'session', 'error', 'ready']) {
+      document.addEventListener(name, (e) => e.detail && window.gradcapEvents.push({ name, ...e.detail }), true);
+    }
+  });
+}
+
+test('the capture code is read from the live camera, then the portrait step begins', async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: 'qr.y4m' });
+  try {
+    await recordEvents(page);
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
+    const events = await page.evaluate(() => window.gradcapEvents);
+    assert.deepEqual(events.filter((e) => e.name === 'code').map((e) => e.code), [CODE_TEXT]);
+    assert.match(await inShadow(page, 'binding', (el) => el.textContent), new RegExp(`已识别采集码：${CODE_TEXT}`));
+    await page.screenshot({ path: path.join(shots, 'phone-code-read.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('the capture code is read from a saved screenshot picked in the album', async () => {
+  // The camera shows no code (halves.y4m), so only the album can bind it.
+  const { page, close } = await launch({ allowCamera: true });
+  try {
+    await recordEvents(page);
+    await page.goto(baseUrl);
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot
+      .getElementById('guidance').textContent.includes('采集码'), null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'code');
+    await page.screenshot({ path: path.join(shots, 'phone-code-scan.png') });
+
+    await page.locator('grad-capture #album').setInputFiles(path.join(media, 'screenshot-nocode.png'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot
+      .getElementById('album-status').textContent.includes('请长按保存原图后重试'), null, { timeout: 20000 });
+    await page.screenshot({ path: path.join(shots, 'phone-album-no-code.png') });
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'code');
+
+    await page.locator('grad-capture #album').setInputFiles(path.join(media, 'screenshot.png'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
+    const codes = (await page.evaluate(() => window.gradcapEvents)).filter((e) => e.name === 'code');
+    assert.deepEqual(codes.map((e) => e.code), [CODE_TEXT]);
+  } finally {
+    await close();
+  }
+});
+
+test('the session code can be typed after the capture code', async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: 'qr.y4m' });
+  try {
+    await recordEvents(page);
+    await page.goto(`${baseUrl}?steps=code,session,portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'session', null, { timeout: 20000 });
+    await page.locator('grad-capture #session-input').fill('2605070');
+    await page.locator('grad-capture #session-ok').click();
+    assert.match(await inShadow(page, 'guidance', (el) => el.textContent), /8位数字/);
+    await page.locator('grad-capture #session-input').fill('26050704');
+    await page.locator('grad-capture #session-ok').click();
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
+    const sessions = (await page.evaluate(() => window.gradcapEvents)).filter((e) => e.name === 'session');
+    assert.deepEqual(sessions.map((e) => e.session), ['26050704']);
   } finally {
     await close();
   }
