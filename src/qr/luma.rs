@@ -1,7 +1,6 @@
 //! Grey images for the decoder: conversion, downscaling, inversion and regions.
 
 use super::Code;
-use crate::frame::luma;
 use crate::FrameView;
 
 /// An 8-bit grey image, tightly packed.
@@ -36,11 +35,16 @@ impl Region {
 }
 
 impl Luma {
-    /// The luma plane of an RGBA frame (BT.601).
+    /// The luma plane of an RGBA frame (BT.601, in 8-bit fixed point: this runs on every frame).
     pub fn from_frame(frame: &FrameView<'_>) -> Luma {
         let mut data = Vec::with_capacity(frame.width() as usize * frame.height() as usize);
         for y in 0..frame.height() {
-            data.extend(frame.row(y).chunks_exact(4).map(|p| (luma(p[0], p[1], p[2]) + 0.5) as u8));
+            data.extend(
+                frame
+                    .row(y)
+                    .chunks_exact(4)
+                    .map(|p| ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32 + 128) >> 8) as u8),
+            );
         }
         Luma { data, width: frame.width(), height: frame.height() }
     }
@@ -145,6 +149,14 @@ mod tests {
         assert!(half.data.iter().all(|&v| v == 50));
         assert!(img.shrink(4).is_none(), "8×8 is too small for a code");
         assert!(img.shrink(1).is_none());
+    }
+
+    #[test]
+    fn fixed_point_luma_matches_bt601() {
+        let data = [255, 255, 255, 255, 0, 0, 0, 255, 200, 100, 50, 255];
+        let l = Luma::from_frame(&FrameView::rgba(&data, 3, 1).unwrap());
+        assert_eq!(l.data[..2], [255, 0]);
+        assert!((l.data[2] as f32 - crate::frame::luma(200, 100, 50)).abs() <= 1.0);
     }
 
     #[test]

@@ -17,6 +17,14 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Decodes every QR code in an RGBA image (such as `ImageData.data`), trying every pass at
+/// several scales: `[{text, corners: [[x, y] ×4]}]`, empty when there is none.
+#[wasm_bindgen(js_name = decodeImage)]
+pub fn decode_image(rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
+    let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+    serde_wasm_bindgen::to_value(&crate::qr::decode(&frame)).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// The component's version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -1,0 +1,93 @@
+// QR benchmark: our wasm decoder vs zxing-wasm (zxing-cpp) and jsQR on ../shared/qr-corpus, in one
+// headless Chromium run. Prints a table and writes target/bench/qr.json. Run by scripts/bench-qr.
+import { createServer } from 'node:http';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '..');
+const corpus = process.env.GRADCAP_QR_CORPUS ?? path.resolve(root, '../shared/qr-corpus');
+if (!existsSync(corpus)) {
+  console.log(`skipped: no QR corpus at ${corpus} (set GRADCAP_QR_CORPUS)`);
+  process.exit(0);
+}
+const TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.html': 'text/html',
+  '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+
+/** A static server over the repository (pkg/, bench/, node_modules/) on a free loopback port. */
+function serve() {
+  const server = createServer((req, res) => {
+    const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(root) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function cases() {
+  return readdirSync(corpus).sort().flatMap((set) => readdirSync(path.join(corpus, set))
+    .filter((f) => /\.(png|jpg|webp)$/.test(f))
+    .filter((f) => existsSync(path.join(corpus, set, f.replace(/\.\w+$/, '.txt'))))
+    .sort()
+    .map((f) => ({ set, file: f, path: path.join(corpus, set, f),
+      expected: readFileSync(path.join(corpus, set, f.replace(/\.\w+$/, '.txt')), 'utf8') })));
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
+
+const server = await serve();
+const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-bench-'));
+const browser = await chromium.launchPersistentContext(dir, {
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = browser.pages()[0] ?? await browser.newPage();
+page.on('pageerror', (e) => console.error('page error:', e));
+await page.goto(`http://127.0.0.1:${server.address().port}/bench/qr.html`);
+await page.waitForFunction(() => window.benchInit, null, { timeout: 60000 });
+const init = await page.evaluate(() => window.benchInit);
+const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
+
+const all = cases();
+const names = ['gradcap', 'zxing-wasm', 'jsqr'];
+// Warm up every decoder once before timing.
+await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(all[0].path).toString('base64'), 'image/png']);
+const results = [];
+for (const c of all) {
+  const type = TYPES[path.extname(c.file)];
+  const out = await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(c.path).toString('base64'), type]);
+  const ok = (texts) => texts.some((t) => t === c.expected || t === c.expected.replace(/\n$/, ''));
+  results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),
+    wrong: out[n].texts.length > 0 && !ok(out[n].texts), ms: out[n].ms }])) });
+}
+await browser.close();
+rmSync(dir, { recursive: true, force: true });
+server.close();
+
+const sets = [...new Set(results.map((r) => r.set)), 'all'];
+const table = sets.map((set) => {
+  const rs = results.filter((r) => set === 'all' || r.set === set);
+  return { set, images: rs.length, ...Object.fromEntries(names.map((n) => [n, {
+    rate: rs.filter((r) => r.out[n].ok).length / rs.length,
+    wrong: rs.filter((r) => r.out[n].wrong).length,
+    medianMs: median(rs.map((r) => r.out[n].ms)),
+  }])) };
+});
+const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(6);
+const ms = (x) => x.toFixed(2).padStart(7);
+console.log(`\nQR decoding, headless Chromium ${chromiumVersion} on ${cpus()[0].model} (${cpus().length} cores)`);
+console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms\n`);
+console.log('set             n   gradcap zxing-wasm   jsqr | median ms: gradcap zxing-wasm    jsqr | ratio');
+for (const row of table) {
+  const ratio = row.gradcap.medianMs / row['zxing-wasm'].medianMs;
+  console.log(`${row.set.padEnd(15)}${String(row.images).padStart(3)}  ${pct(row.gradcap.rate)}     ${pct(row['zxing-wasm'].rate)} ${pct(row.jsqr.rate)} |         ${ms(row.gradcap.medianMs)}    ${ms(row['zxing-wasm'].medianMs)} ${ms(row.jsqr.medianMs)} | ${ratio.toFixed(2)}`);
+}
+const wrong = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.out[n].wrong).map((r) => `${r.set}/${r.file}`)]));
+console.log('\nwrong text:', JSON.stringify(wrong));
+mkdirSync(path.join(root, 'target/bench'), { recursive: true });
+writeFileSync(path.join(root, 'target/bench/qr.json'),
+  JSON.stringify({ chromium: chromiumVersion, cpu: cpus()[0].model, init, table, wrong, results }, null, 1));
+console.log('written: target/bench/qr.json');
