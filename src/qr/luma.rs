@@ -103,7 +103,7 @@ impl Luma {
     }
 
     /// Bilinear sample at (`x`, `y`), which must lie inside the image.
-    fn sample(&self, x: f32, y: f32) -> f32 {
+    pub(super) fn sample(&self, x: f32, y: f32) -> f32 {
         let (x0, y0) = (x.floor() as u32, y.floor() as u32);
         let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
         let (fx, fy) = (x - x0 as f32, y - y0 as f32);

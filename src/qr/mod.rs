@@ -16,6 +16,7 @@
 
 mod luma;
 mod passes;
+mod warp;
 
 pub use luma::Luma;
 pub use passes::{decode_luma, Pass, Threshold, View};

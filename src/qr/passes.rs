@@ -1,6 +1,6 @@
 //! The decoding passes: which version of the image, which threshold, which polarity.
 
-use super::{Code, Luma};
+use super::{warp, Code, Luma};
 use rxing::common::DetectorRXingResult;
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
@@ -44,10 +44,17 @@ pub struct Pass {
     pub threshold: Threshold,
     /// Whether to read the negative (a light code on a dark screen).
     pub inverted: bool,
+    /// Whether to resample a located code that does not decode from the grey image, module by
+    /// module (costly: for still images only).
+    pub resample: bool,
 }
 
 const fn pass(view: View, threshold: Threshold, inverted: bool) -> Pass {
-    Pass { view, threshold, inverted }
+    Pass { view, threshold, inverted, resample: false }
+}
+
+const fn resampled(view: View) -> Pass {
+    Pass { view, threshold: Threshold::Local, inverted: false, resample: true }
 }
 
 /// Modules smaller than this (in pixels of a shrunk copy) are not sampled reliably: a read from
@@ -70,6 +77,8 @@ impl Pass {
         pass(View::Enlarged(2), Threshold::Global, false),
         pass(View::Enlarged(3), Threshold::Local, true),
         pass(View::Shrunk(2), Threshold::Local, true),
+        resampled(View::AsIs),
+        resampled(View::Enlarged(2)),
     ];
 
     /// The cheap set for live frames (each frame is small, and the next one comes soon).
@@ -100,7 +109,7 @@ pub fn decode_luma(luma: &Luma, passes: &[Pass]) -> Vec<Code> {
             &cache[index].2
         };
         let codes: Vec<Code> =
-            read(image, pass.threshold).into_iter().filter_map(|c| to_frame(c, pass, luma)).collect();
+            read(image, pass).into_iter().filter_map(|c| to_frame(c, pass, luma)).collect();
         if !codes.is_empty() {
             return codes;
         }
@@ -148,19 +157,21 @@ fn to_frame(found: Found, pass: Pass, luma: &Luma) -> Option<Code> {
     Some(code)
 }
 
-fn read(image: &Luma, threshold: Threshold) -> Vec<Found> {
+fn read(image: &Luma, pass: Pass) -> Vec<Found> {
     let Ok(source) = Luma8Source::new_with_slice(&image.data, image.width, image.height) else {
         return Vec::new();
     };
-    match threshold {
-        Threshold::Global => read_bitmap(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
-        Threshold::Local => read_bitmap(BinaryBitmap::new(HybridBinarizer::new(source))),
+    let grey = pass.resample.then_some(image);
+    match pass.threshold {
+        Threshold::Global => read_bitmap(BinaryBitmap::new(GlobalHistogramBinarizer::new(source)), grey),
+        Threshold::Local => read_bitmap(BinaryBitmap::new(HybridBinarizer::new(source)), grey),
     }
 }
 
 /// Finds and decodes every QR code in a binarized image: the steps of rxing's zxing-cpp port,
 /// written out so that the symbol's module count is known (the reader does not report it).
-fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>) -> Vec<Found> {
+/// With `grey`, a located code that does not decode is resampled from it ([`warp::resample`]).
+fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Vec<Found> {
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
     let mut used = Vec::new();
@@ -170,16 +181,17 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>) -> Vec<Found> {
             continue;
         }
         let Ok(sampled) = SampleQR(matrix, &set) else { continue };
-        let Ok(decoded) = Decode(sampled.getBits()) else { continue };
-        let text = decoded.text();
+        let modules = sampled.getBits().getWidth();
         let p = sampled.getPoints();
-        if !decoded.isValid() || text.is_empty() || p.len() < 4 {
-            continue;
-        }
+        let direct = Decode(sampled.getBits())
+            .ok()
+            .filter(|d| d.isValid() && p.len() >= 4)
+            .map(|d| (d.text(), [[p[0].x, p[0].y], [p[1].x, p[1].y], [p[2].x, p[2].y], [p[3].x, p[3].y]]));
+        let read = direct.or_else(|| grey.and_then(|g| warp::resample(g, modules, [set.tl, set.tr, set.bl])));
+        let Some((text, corners)) = read.filter(|(text, _)| !text.is_empty()) else { continue };
         used.extend([set.tl, set.tr, set.bl]);
-        let corners = [[p[0].x, p[0].y], [p[1].x, p[1].y], [p[2].x, p[2].y], [p[3].x, p[3].y]];
         let code = Code { text, corners: around_the_centre(corners) };
-        found.push(Found { code, modules: sampled.getBits().getWidth() });
+        found.push(Found { code, modules });
     }
     found
 }

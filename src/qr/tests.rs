@@ -143,3 +143,42 @@ fn validation_takes_any_text_or_a_whole_pattern() {
     assert!(v.accepts("ABC123") && !v.accepts("abc123") && !v.accepts("ABC"));
     assert!(!v.accepts("ABC123 and more"), "the whole text must match");
 }
+
+/// `frame` bowed like a sheet on a curved surface: rows further from the middle are stretched
+/// sideways by up to `k`, and the whole is blurred a little, as a camera would see it.
+fn bowed(frame: &Frame, k: f32) -> Frame {
+    let v = frame.view();
+    let (w, h) = (v.width(), v.height());
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        let t = (y as f32 - cy) / cy;
+        for x in 0..w {
+            let sx = cx + (x as f32 - cx) / (1.0 + k * t * t);
+            let sy = y as f32 + k * 6.0 * ((x as f32 - cx) / cx).powi(2) * cy / 10.0;
+            let (sx, sy) = (sx.clamp(0.0, w as f32 - 1.0) as u32, sy.clamp(0.0, h as f32 - 1.0) as u32);
+            data.extend_from_slice(&v.pixel(sx, sy));
+        }
+    }
+    Frame::from_rgba(data, w, h).unwrap()
+}
+
+#[test]
+fn bent_codes_are_read_by_resampling_the_grid() {
+    let flat = Drawing {
+        module: 6,
+        at: (30, 20),
+        size: (300, 300),
+        ..Drawing::new("https://gradcap.example/c/0123456789")
+    }
+    .frame();
+    let mut reads = Vec::new();
+    for k in [0.10, 0.12, 0.14] {
+        let bent = bowed(&flat, k);
+        let luma = Luma::from_frame(&bent.view());
+        let plain: Vec<Pass> = Pass::ALL.iter().copied().filter(|p| !p.resample).collect();
+        reads.push((k, !decode_luma(&luma, &plain).is_empty(), !decode(&bent.view()).is_empty()));
+    }
+    assert!(reads.iter().all(|&(_, plain, all)| all || !plain), "resampling never loses a read");
+    assert!(reads.iter().any(|&(_, plain, all)| all && !plain), "some bend only resampling reads: {reads:?}");
+}
