@@ -12,6 +12,8 @@ pub enum ErrorKind {
     ImageDecode,
     /// The image is larger than the configured memory bound allows.
     ImageTooLarge,
+    /// A model file is damaged, or not a model this engine can run.
+    ModelFormat,
 }
 
 /// An error from the gradcap core.
@@ -37,6 +39,7 @@ impl Error {
             ErrorKind::InvalidFrame => "frame.invalid",
             ErrorKind::ImageDecode => "image.decode",
             ErrorKind::ImageTooLarge => "image.too_large",
+            ErrorKind::ModelFormat => "model.format",
         }
     }
 }
@@ -47,6 +50,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidFrame => "invalid frame",
             ErrorKind::ImageDecode => "cannot decode image",
             ErrorKind::ImageTooLarge => "image too large",
+            ErrorKind::ModelFormat => "bad model",
         };
         if self.detail.is_empty() {
             f.write_str(what)

@@ -25,6 +25,7 @@
 pub mod analysis;
 pub mod camera;
 mod error;
+pub mod face;
 pub mod flow;
 pub mod frame;
 pub mod guide;

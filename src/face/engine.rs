@@ -1,0 +1,516 @@
+//! The inference engine: runs a [`Model`]'s operators in order over f32 NHWC tensors (batch 1).
+//! Constant fp16 weights are dequantized once at load; convolution weights are laid out so that the
+//! inner loops run over output channels, contiguous, which the compiler vectorizes (with
+//! `simd128` on wasm when the build enables it).
+
+use super::tflite::{Activation, DType, Model, Node, Op, Padding, Window};
+use crate::{Error, ErrorKind};
+
+fn bad(what: impl Into<String>) -> Error {
+    Error::new(ErrorKind::ModelFormat, what)
+}
+
+/// A loaded model, ready to run again and again.
+pub struct Engine {
+    shapes: Vec<Vec<usize>>,
+    values: Vec<Vec<f32>>,
+    ints: Vec<Vec<i32>>,
+    plan: Vec<Node>,
+    inputs: Vec<usize>,
+    outputs: Vec<usize>,
+}
+
+fn f16_to_f32(bits: u16) -> f32 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = ((bits >> 10) & 0x1f) as i32;
+    let frac = (bits & 0x3ff) as f32;
+    match exp {
+        0 => sign * frac * 2f32.powi(-24),
+        31 if frac == 0.0 => sign * f32::INFINITY,
+        31 => f32::NAN,
+        e => sign * (1.0 + frac / 1024.0) * 2f32.powi(e - 15),
+    }
+}
+
+fn activate(x: f32, a: Activation) -> f32 {
+    match a {
+        Activation::None => x,
+        Activation::Relu => relu(x),
+        Activation::ReluN1To1 => clamp(x, -1.0, 1.0),
+        Activation::Relu6 => clamp(x, 0.0, 6.0),
+    }
+}
+
+// Compare-and-select rather than f32::max: on wasm `max` becomes a call (NaN rules); this inlines.
+#[inline(always)]
+fn relu(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+#[inline(always)]
+fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// Output size and leading padding of a window along one axis.
+fn window_axis(
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    padding: Padding,
+) -> (usize, usize) {
+    let span = (kernel - 1) * dilation + 1;
+    match padding {
+        Padding::Valid => ((input.saturating_sub(span)) / stride + 1, 0),
+        Padding::Same => {
+            let out = input.div_ceil(stride);
+            let total = ((out - 1) * stride + span).saturating_sub(input);
+            (out, total / 2)
+        }
+    }
+}
+
+/// `[h, w, c]` of an NHWC shape (batch 1).
+fn hwc(shape: &[usize]) -> Result<[usize; 3], Error> {
+    match shape {
+        [1, h, w, c] => Ok([*h, *w, *c]),
+        _ => Err(bad(format!("expected a 1×H×W×C tensor, got {shape:?}"))),
+    }
+}
+
+impl Engine {
+    /// Loads a model from the bytes of its `.tflite` file.
+    pub fn load(file: &[u8]) -> Result<Engine, Error> {
+        let model = Model::parse(file)?;
+        let mut engine = Engine {
+            shapes: model.tensors.iter().map(|t| t.shape.clone()).collect(),
+            values: Vec::with_capacity(model.tensors.len()),
+            ints: vec![Vec::new(); model.tensors.len()],
+            plan: Vec::new(),
+            inputs: model.inputs.clone(),
+            outputs: model.outputs.clone(),
+        };
+        for (t, info) in model.tensors.iter().enumerate() {
+            let data = model.data(file, t);
+            let len: usize = info.shape.iter().product();
+            let value = match (info.dtype, data.is_empty()) {
+                (_, true) => vec![0.0; len],
+                (DType::F32, false) => {
+                    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+                }
+                (DType::F16, false) => {
+                    data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
+                }
+                (DType::I32, false) => {
+                    engine.ints[t] =
+                        data.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                    Vec::new()
+                }
+                (DType::Other(code), false) => {
+                    return Err(bad(format!("tensor type {code} is not supported")))
+                }
+            };
+            if !data.is_empty() && info.dtype != DType::I32 && value.len() != len {
+                return Err(bad(format!(
+                    "tensor {} has {} values for shape {:?}",
+                    info.name,
+                    value.len(),
+                    info.shape
+                )));
+            }
+            engine.values.push(value);
+        }
+        for node in model.nodes {
+            engine.prepare(node)?;
+        }
+        Ok(engine)
+    }
+
+    /// Folds constant dequantization, re-lays convolution weights, checks shapes; keeps the rest.
+    fn prepare(&mut self, node: Node) -> Result<(), Error> {
+        let input = |k: usize| -> Result<usize, Error> {
+            node.inputs
+                .get(k)
+                .and_then(|&i| usize::try_from(i).ok())
+                .ok_or_else(|| bad("missing operator input"))
+        };
+        let output = node
+            .outputs
+            .first()
+            .and_then(|&i| usize::try_from(i).ok())
+            .ok_or_else(|| bad("missing output"))?;
+        match &node.op {
+            Op::Dequantize => {
+                // The weights are constants: dequantized at load, the node disappears.
+                let from = input(0)?;
+                self.values[output] = self.values[from].clone();
+                return Ok(());
+            }
+            Op::Conv2d(_) => {
+                // [Co, Kh, Kw, Ci] → [Kh, Kw, Ci, Co]: the inner loop then runs over Co.
+                let w = input(1)?;
+                let [co, kh, kw, ci] = match self.shapes[w][..] {
+                    [a, b, c, d] => [a, b, c, d],
+                    _ => return Err(bad("convolution weights are not 4-D")),
+                };
+                let src = &self.values[w];
+                if src.len() != co * kh * kw * ci {
+                    return Err(bad("convolution weights do not match their shape"));
+                }
+                let mut dst = vec![0.0; src.len()];
+                for o in 0..co {
+                    for k in 0..kh * kw {
+                        for i in 0..ci {
+                            dst[(k * ci + i) * co + o] = src[(o * kh * kw + k) * ci + i];
+                        }
+                    }
+                }
+                self.values[w] = dst;
+                self.shapes[w] = vec![kh, kw, ci, co];
+            }
+            Op::Unsupported(code, name) => {
+                return Err(bad(format!("operator {code} {name} is not supported")));
+            }
+            _ => {}
+        }
+        self.plan.push(node);
+        Ok(())
+    }
+
+    /// The shape of input `k`.
+    pub fn input_shape(&self, k: usize) -> Option<&[usize]> {
+        self.inputs.get(k).map(|&t| &self.shapes[t][..])
+    }
+
+    /// Runs the model on `input` (NHWC floats for input 0); returns the outputs in model order.
+    pub fn run(&mut self, input: &[f32]) -> Result<Vec<&[f32]>, Error> {
+        let first = *self.inputs.first().ok_or_else(|| bad("model has no input"))?;
+        if input.len() != self.values[first].len() {
+            return Err(bad(format!(
+                "input has {} values, the model wants {}",
+                input.len(),
+                self.values[first].len()
+            )));
+        }
+        self.values[first].copy_from_slice(input);
+        for k in 0..self.plan.len() {
+            self.step(k)?;
+        }
+        Ok(self.outputs.iter().map(|&t| &self.values[t][..]).collect())
+    }
+
+    fn step(&mut self, k: usize) -> Result<(), Error> {
+        let node = &self.plan[k];
+        let ins: Vec<usize> = node.inputs.iter().filter_map(|&i| usize::try_from(i).ok()).collect();
+        let out = node
+            .outputs
+            .first()
+            .and_then(|&i| usize::try_from(i).ok())
+            .ok_or_else(|| bad("missing output"))?;
+        let mut result = std::mem::take(&mut self.values[out]);
+        let op = node.op.clone();
+        let r = self.compute(&op, &ins, out, &mut result);
+        self.values[out] = result;
+        r
+    }
+
+    fn compute(&self, op: &Op, ins: &[usize], out: usize, dst: &mut [f32]) -> Result<(), Error> {
+        let arg = |k: usize| ins.get(k).copied().ok_or_else(|| bad("missing operator input"));
+        match op {
+            Op::Conv2d(w) => self.conv2d(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
+            Op::DepthwiseConv2d(w) => self.depthwise(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
+            Op::MaxPool2d(w) => self.max_pool(arg(0)?, out, w, dst),
+            Op::Add(a) => self.binary(arg(0)?, arg(1)?, dst, |x, y| activate(x + y, *a)),
+            Op::Mul(a) => self.binary(arg(0)?, arg(1)?, dst, |x, y| activate(x * y, *a)),
+            Op::Relu => self.unary(arg(0)?, dst, relu),
+            Op::Relu6 => self.unary(arg(0)?, dst, |x| clamp(x, 0.0, 6.0)),
+            Op::Logistic => self.unary(arg(0)?, dst, |x| 1.0 / (1.0 + (-x).exp())),
+            Op::HardSwish => self.unary(arg(0)?, dst, |x| x * clamp(x + 3.0, 0.0, 6.0) / 6.0),
+            Op::Prelu => self.prelu(arg(0)?, arg(1)?, dst),
+            Op::Reshape => self.unary(arg(0)?, dst, |x| x),
+            Op::Pad => self.pad(arg(0)?, arg(1)?, out, dst),
+            Op::Concatenation(axis, a) => self.concat(ins, out, *axis, *a, dst),
+            Op::AveragePool2d(_) | Op::Dequantize | Op::Unsupported(..) => {
+                Err(bad(format!("operator {op:?} cannot run here")))
+            }
+        }
+    }
+
+    fn unary(&self, a: usize, dst: &mut [f32], f: impl Fn(f32) -> f32) -> Result<(), Error> {
+        let src = &self.values[a];
+        if src.len() != dst.len() {
+            return Err(bad("element counts differ"));
+        }
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = f(s);
+        }
+        Ok(())
+    }
+
+    /// Element-wise with the second operand repeated when it is a trailing slice of the first.
+    fn binary(&self, a: usize, b: usize, dst: &mut [f32], f: impl Fn(f32, f32) -> f32) -> Result<(), Error> {
+        let (x, y) = (&self.values[a], &self.values[b]);
+        if x.len() != dst.len() || y.is_empty() || x.len() % y.len() != 0 {
+            return Err(bad("cannot broadcast these shapes"));
+        }
+        for (d, (&p, &q)) in dst.iter_mut().zip(x.iter().zip(y.iter().cycle())) {
+            *d = f(p, q);
+        }
+        Ok(())
+    }
+
+    fn prelu(&self, a: usize, alpha: usize, dst: &mut [f32]) -> Result<(), Error> {
+        self.binary(a, alpha, dst, |x, s| if x >= 0.0 { x } else { x * s })
+    }
+
+    fn conv2d(
+        &self,
+        a: usize,
+        w: usize,
+        bias: Option<usize>,
+        out: usize,
+        win: &Window,
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
+        let [h, wd, ci] = hwc(&self.shapes[a])?;
+        let [kh, kw, wci, co] = match self.shapes[w][..] {
+            [p, q, r, s] => [p, q, r, s],
+            _ => return Err(bad("convolution weights are not 4-D")),
+        };
+        let [oh, ow, oc] = hwc(&self.shapes[out])?;
+        let (eh, pt) = window_axis(h, kh, win.stride_h, win.dilation_h, win.padding);
+        let (ew, pl) = window_axis(wd, kw, win.stride_w, win.dilation_w, win.padding);
+        if wci != ci || oc != co || (eh, ew) != (oh, ow) || dst.len() != oh * ow * oc {
+            return Err(bad("convolution shapes do not agree"));
+        }
+        let (src, weights) = (&self.values[a], &self.values[w]);
+        let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == co);
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let acc = &mut dst[(oy * ow + ox) * co..][..co];
+                match b {
+                    Some(b) => acc.copy_from_slice(b),
+                    None => acc.fill(0.0),
+                }
+                for ky in 0..kh {
+                    let iy = (oy * win.stride_h + ky * win.dilation_h) as isize - pt as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (ox * win.stride_w + kx * win.dilation_w) as isize - pl as isize;
+                        if ix < 0 || ix >= wd as isize {
+                            continue;
+                        }
+                        let pixel = &src[(iy as usize * wd + ix as usize) * ci..][..ci];
+                        let taps = &weights[(ky * kw + kx) * ci * co..][..ci * co];
+                        for (&v, row) in pixel.iter().zip(taps.chunks_exact(co)) {
+                            for (s, &k) in acc.iter_mut().zip(row) {
+                                *s += v * k;
+                            }
+                        }
+                    }
+                }
+                if win.activation != Activation::None {
+                    acc.iter_mut().for_each(|s| *s = activate(*s, win.activation));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn depthwise(
+        &self,
+        a: usize,
+        w: usize,
+        bias: Option<usize>,
+        out: usize,
+        win: &Window,
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
+        let [h, wd, c] = hwc(&self.shapes[a])?;
+        let [kh, kw, wc] = match self.shapes[w][..] {
+            [1, p, q, r] => [p, q, r],
+            _ => return Err(bad("depthwise weights are not 1×H×W×C")),
+        };
+        let [oh, ow, oc] = hwc(&self.shapes[out])?;
+        let (eh, pt) = window_axis(h, kh, win.stride_h, win.dilation_h, win.padding);
+        let (ew, pl) = window_axis(wd, kw, win.stride_w, win.dilation_w, win.padding);
+        if wc != c || oc != c || (eh, ew) != (oh, ow) || dst.len() != oh * ow * c {
+            return Err(bad("depthwise shapes do not agree (channel multiplier must be 1)"));
+        }
+        let (src, weights) = (&self.values[a], &self.values[w]);
+        let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == c);
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let acc = &mut dst[(oy * ow + ox) * c..][..c];
+                match b {
+                    Some(b) => acc.copy_from_slice(b),
+                    None => acc.fill(0.0),
+                }
+                for ky in 0..kh {
+                    let iy = (oy * win.stride_h + ky * win.dilation_h) as isize - pt as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (ox * win.stride_w + kx * win.dilation_w) as isize - pl as isize;
+                        if ix < 0 || ix >= wd as isize {
+                            continue;
+                        }
+                        let pixel = &src[(iy as usize * wd + ix as usize) * c..][..c];
+                        let tap = &weights[(ky * kw + kx) * c..][..c];
+                        for ((s, &v), &k) in acc.iter_mut().zip(pixel).zip(tap) {
+                            *s += v * k;
+                        }
+                    }
+                }
+                if win.activation != Activation::None {
+                    acc.iter_mut().for_each(|s| *s = activate(*s, win.activation));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn max_pool(&self, a: usize, out: usize, win: &Window, dst: &mut [f32]) -> Result<(), Error> {
+        let [h, wd, c] = hwc(&self.shapes[a])?;
+        let (fh, fw) = (win.dilation_h, win.dilation_w);
+        let [oh, ow, oc] = hwc(&self.shapes[out])?;
+        let (eh, pt) = window_axis(h, fh, win.stride_h, 1, win.padding);
+        let (ew, pl) = window_axis(wd, fw, win.stride_w, 1, win.padding);
+        if oc != c || (eh, ew) != (oh, ow) || dst.len() != oh * ow * c {
+            return Err(bad("pool shapes do not agree"));
+        }
+        let src = &self.values[a];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let acc = &mut dst[(oy * ow + ox) * c..][..c];
+                acc.fill(f32::NEG_INFINITY);
+                for ky in 0..fh {
+                    let iy = (oy * win.stride_h + ky) as isize - pt as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..fw {
+                        let ix = (ox * win.stride_w + kx) as isize - pl as isize;
+                        if ix < 0 || ix >= wd as isize {
+                            continue;
+                        }
+                        let pixel = &src[(iy as usize * wd + ix as usize) * c..][..c];
+                        for (s, &v) in acc.iter_mut().zip(pixel) {
+                            *s = if v > *s { v } else { *s };
+                        }
+                    }
+                }
+                acc.iter_mut().for_each(|s| *s = activate(*s, win.activation));
+            }
+        }
+        Ok(())
+    }
+
+    /// Zero padding of a 4-D tensor; `paddings` is an int32 [4, 2] constant.
+    fn pad(&self, a: usize, paddings: usize, out: usize, dst: &mut [f32]) -> Result<(), Error> {
+        let shape = &self.shapes[a];
+        let p = &self.ints[paddings];
+        let oshape = &self.shapes[out];
+        if shape.len() != 4 || oshape.len() != 4 || p.len() != 8 || p.iter().any(|&v| v < 0) {
+            return Err(bad("only constant non-negative 4-D padding is supported"));
+        }
+        let before: Vec<usize> = (0..4).map(|d| p[2 * d] as usize).collect();
+        if (0..4).any(|d| shape[d] + before[d] + p[2 * d + 1] as usize != oshape[d])
+            || dst.len() != oshape.iter().product()
+        {
+            return Err(bad("padding shapes do not agree"));
+        }
+        dst.fill(0.0);
+        let src = &self.values[a];
+        let [_, h, w, c] = [shape[0], shape[1], shape[2], shape[3]];
+        let [_, oh, ow, oc] = [oshape[0], oshape[1], oshape[2], oshape[3]];
+        for n in 0..shape[0] {
+            for y in 0..h {
+                for x in 0..w {
+                    let s = ((n * h + y) * w + x) * c;
+                    let d = (((n + before[0]) * oh + y + before[1]) * ow + x + before[2]) * oc + before[3];
+                    dst[d..d + c].copy_from_slice(&src[s..s + c]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn concat(
+        &self,
+        ins: &[usize],
+        out: usize,
+        axis: i32,
+        act: Activation,
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
+        let oshape = &self.shapes[out];
+        let axis = if axis < 0 { axis + oshape.len() as i32 } else { axis };
+        let axis =
+            usize::try_from(axis).ok().filter(|&a| a < oshape.len()).ok_or_else(|| bad("bad concat axis"))?;
+        let outer: usize = oshape[..axis].iter().product();
+        let mut offset = 0;
+        let row: usize = oshape[axis..].iter().product();
+        for &i in ins {
+            let chunk: usize = self.shapes[i][axis..].iter().product();
+            let src = &self.values[i];
+            if src.len() != outer * chunk || offset + chunk > row {
+                return Err(bad("concatenation shapes do not agree"));
+            }
+            for o in 0..outer {
+                dst[o * row + offset..o * row + offset + chunk]
+                    .copy_from_slice(&src[o * chunk..(o + 1) * chunk]);
+            }
+            offset += chunk;
+        }
+        if offset != row || dst.len() != outer * row {
+            return Err(bad("concatenation does not fill its output"));
+        }
+        dst.iter_mut().for_each(|s| *s = activate(*s, act));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_floats_convert() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x3555), 0.333_251_95);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert_eq!(f16_to_f32(0x7c00), f32::INFINITY);
+    }
+
+    #[test]
+    fn same_padding_matches_tensorflow() {
+        assert_eq!(window_axis(128, 5, 2, 1, Padding::Same), (64, 1));
+        assert_eq!(window_axis(64, 3, 1, 1, Padding::Same), (64, 1));
+        assert_eq!(window_axis(64, 2, 2, 1, Padding::Same), (32, 0));
+        assert_eq!(window_axis(64, 1, 1, 1, Padding::Valid), (64, 0));
+        assert_eq!(window_axis(7, 3, 2, 1, Padding::Valid), (3, 0));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [&b""[..], b"TFL3", &[0xff; 64], &[4, 0, 0, 0, 0xf0, 0xff, 0xff, 0xff]] {
+            assert!(Engine::load(bytes).is_err());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The face detector on real photos (`../shared/faces`) and on variants made from them. Needs the
+//! models that `scripts/fetch-models` puts in `models/`; skips with a message without them.
+
+use gradcap::face::detect::{Detection, Detector};
+use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::Frame;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn detector() -> Option<Detector> {
+    let path = root().join("models/face_detection_short_range.tflite");
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(Detector::new(&bytes).expect("the pinned model loads")),
+        Err(_) => {
+            eprintln!("skipped: {} is missing (run scripts/fetch-models)", path.display());
+            None
+        }
+    }
+}
+
+fn faces() -> Vec<PathBuf> {
+    let dir = std::env::var_os("GRADCAP_FACES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/faces"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    if files.is_empty() {
+        eprintln!("skipped: no photos in {}", dir.display());
+    }
+    files
+}
+
+fn load(path: &Path) -> Frame {
+    decode_image(&std::fs::read(path).unwrap(), DecodeLimits::default()).unwrap()
+}
+
+/// A part of `frame`: `w`×`h` from (`x`, `y`), white where it runs off the frame.
+fn crop(frame: &Frame, x: i64, y: i64, w: u32, h: u32) -> Frame {
+    let v = frame.view();
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for yy in 0..h as i64 {
+        for xx in 0..w as i64 {
+            let (sx, sy) = (x + xx, y + yy);
+            if sx >= 0 && sy >= 0 && (sx as u32) < v.width() && (sy as u32) < v.height() {
+                data.extend_from_slice(&v.pixel(sx as u32, sy as u32));
+            } else {
+                data.extend_from_slice(&[255, 255, 255, 255]);
+            }
+        }
+    }
+    Frame::from_rgba(data, w, h).unwrap()
+}
+
+fn check_anatomy(name: &str, d: &Detection) {
+    let [re, le, nose, mouth, rear, lear] = d.keypoints;
+    assert!(re[0] < le[0], "{name}: the subject's right eye is on the image's left");
+    assert!(rear[0] < re[0] && lear[0] > le[0], "{name}: ears outside the eyes");
+    let eyes_y = (re[1] + le[1]) / 2.0;
+    assert!(eyes_y < nose[1] && nose[1] < mouth[1], "{name}: eyes, nose, mouth from top to bottom");
+    let [bx, by, bw, bh] = d.bbox;
+    for p in [re, le, nose, mouth] {
+        assert!(p[0] > bx && p[0] < bx + bw && p[1] > by && p[1] < by + bh, "{name}: {p:?} outside the box");
+    }
+}
+
+#[test]
+fn finds_one_face_in_each_portrait_with_its_keypoints_in_place() {
+    let Some(mut det) = detector() else { return };
+    for path in faces() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let found = det.detect(&load(&path).view()).unwrap();
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        assert!(found[0].score > 0.8, "{name}: score {}", found[0].score);
+        if !name.contains("partial") {
+            check_anatomy(&name, &found[0]);
+        }
+    }
+}
+
+#[test]
+fn shifting_the_picture_shifts_the_face_by_as_much() {
+    let Some(mut det) = detector() else { return };
+    for path in faces().iter().filter(|p| !p.to_string_lossy().contains("partial")) {
+        let frame = load(path);
+        let (w, h) = (frame.view().width(), frame.view().height());
+        let base = det.detect(&frame.view()).unwrap().remove(0);
+        // The detector sees the picture at 128 px: allow 2.5 of its pixels.
+        let tolerance = 2.5 * w.max(h) as f32 / 128.0;
+        let (dx, dy) = ((w / 10) as i64, (h / 12) as i64);
+        let moved = det.detect(&crop(&frame, dx, dy, w - w / 10, h - h / 12).view()).unwrap();
+        let m = moved.first().unwrap_or_else(|| panic!("{path:?}: lost the face when shifted"));
+        let errors: Vec<f32> = base
+            .keypoints
+            .iter()
+            .zip(&m.keypoints)
+            .map(|(a, b)| (a[0] - dx as f32 - b[0]).hypot(a[1] - dy as f32 - b[1]))
+            .collect();
+        assert!(
+            errors.iter().all(|&e| e < tolerance),
+            "{path:?}: errors {errors:?} px, tolerance {tolerance}"
+        );
+    }
+}
+
+#[test]
+fn blank_and_noisy_pictures_have_no_face() {
+    let Some(mut det) = detector() else { return };
+    assert!(det.detect(&Frame::filled(640, 480, [128, 128, 128, 255]).view()).unwrap().is_empty());
+    let mut seed = 99u32;
+    let noise: Vec<u8> = (0..320 * 240 * 4)
+        .map(|i| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            if i % 4 == 3 {
+                255
+            } else {
+                (seed >> 24) as u8
+            }
+        })
+        .collect();
+    assert!(det.detect(&Frame::from_rgba(noise, 320, 240).unwrap().view()).unwrap().is_empty());
+}
