@@ -1,5 +1,6 @@
 //! `gradcap`: the command line over the gradcap core.
 
+mod analyze;
 mod decode;
 mod serve;
 
@@ -17,6 +18,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Find the face in image files and measure it; prints one JSON object per file.
+    Analyze {
+        /// PNG, JPEG or WebP files.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The folder holding the face models (default: models/ of the project).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
     /// Decode the QR codes in image files; prints one JSON object per file.
     Decode {
         /// PNG, JPEG or WebP files.
@@ -38,6 +48,14 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Analyze { files, models } => {
+            let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
+            match analyze::run(&files, &models) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("some files could not be read".to_string()),
+                Err(e) => Err(e),
+            }
+        }
         Command::Decode { files } => {
             if decode::run(&files) {
                 Ok(())

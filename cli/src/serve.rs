@@ -18,7 +18,7 @@ pub fn project_root(given: Option<PathBuf>) -> PathBuf {
     if let Some(root) = given {
         return root;
     }
-    if Path::new("www").is_dir() {
+    if Path::new("www").is_dir() && Path::new("Cargo.toml").is_file() {
         return PathBuf::from(".");
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

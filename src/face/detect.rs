@@ -82,8 +82,8 @@ pub(super) fn letterboxed_input(frame: &FrameView<'_>, side: usize, out: &mut Ve
             }
             let rgb = bilinear(frame, sx, sy);
             let o = (y * side + x) * 3;
-            for c in 0..3 {
-                out[o + c] = rgb[c] / 127.5 - 1.0;
+            for (dst, v) in out[o..o + 3].iter_mut().zip(rgb) {
+                *dst = v / 127.5 - 1.0;
             }
         }
     }

@@ -1,6 +1,112 @@
 //! Finding the face and its landmarks: a small engine for MediaPipe's `.tflite` models, the
-//! BlazeFace detector and the 468-point face mesh.
+//! BlazeFace detector, the 468-point face mesh, and the measures the checks need.
+//!
+//! [`FaceFinder`] puts them together: on a still image it detects and meshes; in video it runs the
+//! detector only while no face is tracked, then follows the face with the mesh from frame to frame.
 
 pub mod detect;
 pub mod engine;
+pub mod measures;
+pub mod mesh;
 pub mod tflite;
+
+use crate::{Error, FrameView};
+use detect::{Detection, Detector};
+use measures::Measures;
+use mesh::{MeshModel, Roi};
+
+/// Below this mesh presence the tracked face is lost and the detector runs again.
+const MIN_PRESENCE: f32 = 0.5;
+
+/// A face with everything the checks need, in image pixels.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Face {
+    /// The detector's score (or, while tracking, the mesh's presence), 0–1.
+    pub score: f32,
+    /// `[x, y, w, h]` of the face box.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// The detector's six keypoints (see [`Detection::keypoints`]).
+    pub keypoints: [[f32; 2]; 6],
+    /// The 468 mesh points `[x, y, z]`.
+    pub mesh: Vec<[f32; 3]>,
+    /// Head pose, eye and mouth openness, distance between the eyes, face contour.
+    #[serde(flatten)]
+    pub measures: Measures,
+}
+
+/// The detector and the mesh, with the face being tracked.
+pub struct FaceFinder {
+    detector: Detector,
+    mesh: MeshModel,
+    tracked: Option<(Roi, Detection)>,
+}
+
+impl FaceFinder {
+    /// Loads both models from the bytes of their `.tflite` files.
+    pub fn new(detector: &[u8], mesh: &[u8]) -> Result<FaceFinder, Error> {
+        Ok(FaceFinder { detector: Detector::new(detector)?, mesh: MeshModel::new(mesh)?, tracked: None })
+    }
+
+    /// All faces the detector finds, best first (for the single-face check).
+    pub fn detect_all(&mut self, frame: &FrameView<'_>) -> Result<Vec<Detection>, Error> {
+        self.detector.detect(frame)
+    }
+
+    /// The main face of a still image (detected afresh, nothing tracked).
+    pub fn still(&mut self, frame: &FrameView<'_>) -> Result<Option<Face>, Error> {
+        self.tracked = None;
+        self.next(frame)
+    }
+
+    /// The face in the next video frame: followed from the last frame's mesh when there is one,
+    /// detected otherwise.
+    pub fn next(&mut self, frame: &FrameView<'_>) -> Result<Option<Face>, Error> {
+        if let Some((roi, detection)) = self.tracked.take() {
+            if let Some(face) = self.mesh_face(frame, roi, detection, None)? {
+                return Ok(Some(face));
+            }
+        }
+        let Some(detection) = self.detector.detect(frame)?.into_iter().next() else { return Ok(None) };
+        let score = detection.score;
+        self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))
+    }
+
+    fn mesh_face(
+        &mut self,
+        frame: &FrameView<'_>,
+        roi: Roi,
+        detection: Detection,
+        detected_score: Option<f32>,
+    ) -> Result<Option<Face>, Error> {
+        let mesh = self.mesh.run(frame, roi)?;
+        if mesh.presence < MIN_PRESENCE {
+            return Ok(None);
+        }
+        let Some(measures) = Measures::of(&mesh.points) else { return Ok(None) };
+        self.tracked = Roi::from_mesh(&mesh.points).map(|next| (next, detection.clone()));
+        let (x0, y0, x1, y1) =
+            mesh.points.iter().fold((f32::MAX, f32::MAX, f32::MIN, f32::MIN), |(a, b, c, d), p| {
+                (a.min(p[0]), b.min(p[1]), c.max(p[0]), d.max(p[1]))
+            });
+        let (bbox, keypoints) = match detected_score {
+            Some(_) => (detection.bbox, detection.keypoints),
+            None => ([x0, y0, x1 - x0, y1 - y0], keypoints_from_mesh(&mesh.points)),
+        };
+        Ok(Some(Face {
+            score: detected_score.unwrap_or(mesh.presence),
+            bbox,
+            keypoints,
+            mesh: mesh.points,
+            measures,
+        }))
+    }
+}
+
+/// The detector's six keypoints, estimated from the mesh while tracking: eye centres, nose tip,
+/// mouth centre and the face sides near the ears.
+fn keypoints_from_mesh(p: &[[f32; 3]]) -> [[f32; 2]; 6] {
+    let mid = |a: usize, b: usize| [(p[a][0] + p[b][0]) / 2.0, (p[a][1] + p[b][1]) / 2.0];
+    let at = |a: usize| [p[a][0], p[a][1]];
+    [mid(33, 133), mid(263, 362), at(1), mid(13, 14), at(234), at(454)]
+}

@@ -1,0 +1,54 @@
+//! `gradcap analyze FILE…`: the face (and, as they land, the photo checks) of image files, one
+//! JSON object per line.
+
+use gradcap::face::{Face, FaceFinder};
+use gradcap::frame::{decode_image, DecodeLimits};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    face: Option<Option<Face>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Loads the face models from `models`.
+pub fn finder(models: &Path) -> Result<FaceFinder, String> {
+    let read = |name: &str| {
+        let path = models.join(name);
+        std::fs::read(&path)
+            .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
+    };
+    FaceFinder::new(&read("face_detection_short_range.tflite")?, &read("face_landmark.tflite")?)
+        .map_err(|e| e.to_string())
+}
+
+/// Analyses each file; returns whether every file could be read.
+pub fn run(files: &[String], models: &Path) -> Result<bool, String> {
+    let mut finder = finder(models)?;
+    let mut all_read = true;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for file in files {
+        let result = std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| decode_image(&bytes, DecodeLimits::default()).map_err(|e| e.to_string()))
+            .and_then(|frame| finder.still(&frame.view()).map_err(|e| e.to_string()));
+        let line = match result {
+            Ok(face) => Line { file, face: Some(face), error: None },
+            Err(error) => {
+                all_read = false;
+                Line { file, face: None, error: Some(error) }
+            }
+        };
+        let json = serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        if writeln!(out, "{json}").is_err() {
+            break;
+        }
+    }
+    Ok(all_read)
+}

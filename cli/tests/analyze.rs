@@ -1,0 +1,48 @@
+//! `gradcap analyze` as a user runs it. Needs the models (`scripts/fetch-models`); skips without.
+
+use std::path::Path;
+use std::process::Command;
+
+fn analyze(files: &[&Path]) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_gradcap")).arg("analyze").args(files).output().unwrap();
+    assert!(out.status.code().is_some(), "no crash");
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn models_present() -> bool {
+    let ok = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face_landmark.tflite").is_file();
+    if !ok {
+        eprintln!("skipped: no models/ (run scripts/fetch-models)");
+    }
+    ok
+}
+
+#[test]
+fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
+    if !models_present() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("gradcap-analyze-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blank = dir.join("blank.png");
+    image::GrayImage::from_pixel(320, 240, image::Luma([128])).save(&blank).unwrap();
+    let faces = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/faces/obama.jpg");
+    let mut files = vec![blank.as_path()];
+    if faces.is_file() {
+        files.push(&faces);
+    }
+    let lines = analyze(&files);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(lines[0]["face"], serde_json::Value::Null);
+    if let Some(line) = lines.get(1) {
+        let face = &line["face"];
+        assert!(face["score"].as_f64().unwrap() > 0.8);
+        assert_eq!(face["box"].as_array().unwrap().len(), 4);
+        assert_eq!(face["keypoints"].as_array().unwrap().len(), 6);
+        assert_eq!(face["mesh"].as_array().unwrap().len(), 468);
+        assert_eq!(face["mesh"][0].as_array().unwrap().len(), 3);
+        for angle in ["roll", "yaw", "pitch"] {
+            assert!(face["pose"][angle].as_f64().unwrap().abs() < 20.0, "{angle}");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! What the checks need from a face: the pose, how open the eyes and mouth are, the distance
+//! between the eyes and the face contour, all from the mesh.
+
+use super::mesh::POINTS;
+
+/// Mesh indices of the points the measures use (MediaPipe's face mesh topology).
+mod index {
+    pub const RIGHT_EYE: [usize; 4] = [33, 133, 159, 145]; // outer, inner, upper lid, lower lid
+    pub const LEFT_EYE: [usize; 4] = [263, 362, 386, 374];
+    pub const MOUTH: [usize; 4] = [78, 308, 13, 14]; // inner corners, inner upper and lower lip
+    pub const RIGHT_SIDE: usize = 234;
+    pub const LEFT_SIDE: usize = 454;
+    pub const CHIN: usize = 152;
+    /// The face oval, clockwise from the top of the forehead.
+    pub const CONTOUR: [usize; 36] = [
+        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
+        176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+    ];
+}
+
+/// Head pose in degrees. Roll is positive when the head leans to the image's right (clockwise);
+/// yaw is positive when the face turns towards the image's right; pitch is positive when the
+/// head tips down.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Pose {
+    /// Rotation in the image plane.
+    pub roll: f32,
+    /// Turn left or right.
+    pub yaw: f32,
+    /// Nod up or down.
+    pub pitch: f32,
+}
+
+/// The measures of one face.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Measures {
+    /// Head pose.
+    pub pose: Pose,
+    /// Lid gap over eye width, right then left eye.
+    pub eye_openness: [f32; 2],
+    /// Inner-lip gap over mouth width.
+    pub mouth_openness: f32,
+    /// Distance between the eye centres, in pixels.
+    pub inter_eye: f32,
+    /// The face oval, in pixels.
+    pub contour: Vec<[f32; 2]>,
+}
+
+fn distance(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn mid(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
+    [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0, (a[2] + b[2]) / 2.0]
+}
+
+fn openness(p: &[[f32; 3]], [corner_a, corner_b, upper, lower]: [usize; 4]) -> f32 {
+    let width = distance(p[corner_a], p[corner_b]);
+    if width > 0.0 {
+        distance(p[upper], p[lower]) / width
+    } else {
+        0.0
+    }
+}
+
+impl Measures {
+    /// Measures a mesh of [`POINTS`] points; `None` for anything else.
+    pub fn of(points: &[[f32; 3]]) -> Option<Measures> {
+        if points.len() != POINTS {
+            return None;
+        }
+        let p = points;
+        let right_eye = mid(p[index::RIGHT_EYE[0]], p[index::RIGHT_EYE[1]]);
+        let left_eye = mid(p[index::LEFT_EYE[0]], p[index::LEFT_EYE[1]]);
+        let roll = (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]).to_degrees();
+        let (rs, ls) = (p[index::RIGHT_SIDE], p[index::LEFT_SIDE]);
+        let yaw = (ls[2] - rs[2]).atan2(distance(ls, rs)).to_degrees();
+        let eyes = mid(right_eye, left_eye);
+        let chin = p[index::CHIN];
+        let height = distance(eyes, chin);
+        // Upright, the chin and the eye line are at about the same depth in the mesh's geometry
+        // (−2.8° on average over the six portraits of `../shared/faces`).
+        let pitch = ((chin[2] - eyes[2]) / height.max(1e-6)).atan().to_degrees();
+        Some(Measures {
+            pose: Pose { roll, yaw, pitch },
+            eye_openness: [openness(p, index::RIGHT_EYE), openness(p, index::LEFT_EYE)],
+            mouth_openness: openness(p, index::MOUTH),
+            inter_eye: distance(right_eye, left_eye),
+            contour: index::CONTOUR.iter().map(|&i| [p[i][0], p[i][1]]).collect(),
+        })
+    }
+}
