@@ -1,10 +1,10 @@
 // QR benchmark: our wasm decoder vs zxing-wasm (zxing-cpp) and jsQR on ../shared/qr-corpus, in one
 // headless Chromium run. Prints a table and writes target/bench/qr.json. Run by scripts/bench-qr.
-import { createServer } from 'node:http';
 import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { serve, contentType } from './serve.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const corpus = process.env.GRADCAP_QR_CORPUS ?? path.resolve(root, '../shared/qr-corpus');
@@ -12,20 +12,6 @@ if (!existsSync(corpus)) {
   console.log(`skipped: no QR corpus at ${corpus} (set GRADCAP_QR_CORPUS)`);
   process.exit(0);
 }
-const TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.html': 'text/html',
-  '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-
-/** A static server over the repository (pkg/, bench/, node_modules/) on a free loopback port. */
-function serve() {
-  const server = createServer((req, res) => {
-    const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(root) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 function cases() {
   return readdirSync(corpus).sort().flatMap((set) => readdirSync(path.join(corpus, set))
     .filter((f) => /\.(png|jpg|webp)$/.test(f))
@@ -37,7 +23,7 @@ function cases() {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
-const server = await serve();
+const { server, url } = await serve();
 const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-bench-'));
 const browser = await chromium.launchPersistentContext(dir, {
   executablePath: '/usr/bin/chromium', headless: true,
@@ -46,7 +32,7 @@ const browser = await chromium.launchPersistentContext(dir, {
 });
 const page = browser.pages()[0] ?? await browser.newPage();
 page.on('pageerror', (e) => console.error('page error:', e));
-await page.goto(`http://127.0.0.1:${server.address().port}/bench/qr.html`);
+await page.goto(`${url}/bench/qr.html`);
 await page.waitForFunction(() => window.benchInit, null, { timeout: 60000 });
 const init = await page.evaluate(() => window.benchInit);
 const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
@@ -57,7 +43,7 @@ const names = ['gradcap', 'zxing-wasm', 'jsqr'];
 await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(all[0].path).toString('base64'), 'image/png']);
 const results = [];
 for (const c of all) {
-  const type = TYPES[path.extname(c.file)];
+  const type = contentType(c.file);
   const out = await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(c.path).toString('base64'), type]);
   const ok = (texts) => texts.some((t) => t === c.expected || t === c.expected.replace(/\n$/, ''));
   results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),

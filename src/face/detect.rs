@@ -64,19 +64,21 @@ impl Letterbox {
 }
 
 /// Samples `frame` into a `side`×`side` RGB tensor in [-1, 1], letterboxed (the border is -1,
-/// black), bilinear.
+/// black), bilinear. Tensor pixel `i` samples the image at `(i − pad) / scale`, corner-aligned as
+/// MediaPipe's image-to-tensor step does: with pixel-centre alignment instead, keypoints moved by
+/// half a tensor pixel (4 px on a 1000 px photo) against MediaPipe's own detector.
 pub(super) fn letterboxed_input(frame: &FrameView<'_>, side: usize, out: &mut Vec<f32>) -> Letterboxed {
     let lb = Letterbox::new(frame.width(), frame.height(), side);
     out.clear();
     out.resize(side * side * 3, -1.0);
     let (w, h) = (frame.width() as f32, frame.height() as f32);
     for y in 0..side {
-        let sy = (y as f32 + 0.5 - lb.pad_y) / lb.scale - 0.5;
+        let sy = (y as f32 - lb.pad_y) / lb.scale;
         if sy < -0.5 || sy > h - 0.5 {
             continue;
         }
         for x in 0..side {
-            let sx = (x as f32 + 0.5 - lb.pad_x) / lb.scale - 0.5;
+            let sx = (x as f32 - lb.pad_x) / lb.scale;
             if sx < -0.5 || sx > w - 0.5 {
                 continue;
             }

@@ -25,6 +25,37 @@ pub fn decode_image(rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsE
     serde_wasm_bindgen::to_value(&crate::qr::decode(&frame)).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The face models in the browser, for pages and workers that want faces without the element.
+#[wasm_bindgen]
+pub struct FaceAnalyzer {
+    finder: crate::face::FaceFinder,
+}
+
+#[wasm_bindgen]
+impl FaceAnalyzer {
+    /// Loads the detector and the mesh from the bytes of their `.tflite` files.
+    #[wasm_bindgen(constructor)]
+    pub fn new(detector: &[u8], mesh: &[u8]) -> Result<FaceAnalyzer, JsError> {
+        let finder =
+            crate::face::FaceFinder::new(detector, mesh).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(FaceAnalyzer { finder })
+    }
+
+    /// Every face the detector finds in an RGBA image: `[{score, box, keypoints}]`, best first.
+    pub fn detect(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
+        let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+        let found = self.finder.detect_all(&frame).map_err(|e| JsError::new(&e.to_string()))?;
+        serde_wasm_bindgen::to_value(&found).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The main face of a still RGBA image with its mesh and measures, or `null`.
+    pub fn analyze(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
+        let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+        let face = self.finder.still(&frame).map_err(|e| JsError::new(&e.to_string()))?;
+        serde_wasm_bindgen::to_value(&face).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
 /// The component's version.
 #[wasm_bindgen]
 pub fn version() -> String {
