@@ -58,9 +58,13 @@ pub(super) fn wire(rc: &Rc<RefCell<Inner>>) {
             let inner = rc.borrow();
             (inner.dom.session_input.value(), inner.options.lang)
         };
+        let status = rc.borrow().dom.session_status.clone();
         match session_code(&typed) {
-            Some(code) => dispatch(&rc, Event::SessionBound(code)),
-            None => rc.borrow().dom.set_guidance(Label::SessionInvalid.text().get(lang)),
+            Some(code) => {
+                status.set_text_content(None);
+                dispatch(&rc, Event::SessionBound(code));
+            }
+            None => status.set_text_content(Some(Label::SessionInvalid.text().get(lang))),
         }
     });
     let inner = &mut *rc.borrow_mut();

@@ -41,6 +41,7 @@ pub struct Dom {
     pub session_form: HtmlFormElement,
     pub session_input: HtmlInputElement,
     pub session_ok: HtmlButtonElement,
+    pub session_status: Element,
     /// The view size the guide was last laid out for.
     laid_out: (f64, f64),
 }
@@ -86,6 +87,7 @@ impl Dom {
             session_form: part(&root, "sessionbar")?,
             session_input: part(&root, "session-input")?,
             session_ok: part(&root, "session-ok")?,
+            session_status: part(&root, "session-status")?,
             host,
             laid_out: (0.0, 0.0),
         })

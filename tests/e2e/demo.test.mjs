@@ -203,7 +203,7 @@ test('the session code can be typed after the capture code', async () => {
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'session', null, { timeout: 20000 });
     await page.locator('grad-capture #session-input').fill('2605070');
     await page.locator('grad-capture #session-ok').click();
-    assert.match(await inShadow(page, 'guidance', (el) => el.textContent), /8位数字/);
+    assert.match(await inShadow(page, 'session-status', (el) => el.textContent), /8位数字/);
     await page.locator('grad-capture #session-input').fill('26050704');
     await page.locator('grad-capture #session-ok').click();
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
