@@ -24,12 +24,14 @@ pub fn project_root(given: Option<PathBuf>) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The routes: `/pkg/…` from the build output, everything else from `www/`.
+/// The routes: `/pkg/…` from the build output, `/models/…` from the fetched face models, everything
+/// else from `www/`.
 pub fn router(root: &Path) -> Router {
     let header =
         |name, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     Router::new()
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
+        .nest_service("/models", ServeDir::new(root.join("models")))
         .fallback_service(ServeDir::new(root.join("www")))
         .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header(header::CACHE_CONTROL, "no-cache"))

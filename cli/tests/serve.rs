@@ -62,6 +62,8 @@ fn project() -> tempdir::Dir {
     std::fs::write(dir.path().join("www/demo.js"), "export {};").unwrap();
     std::fs::write(dir.path().join("pkg/gradcap_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(dir.path().join("pkg/gradcap.js"), "export default 1;").unwrap();
+    std::fs::create_dir_all(dir.path().join("models")).unwrap();
+    std::fs::write(dir.path().join("models/face_landmark.tflite"), b"TFL3").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "outside").unwrap();
     dir
 }
@@ -98,6 +100,7 @@ fn serves_the_demo_and_the_component_with_the_right_types() {
         ("/demo.js", "text/javascript"),
         ("/pkg/gradcap.js", "text/javascript"),
         ("/pkg/gradcap_bg.wasm", "application/wasm"),
+        ("/models/face_landmark.tflite", "application/octet-stream"),
     ];
     for (path, mime) in cases {
         let (status, headers, _) = get(&server.addr, path);

@@ -3,6 +3,7 @@
 use super::camera;
 use super::code;
 use super::dom::Dom;
+use super::faces;
 use super::frames::{draw_upright, request_frame, FrameReader};
 use crate::analysis::{Analyzer, FrameStats, Guidance};
 use crate::camera::{Browser, CameraFailure, Facing};
@@ -25,6 +26,7 @@ pub(super) struct Options {
     pub(super) lang: Lang,
     steps: Steps,
     code_pattern: Option<String>,
+    models: String,
     facing: Facing,
     rotation: Rotation,
     max_fps: f64,
@@ -49,6 +51,7 @@ impl Options {
             lang: Lang::ZhCn,
             steps: Steps { capture_code: true, session: false, upload: false },
             code_pattern: None,
+            models: "/models/".to_string(),
             facing: Facing::Back,
             rotation: Rotation::None,
             max_fps: 15.0,
@@ -63,6 +66,7 @@ impl Options {
             ("debug", "debug"),
             ("steps", "steps"),
             ("codePattern", "code-pattern"),
+            ("models", "models"),
         ] {
             o.set(attr, get(key, attr).as_deref());
         }
@@ -93,6 +97,7 @@ impl Options {
                 }
             }
             "code-pattern" => self.code_pattern = value.map(str::to_string),
+            "models" => self.models = value.filter(|v| !v.is_empty()).unwrap_or("/models/").to_string(),
             _ => {}
         }
     }
@@ -104,6 +109,8 @@ impl Options {
 struct LoopStats {
     /// Frames analysed since the component was created.
     frames: u64,
+    /// The face in the last frame: `{score, box}` in frame pixels, or null.
+    face: Option<faces::FaceSummary>,
     /// Milliseconds the last frame's work took (read + analysis).
     frame_ms: f64,
     /// Moving average of `frame_ms`.
@@ -123,6 +130,10 @@ pub(super) struct Inner {
     pub(super) scanner: Scanner,
     pub(super) validation: Validation,
     pub(super) code_listeners: Option<code::Listeners>,
+    /// The face models, once loaded (see [`faces::load`]).
+    pub(super) faces: Option<crate::face::FaceFinder>,
+    /// The face in the last analysed frame, in its pixels.
+    face: Option<crate::face::Face>,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
@@ -164,6 +175,7 @@ impl GradCapture {
         let dom = Dom::build(host).map_err(js)?;
         dom.set_lang(options.lang);
         dom.debug.set_hidden(!options.debug);
+        dom.debug_canvas.set_hidden(!options.debug);
         let validation = match options.code_pattern.as_deref().map(Validation::pattern) {
             None => Validation::any(),
             Some(Some(v)) => v,
@@ -176,6 +188,8 @@ impl GradCapture {
             scanner: Scanner::default(),
             validation,
             code_listeners: None,
+            faces: None,
+            face: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -193,6 +207,7 @@ impl GradCapture {
         let capture = GradCapture { inner: Rc::new(RefCell::new(inner)) };
         capture.wire_buttons();
         code::wire(&capture.inner);
+        faces::load(&capture.inner);
         Ok(capture)
     }
 
@@ -228,6 +243,7 @@ impl GradCapture {
             let lang = inner.options.lang;
             inner.dom.set_lang(lang);
             inner.dom.debug.set_hidden(!inner.options.debug);
+            inner.dom.debug_canvas.set_hidden(!inner.options.debug);
             if let Some(g) = inner.guidance {
                 inner.dom.set_guidance(g.text().get(lang));
             }
@@ -407,6 +423,18 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
     emit(&host, name, &detail);
 }
 
+/// Emits an `error` event with `code` that is not a camera failure (e.g. `model.load`).
+pub(super) fn emit_error(rc: &Rc<RefCell<Inner>>, code: &'static str) {
+    emit_notice(rc, Notice::Error(code));
+}
+
+impl Inner {
+    /// The base URL of the face models.
+    pub(super) fn options_models(&self) -> String {
+        self.options.models.clone()
+    }
+}
+
 /// Shows the codes bound so far above the camera view, so the student sees they were read.
 fn show_binding(rc: &Rc<RefCell<Inner>>) {
     let inner = rc.borrow();
@@ -583,6 +611,7 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Option<Event> {
         }
         _ => {
             let report = inner.analyzer.analyze(&view);
+            inner.face = faces::find(inner, &view);
             show_guidance(inner, report.guidance);
             (Some(Event::Judged { ready: report.ready }), report.stats)
         }
@@ -598,8 +627,10 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Option<Event> {
     }
     s.last = Some(stats);
     s.last_at = now;
+    s.face = inner.face.as_ref().map(faces::FaceSummary::of);
     if inner.options.debug {
         show_debug(inner);
+        faces::draw(&inner.dom, inner.face.as_ref(), (frame.width, frame.height));
     }
     event
 }

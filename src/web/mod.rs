@@ -5,6 +5,7 @@ mod camera;
 mod code;
 mod component;
 mod dom;
+mod faces;
 mod frames;
 
 pub use component::GradCapture;

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -209,6 +209,28 @@ test('the session code can be typed after the capture code', async () => {
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
     const sessions = (await page.evaluate(() => window.gradcapEvents)).filter((e) => e.name === 'session');
     assert.deepEqual(sessions.map((e) => e.session), ['26050704']);
+  } finally {
+    await close();
+  }
+});
+
+test('the face in the camera is found, tracked, and drawn with the debug switch', { skip: !existsSync(path.join(media, 'face.y4m')) && 'no face.y4m (needs ../shared/faces)' }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: 'face.y4m' });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait&debug`);
+    const handle = await page.waitForFunction(() => {
+      const text = document.getElementById('stats').value;
+      const s = text && JSON.parse(text);
+      return s && s.face && s.frames > 20 ? s : null;
+    }, null, { timeout: 30000 });
+    const s = await handle.jsonValue();
+    assert.ok(s.face.score > 0.8, `score ${s.face.score}`);
+    const [x, y, w, h] = s.face.box;
+    assert.ok(x > 0 && y > 0 && x + w < s.last.width && y + h < s.last.height, `box ${s.face.box} in ${s.last.width}×${s.last.height}`);
+    assert.equal(await inShadow(page, 'debug-canvas', (el) => el.hidden), false);
+    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true, 'no photo checks yet: the shutter stays off');
+    console.log(`face frames: ${s.frameMsAvg.toFixed(1)} ms a frame on average, ${s.fps.toFixed(1)} fps`);
+    await page.screenshot({ path: path.join(shots, 'phone-face-debug.png') });
   } finally {
     await close();
   }

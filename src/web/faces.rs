@@ -1,0 +1,109 @@
+//! Faces in the shell: loading the models, finding the face in each frame, and the debug drawing.
+
+use super::component::Inner;
+use super::dom::Dom;
+use crate::face::{Face, FaceFinder};
+use crate::FrameView;
+use js_sys::Uint8Array;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Response};
+
+/// The model files, under the `models` base URL.
+const DETECTOR: &str = "face_detection_short_range.tflite";
+const MESH: &str = "face_landmark.tflite";
+
+/// What the page sees of the face in the last frame.
+#[derive(serde::Serialize, Clone, Copy)]
+pub(super) struct FaceSummary {
+    score: f32,
+    #[serde(rename = "box")]
+    bbox: [f32; 4],
+}
+
+impl FaceSummary {
+    pub(super) fn of(face: &Face) -> FaceSummary {
+        FaceSummary { score: face.score, bbox: face.bbox }
+    }
+}
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str(url)).await?.dyn_into()?;
+    if !response.ok() {
+        return Err(JsValue::from_str(&format!("{url}: HTTP {}", response.status())));
+    }
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Fetches both models from the `models` base URL and builds the finder; until then, and if that
+/// fails (an `error` event with code `model.load`), frames are judged without a face.
+pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
+    let base = rc.borrow().options_models();
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        let join = |name: &str| format!("{}/{name}", base.trim_end_matches('/'));
+        let loaded = async {
+            let detector = fetch_bytes(&join(DETECTOR)).await?;
+            let mesh = fetch_bytes(&join(MESH)).await?;
+            FaceFinder::new(&detector, &mesh).map_err(|e| JsValue::from_str(&e.to_string()))
+        };
+        let result = loaded.await;
+        let Some(rc) = weak.upgrade() else { return };
+        match result {
+            Ok(finder) => rc.borrow_mut().faces = Some(finder),
+            Err(e) => {
+                web_sys::console::error_2(&"gradcap: cannot load the face models".into(), &e);
+                super::component::emit_error(&rc, "model.load");
+            }
+        }
+    });
+}
+
+/// The face in this frame, following the last one (nothing until the models are loaded).
+pub(super) fn find(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Face> {
+    let finder = inner.faces.as_mut()?;
+    match finder.next(frame) {
+        Ok(face) => face,
+        Err(e) => {
+            web_sys::console::error_1(&format!("gradcap: face analysis failed: {e}").into());
+            None
+        }
+    }
+}
+
+/// Draws the face box, the six keypoints and the mesh over the camera view (debug switch).
+pub(super) fn draw(dom: &Dom, face: Option<&Face>, (fw, fh): (u32, u32)) {
+    let canvas: &HtmlCanvasElement = &dom.debug_canvas;
+    let (vw, vh) = dom.view_size();
+    let (w, h) = (vw.round() as u32, vh.round() as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let Some(ctx) =
+        canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    ctx.clear_rect(0.0, 0.0, vw, vh);
+    let Some(face) = face else { return };
+    // The analysis frame shows exactly the view, scaled.
+    let (sx, sy) = (vw / fw as f64, vh / fh as f64);
+    ctx.set_fill_style_str("rgba(80, 220, 255, 0.8)");
+    for p in &face.mesh {
+        ctx.fill_rect(p[0] as f64 * sx - 1.0, p[1] as f64 * sy - 1.0, 2.0, 2.0);
+    }
+    ctx.set_fill_style_str("#ff3b30");
+    for p in &face.keypoints {
+        ctx.fill_rect(p[0] as f64 * sx - 3.0, p[1] as f64 * sy - 3.0, 6.0, 6.0);
+    }
+    ctx.set_stroke_style_str("#ffcc00");
+    ctx.set_line_width(2.0);
+    let [x, y, bw, bh] = face.bbox.map(f64::from);
+    ctx.stroke_rect(x * sx, y * sy, bw * sx, bh * sy);
+}
