@@ -1,11 +1,13 @@
 // The face reference page: our detector and MediaPipe's own (tasks-vision FaceDetector, same
 // model file) on the same pictures, in the same browser.
 import init, { FaceAnalyzer } from '/pkg/gradcap.js';
+import simdInit, { FaceAnalyzer as SimdFaceAnalyzer } from '/pkg/simd/gradcap.js';
 import { FilesetResolver, FaceDetector } from '/node_modules/@mediapipe/tasks-vision/vision_bundle.mjs';
 import { withMetadata } from '/bench/tflite-metadata.mjs';
 
 const MODELS = '/models/';
 let ours;
+let oursSimd;
 let theirs;
 
 async function bytes(url) {
@@ -67,7 +69,48 @@ async function start() {
     runningMode: 'IMAGE',
     minDetectionConfidence: 0.5,
   });
-  window.faceInit = { ours: oursInit, theirs: performance.now() - t1 };
+  const theirsInit = performance.now() - t1;
+  const t2 = performance.now();
+  await simdInit();
+  oursSimd = new SimdFaceAnalyzer(detector, await bytes(`${MODELS}face_landmark.tflite`));
+  window.faceInit = { ours: oursInit, oursSimd: performance.now() - t2, theirs: theirsInit };
   document.getElementById('status').textContent = 'ready';
 }
 start().catch((e) => { window.faceInitError = String(e?.stack ?? e); });
+
+/** A 640×480 camera-like frame of a portrait (the photo scaled to cover it). */
+async function frame640(name) {
+  const bitmap = await createImageBitmap(await (await fetch(`/shared/faces/${name}`)).blob());
+  const canvas = new OffscreenCanvas(640, 480);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const scale = Math.max(640 / bitmap.width, 480 / bitmap.height);
+  const [w, h] = [bitmap.width * scale, bitmap.height * scale];
+  ctx.drawImage(bitmap, (640 - w) / 2, (480 - h) / 4, w, h);
+  return { canvas, data: ctx.getImageData(0, 0, 640, 480) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median milliseconds of each detector (and of our detection + mesh) over `runs` per picture. */
+window.benchFaces = async (names, runs) => {
+  const times = { detectScalar: [], detectSimd: [], theirs: [], detectMeshSimd: [], detectMeshScalar: [] };
+  for (const name of names) {
+    const { canvas, data } = await frame640(name);
+    const cases = {
+      detectScalar: () => ours.detect(data.data, 640, 480),
+      detectSimd: () => oursSimd.detect(data.data, 640, 480),
+      theirs: () => theirs.detect(canvas),
+      detectMeshSimd: () => oursSimd.analyze(data.data, 640, 480),
+      detectMeshScalar: () => ours.analyze(data.data, 640, 480),
+    };
+    for (const [key, run] of Object.entries(cases)) {
+      run();
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        run();
+        times[key].push(performance.now() - t0);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+};

@@ -1,5 +1,5 @@
 // Types for gradcap's loader module (pkg/gradcap-element.js).
-import { GradCapture, version } from './gradcap.js';
+import type * as Module from './gradcap.js';
 
 /** Frame-loop statistics reported by the component. */
 export interface FrameLoopStats {
@@ -10,8 +10,12 @@ export interface FrameLoopStats {
   last: { width: number; height: number; meanLuma: number; leftLuma: number; rightLuma: number } | null;
 }
 
-/** Resolves once the WebAssembly module is loaded; null in browsers without WebAssembly. */
-export declare const ready: Promise<unknown> | null;
+/** Whether the SIMD build was chosen. */
+export declare const simd: boolean;
+/** Resolves to the loaded module; null in browsers without WebAssembly. */
+export declare const ready: Promise<typeof Module> | null;
+/** The loaded module (rejects with "wasm.unsupported" without WebAssembly). */
+export declare function load(): Promise<typeof Module>;
 
 /**
  * `<grad-capture lang="zh-CN|en" facing="back|front" rotation="0|90|180|270" max-fps="15" debug>`.
@@ -30,5 +34,3 @@ declare global {
     'grad-capture': GradCaptureElement;
   }
 }
-
-export { GradCapture, version };

@@ -1,7 +1,7 @@
 // gradcap's loader: defines <grad-capture> on top of the WebAssembly component.
-// Import this module (it is copied into pkg/ by scripts/build-web); it loads the .wasm itself.
-// Browsers without WebAssembly get a plain explanation instead of a blank box.
-import init, { GradCapture, version } from './gradcap.js';
+// Import this module (it is copied into pkg/ by scripts/build-web); it loads the .wasm itself:
+// the SIMD build where the browser has wasm SIMD, the scalar build elsewhere. Browsers without
+// WebAssembly get a plain explanation instead of a blank box.
 
 const NO_WASM = {
   code: 'wasm.unsupported',
@@ -11,8 +11,26 @@ const NO_WASM = {
 
 const hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
 
-/** Resolves once the WebAssembly module is ready (null when the browser has none). */
-export const ready = hasWasm ? init() : null;
+// A tiny module that uses v128 instructions: it validates only where wasm SIMD is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
+  65, 0, 253, 15, 253, 98, 11]);
+
+/** Whether this browser runs the SIMD build. */
+export const simd = hasWasm && WebAssembly.validate(SIMD_PROBE);
+
+/** Resolves to the loaded module (`{ GradCapture, FaceAnalyzer, decodeImage, version }`), or is
+ * null when the browser has no WebAssembly. */
+export const ready = hasWasm
+  ? import(simd ? './simd/gradcap.js' : './gradcap.js').then(async (module) => {
+    await module.default();
+    return module;
+  })
+  : null;
+
+/** The loaded module, for pages that use the plain class: `const { GradCapture } = await load();` */
+export function load() {
+  return ready ?? Promise.reject(new Error(NO_WASM.code));
+}
 
 const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug'];
 
@@ -24,9 +42,9 @@ export class GradCaptureElement extends HTMLElement {
       this.#showNoWasm();
       return;
     }
-    ready.then(() => {
+    ready.then((module) => {
       if (!this.isConnected) return;
-      this._capture ??= new GradCapture(this, {});
+      this._capture ??= new module.GradCapture(this, {});
       this._capture.connect();
     }, (err) => {
       console.error('gradcap: cannot load the WebAssembly module', err);
@@ -67,5 +85,3 @@ export class GradCaptureElement extends HTMLElement {
 if (!customElements.get('grad-capture')) {
   customElements.define('grad-capture', GradCaptureElement);
 }
-
-export { GradCapture, version };
