@@ -20,16 +20,22 @@ pub struct Engine {
     outputs: Vec<usize>,
 }
 
-fn f16_to_f32(bits: u16) -> f32 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = ((bits >> 10) & 0x1f) as i32;
-    let frac = (bits & 0x3ff) as f32;
-    match exp {
-        0 => sign * frac * 2f32.powi(-24),
-        31 if frac == 0.0 => sign * f32::INFINITY,
-        31 => f32::NAN,
-        e => sign * (1.0 + frac / 1024.0) * 2f32.powi(e - 15),
-    }
+/// IEEE half to single precision, by moving the bits (exact for every value).
+fn f16_to_f32(half: u16) -> f32 {
+    let sign = ((half & 0x8000) as u32) << 16;
+    let exp = ((half >> 10) & 0x1f) as u32;
+    let mant = (half & 0x3ff) as u32;
+    let bits = match exp {
+        0 if mant == 0 => sign,
+        0 => {
+            // Subnormal: shift the mantissa up until its leading bit is the implicit one.
+            let shift = mant.leading_zeros() - 21;
+            sign | ((113 - shift) << 23) | (((mant << shift) & 0x3ff) << 13)
+        }
+        31 => sign | 0x7f80_0000 | (mant << 13),
+        e => sign | ((e + 112) << 23) | (mant << 13),
+    };
+    f32::from_bits(bits)
 }
 
 fn activate(x: f32, a: Activation) -> f32 {
@@ -296,6 +302,13 @@ impl Engine {
         }
         let (src, weights) = (&self.values[a], &self.values[w]);
         let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == co);
+        if kh == 1 && kw == 1 && win.stride_h == 1 && win.stride_w == 1 && (oh, ow) == (h, wd) {
+            pointwise(src, weights, b, ci, co, dst);
+            if win.activation != Activation::None {
+                dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
+            }
+            return Ok(());
+        }
         for oy in 0..oh {
             for ox in 0..ow {
                 let acc = &mut dst[(oy * ow + ox) * co..][..co];
@@ -485,9 +498,65 @@ impl Engine {
     }
 }
 
+/// A 1×1 convolution (a matrix product per pixel), four pixels at a time so that each row of
+/// weights is loaded once for the four: `dst[p][o] = bias[o] + Σ_i src[p][i] · weights[i][o]`.
+fn pointwise(src: &[f32], weights: &[f32], bias: Option<&[f32]>, ci: usize, co: usize, dst: &mut [f32]) {
+    let init = |row: &mut [f32]| match bias {
+        Some(b) => row.copy_from_slice(b),
+        None => row.fill(0.0),
+    };
+    let mut quads = dst.chunks_exact_mut(4 * co);
+    let mut inputs = src.chunks_exact(4 * ci);
+    for (out, input) in (&mut quads).zip(&mut inputs) {
+        let (o01, o23) = out.split_at_mut(2 * co);
+        let (o0, o1) = o01.split_at_mut(co);
+        let (o2, o3) = o23.split_at_mut(co);
+        for row in [&mut *o0, &mut *o1, &mut *o2, &mut *o3] {
+            init(row);
+        }
+        let (x0, x1, x2, x3) = (&input[..ci], &input[ci..2 * ci], &input[2 * ci..3 * ci], &input[3 * ci..]);
+        for (i, w) in weights.chunks_exact(co).enumerate().take(ci) {
+            let (v0, v1, v2, v3) = (x0[i], x1[i], x2[i], x3[i]);
+            for ((((a, b), c), d), &k) in
+                o0.iter_mut().zip(o1.iter_mut()).zip(o2.iter_mut()).zip(o3.iter_mut()).zip(w)
+            {
+                *a += v0 * k;
+                *b += v1 * k;
+                *c += v2 * k;
+                *d += v3 * k;
+            }
+        }
+    }
+    for (out, input) in quads.into_remainder().chunks_exact_mut(co).zip(inputs.remainder().chunks_exact(ci)) {
+        init(out);
+        for (&v, w) in input.iter().zip(weights.chunks_exact(co)) {
+            for (o, &k) in out.iter_mut().zip(w) {
+                *o += v * k;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointwise_matches_the_plain_sum() {
+        let (ci, co, pixels) = (3, 5, 7);
+        let src: Vec<f32> = (0..pixels * ci).map(|i| (i as f32 * 0.37).sin()).collect();
+        let weights: Vec<f32> = (0..ci * co).map(|i| (i as f32 * 0.11).cos()).collect();
+        let bias: Vec<f32> = (0..co).map(|o| o as f32).collect();
+        let mut fast = vec![0.0; pixels * co];
+        pointwise(&src, &weights, Some(&bias), ci, co, &mut fast);
+        for p in 0..pixels {
+            for o in 0..co {
+                let plain: f32 =
+                    bias[o] + (0..ci).map(|i| src[p * ci + i] * weights[i * co + o]).sum::<f32>();
+                assert!((fast[p * co + o] - plain).abs() < 1e-5, "pixel {p} channel {o}");
+            }
+        }
+    }
 
     #[test]
     fn half_floats_convert() {
@@ -496,6 +565,9 @@ mod tests {
         assert_eq!(f16_to_f32(0x3555), 0.333_251_95);
         assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
         assert_eq!(f16_to_f32(0x7c00), f32::INFINITY);
+        assert_eq!(f16_to_f32(0x8000), -0.0);
+        assert_eq!(f16_to_f32(0x0200), 2f32.powi(-15));
+        assert_eq!(f16_to_f32(0x7bff), 65504.0);
     }
 
     #[test]
