@@ -270,8 +270,11 @@ impl Engine {
         if x.len() != dst.len() || y.is_empty() || x.len() % y.len() != 0 {
             return Err(bad("cannot broadcast these shapes"));
         }
-        for (d, (&p, &q)) in dst.iter_mut().zip(x.iter().zip(y.iter().cycle())) {
-            *d = f(p, q);
+        // Chunk by chunk (not `cycle()`), so the inner loop vectorizes.
+        for (d, p) in dst.chunks_exact_mut(y.len()).zip(x.chunks_exact(y.len())) {
+            for ((d, &p), &q) in d.iter_mut().zip(p).zip(y) {
+                *d = f(p, q);
+            }
         }
         Ok(())
     }

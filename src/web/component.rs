@@ -5,11 +5,11 @@ use super::code;
 use super::dom::Dom;
 use super::faces;
 use super::frames::{draw_upright, request_frame, FrameReader};
+use super::options::Options;
 use crate::analysis::{Analyzer, FrameStats, Guidance};
-use crate::camera::{Browser, CameraFailure, Facing};
-use crate::flow::{Effect, Event, Flow, Notice, State, Steps};
-use crate::guide::Rotation;
-use crate::lang::{Label, Lang};
+use crate::camera::{Browser, CameraFailure};
+use crate::flow::{Effect, Event, Flow, Notice, State};
+use crate::lang::Label;
 use crate::qr::{Scanner, Validation};
 use crate::FrameView;
 use js_sys::{Object, Reflect};
@@ -20,88 +20,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{
     CanvasRenderingContext2d, CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack,
 };
-
-/// What an integrator can set, as element attributes or as keys of the constructor's options.
-pub(super) struct Options {
-    pub(super) lang: Lang,
-    steps: Steps,
-    code_pattern: Option<String>,
-    models: String,
-    facing: Facing,
-    rotation: Rotation,
-    max_fps: f64,
-    max_side: u32,
-    debug: bool,
-}
-
-impl Options {
-    /// Reads each option from `options` (camelCase key) or else from `host`'s attribute.
-    fn read(host: &HtmlElement, options: &JsValue) -> Options {
-        let get = |key: &str, attr: &str| {
-            let v = Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-            if v.is_undefined() || v.is_null() {
-                host.get_attribute(attr)
-            } else {
-                v.as_string()
-                    .or_else(|| v.as_f64().map(|n| n.to_string()))
-                    .or_else(|| v.as_bool().map(|b| b.to_string()))
-            }
-        };
-        let mut o = Options {
-            lang: Lang::ZhCn,
-            steps: Steps { capture_code: true, session: false, upload: false },
-            code_pattern: None,
-            models: "/models/".to_string(),
-            facing: Facing::Back,
-            rotation: Rotation::None,
-            max_fps: 15.0,
-            max_side: 640,
-            debug: false,
-        };
-        for (key, attr) in [
-            ("lang", "lang"),
-            ("facing", "facing"),
-            ("rotation", "rotation"),
-            ("maxFps", "max-fps"),
-            ("debug", "debug"),
-            ("steps", "steps"),
-            ("codePattern", "code-pattern"),
-            ("models", "models"),
-        ] {
-            o.set(attr, get(key, attr).as_deref());
-        }
-        o
-    }
-
-    /// Applies one attribute; unreadable values fall back to the default.
-    fn set(&mut self, attr: &str, value: Option<&str>) {
-        match attr {
-            "lang" => self.lang = Lang::from_tag(value.unwrap_or("")),
-            "facing" => self.facing = Facing::from_attribute(value.unwrap_or("")),
-            "rotation" => {
-                self.rotation = Rotation::from_degrees(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
-            }
-            "max-fps" => {
-                self.max_fps = value
-                    .and_then(|v| v.trim().parse().ok())
-                    .filter(|f: &f64| *f > 0.0)
-                    .unwrap_or(15.0)
-                    .min(60.0)
-            }
-            "debug" => self.debug = value.is_some_and(|v| v != "false"),
-            "steps" => {
-                let parsed = value.map_or(Some(self.steps), Steps::parse);
-                match parsed {
-                    Some(steps) => self.steps = steps,
-                    None => web_sys::console::warn_1(&"gradcap: unknown step in `steps`".into()),
-                }
-            }
-            "code-pattern" => self.code_pattern = value.map(str::to_string),
-            "models" => self.models = value.filter(|v| !v.is_empty()).unwrap_or("/models/").to_string(),
-            _ => {}
-        }
-    }
-}
 
 /// Timing and statistics of the frame loop, for the page's debug panel and the tests.
 #[derive(serde::Serialize, Default, Clone, Copy)]
@@ -426,13 +344,6 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
 /// Emits an `error` event with `code` that is not a camera failure (e.g. `model.load`).
 pub(super) fn emit_error(rc: &Rc<RefCell<Inner>>, code: &'static str) {
     emit_notice(rc, Notice::Error(code));
-}
-
-impl Inner {
-    /// The base URL of the face models.
-    pub(super) fn options_models(&self) -> String {
-        self.options.models.clone()
-    }
 }
 
 /// Shows the codes bound so far above the camera view, so the student sees they were read.

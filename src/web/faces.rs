@@ -43,7 +43,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {
 /// Fetches both models from the `models` base URL and builds the finder; until then, and if that
 /// fails (an `error` event with code `model.load`), frames are judged without a face.
 pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
-    let base = rc.borrow().options_models();
+    let base = rc.borrow().options.models.clone();
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
         let join = |name: &str| format!("{}/{name}", base.trim_end_matches('/'));

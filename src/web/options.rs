@@ -1,0 +1,91 @@
+//! The component's options: element attributes, or keys of the plain class's options object.
+
+use crate::camera::Facing;
+use crate::flow::Steps;
+use crate::guide::Rotation;
+use crate::lang::Lang;
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+use web_sys::HtmlElement;
+
+/// What an integrator can set, as element attributes or as keys of the constructor's options.
+pub(super) struct Options {
+    pub(super) lang: Lang,
+    pub(super) steps: Steps,
+    pub(super) code_pattern: Option<String>,
+    pub(super) models: String,
+    pub(super) facing: Facing,
+    pub(super) rotation: Rotation,
+    pub(super) max_fps: f64,
+    pub(super) max_side: u32,
+    pub(super) debug: bool,
+}
+
+impl Options {
+    /// Reads each option from `options` (camelCase key) or else from `host`'s attribute.
+    pub(super) fn read(host: &HtmlElement, options: &JsValue) -> Options {
+        let get = |key: &str, attr: &str| {
+            let v = Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+            if v.is_undefined() || v.is_null() {
+                host.get_attribute(attr)
+            } else {
+                v.as_string()
+                    .or_else(|| v.as_f64().map(|n| n.to_string()))
+                    .or_else(|| v.as_bool().map(|b| b.to_string()))
+            }
+        };
+        let mut o = Options {
+            lang: Lang::ZhCn,
+            steps: Steps { capture_code: true, session: false, upload: false },
+            code_pattern: None,
+            models: "/models/".to_string(),
+            facing: Facing::Back,
+            rotation: Rotation::None,
+            max_fps: 15.0,
+            max_side: 640,
+            debug: false,
+        };
+        for (key, attr) in [
+            ("lang", "lang"),
+            ("facing", "facing"),
+            ("rotation", "rotation"),
+            ("maxFps", "max-fps"),
+            ("debug", "debug"),
+            ("steps", "steps"),
+            ("codePattern", "code-pattern"),
+            ("models", "models"),
+        ] {
+            o.set(attr, get(key, attr).as_deref());
+        }
+        o
+    }
+
+    /// Applies one attribute; unreadable values fall back to the default.
+    pub(super) fn set(&mut self, attr: &str, value: Option<&str>) {
+        match attr {
+            "lang" => self.lang = Lang::from_tag(value.unwrap_or("")),
+            "facing" => self.facing = Facing::from_attribute(value.unwrap_or("")),
+            "rotation" => {
+                self.rotation = Rotation::from_degrees(value.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            }
+            "max-fps" => {
+                self.max_fps = value
+                    .and_then(|v| v.trim().parse().ok())
+                    .filter(|f: &f64| *f > 0.0)
+                    .unwrap_or(15.0)
+                    .min(60.0)
+            }
+            "debug" => self.debug = value.is_some_and(|v| v != "false"),
+            "steps" => {
+                let parsed = value.map_or(Some(self.steps), Steps::parse);
+                match parsed {
+                    Some(steps) => self.steps = steps,
+                    None => web_sys::console::warn_1(&"gradcap: unknown step in `steps`".into()),
+                }
+            }
+            "code-pattern" => self.code_pattern = value.map(str::to_string),
+            "models" => self.models = value.filter(|v| !v.is_empty()).unwrap_or("/models/").to_string(),
+            _ => {}
+        }
+    }
+}
