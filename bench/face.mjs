@@ -46,7 +46,7 @@ const size = {
 };
 console.log(`\nFace, 640×480 frames of ${names.length} portraits, headless Chromium ${chromiumVersion} on ${cpus()[0].model}` +
   (throttle > 1 ? `, CPU throttled ×${throttle}` : ''));
-console.log(`init ms: ours ${init.ours.toFixed(1)} (SIMD ${init.oursSimd.toFixed(1)}), tasks-vision ${init.theirs.toFixed(1)}`);
+console.log(`init ms (from model bytes): ours SIMD ${init.oursSimd.toFixed(1)}, ours scalar ${init.ours.toFixed(1)}, tasks-vision ${init.theirs.toFixed(1)}`);
 const row = (label, v) => console.log(`${label.padEnd(34)} ${v.toFixed(2).padStart(7)} ms   ${(v / ms.theirs).toFixed(2)}×`);
 row('tasks-vision FaceDetector', ms.theirs);
 row('ours, detection, SIMD', ms.detectSimd);
