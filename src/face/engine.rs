@@ -368,6 +368,23 @@ impl Engine {
         }
         let (src, weights) = (&self.values[a], &self.values[w]);
         let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == c);
+        if win.stride_w == 1 && win.dilation_w == 1 {
+            depthwise_rows(
+                src,
+                weights,
+                b,
+                [h, wd, c],
+                [oh, ow],
+                [kh, kw],
+                (win.stride_h, win.dilation_h),
+                (pt, pl),
+                dst,
+            );
+            if win.activation != Activation::None {
+                dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
+            }
+            return Ok(());
+        }
         for oy in 0..oh {
             for ox in 0..ow {
                 let acc = &mut dst[(oy * ow + ox) * c..][..c];
@@ -501,6 +518,53 @@ impl Engine {
     }
 }
 
+/// A depthwise convolution with horizontal stride 1, a whole output row per tap: for stride 1 the
+/// input pixels under one tap along a row are contiguous, so each (row, tap) is one long loop over
+/// `pixels × channels` rather than one short loop per pixel (the channels are few early on).
+#[allow(clippy::too_many_arguments)]
+fn depthwise_rows(
+    src: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    [h, wd, c]: [usize; 3],
+    [oh, ow]: [usize; 2],
+    [kh, kw]: [usize; 2],
+    (stride_h, dilation_h): (usize, usize),
+    (pt, pl): (usize, usize),
+    dst: &mut [f32],
+) {
+    for oy in 0..oh {
+        let row = &mut dst[oy * ow * c..(oy + 1) * ow * c];
+        match bias {
+            Some(b) => row.chunks_exact_mut(c).for_each(|px| px.copy_from_slice(b)),
+            None => row.fill(0.0),
+        }
+        for ky in 0..kh {
+            let iy = (oy * stride_h + ky * dilation_h) as isize - pt as isize;
+            if iy < 0 || iy >= h as isize {
+                continue;
+            }
+            let src_row = &src[iy as usize * wd * c..(iy as usize + 1) * wd * c];
+            for kx in 0..kw {
+                // Output pixels whose input column ox + kx − pl lies inside the row.
+                let first = pl.saturating_sub(kx);
+                let last = (wd + pl).saturating_sub(kx).min(ow);
+                if first >= last {
+                    continue;
+                }
+                let tap = &weights[(ky * kw + kx) * c..][..c];
+                let input = &src_row[(first + kx - pl) * c..(last + kx - pl) * c];
+                let output = &mut row[first * c..last * c];
+                for (o, i) in output.chunks_exact_mut(c).zip(input.chunks_exact(c)) {
+                    for ((s, &v), &k) in o.iter_mut().zip(i).zip(tap) {
+                        *s += v * k;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A 1×1 convolution (a matrix product per pixel), four pixels at a time so that each row of
 /// weights is loaded once for the four: `dst[p][o] = bias[o] + Σ_i src[p][i] · weights[i][o]`.
 fn pointwise(src: &[f32], weights: &[f32], bias: Option<&[f32]>, ci: usize, co: usize, dst: &mut [f32]) {
@@ -543,6 +607,35 @@ fn pointwise(src: &[f32], weights: &[f32], bias: Option<&[f32]>, ci: usize, co: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A model-free check of the row path against the per-pixel path: a 3×3 depthwise
+    /// convolution with SAME padding on a 5×4×3 input.
+    #[test]
+    fn depthwise_rows_match_the_per_pixel_sum() {
+        let ([h, wd, c], [kh, kw]) = ([5, 4, 3], [3, 3]);
+        let src: Vec<f32> = (0..h * wd * c).map(|i| (i as f32 * 0.7).sin()).collect();
+        let weights: Vec<f32> = (0..kh * kw * c).map(|i| (i as f32 * 0.3).cos()).collect();
+        let bias = [0.5, -0.25, 1.0];
+        let mut fast = vec![0.0; h * wd * c];
+        depthwise_rows(&src, &weights, Some(&bias), [h, wd, c], [h, wd], [kh, kw], (1, 1), (1, 1), &mut fast);
+        for y in 0..h {
+            for x in 0..wd {
+                for ch in 0..c {
+                    let mut sum = bias[ch];
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let (iy, ix) = (y as isize + ky as isize - 1, x as isize + kx as isize - 1);
+                            if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
+                                sum += src[(iy as usize * wd + ix as usize) * c + ch]
+                                    * weights[(ky * kw + kx) * c + ch];
+                            }
+                        }
+                    }
+                    assert!((fast[(y * wd + x) * c + ch] - sum).abs() < 1e-5, "({y},{x},{ch})");
+                }
+            }
+        }
+    }
 
     #[test]
     fn pointwise_matches_the_plain_sum() {
