@@ -40,7 +40,7 @@ const gz = (file) => gzipSync(readFileSync(path.join(root, file)), { level: 9 })
 const tasksWasm = path.join(root, 'node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm');
 const size = {
   oursWasm: gz('pkg/simd/gradcap_bg.wasm'),
-  models: gz('models/face_detection_short_range.tflite') + gz('models/face_landmark.tflite'),
+  models: gz('models/face_detection_short_range.tflite') + gz('models/face_landmark.q8.tflite'),
   tasksVisionWasm: gzipSync(readFileSync(tasksWasm), { level: 9 }).length,
   tasksVisionWasmRaw: statSync(tasksWasm).size,
 };

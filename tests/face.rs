@@ -126,3 +126,30 @@ fn blank_and_noisy_pictures_have_no_face() {
         .collect();
     assert!(det.detect(&Frame::from_rgba(noise, 320, 240).unwrap().view()).unwrap().is_empty());
 }
+
+#[test]
+fn packed_models_agree_with_the_originals() {
+    use gradcap::face::{pack::pack, FaceFinder};
+    let read = |name: &str| std::fs::read(root().join("models").join(name));
+    let (Ok(det), Ok(mesh)) = (read("face_detection_short_range.tflite"), read("face_landmark.tflite"))
+    else {
+        eprintln!("skipped: no models/ (run scripts/fetch-models)");
+        return;
+    };
+    let mut original = FaceFinder::new(&det, &mesh).unwrap();
+    let mut packed = FaceFinder::new(&det, &pack(&mesh).unwrap()).unwrap();
+    let (mut worst_keypoint, mut worst_mesh, mut worst_score) = (0f32, 0f32, 0f32);
+    for path in faces() {
+        let frame = load(&path);
+        let (a, b) =
+            (original.still(&frame.view()).unwrap().unwrap(), packed.still(&frame.view()).unwrap().unwrap());
+        let width = a.bbox[2];
+        let far = |p: &[f32], q: &[f32]| (p[0] - q[0]).hypot(p[1] - q[1]) / width;
+        worst_keypoint =
+            a.keypoints.iter().zip(&b.keypoints).map(|(p, q)| far(p, q)).fold(worst_keypoint, f32::max);
+        worst_mesh = a.mesh.iter().zip(&b.mesh).map(|(p, q)| far(p, q)).fold(worst_mesh, f32::max);
+        worst_score = worst_score.max((a.score - b.score).abs());
+    }
+    eprintln!("packed vs original: keypoints {worst_keypoint:.4}, mesh {worst_mesh:.4} of the face width, score {worst_score:.4}");
+    assert!(worst_keypoint < 0.01 && worst_mesh < 0.01 && worst_score < 0.01);
+}

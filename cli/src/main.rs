@@ -33,6 +33,13 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Pack a face model for shipping: fp16 weights stored as int8 per output channel.
+    PackModel {
+        /// The `.tflite` to pack.
+        input: PathBuf,
+        /// Where to write the packed model.
+        output: PathBuf,
+    },
     /// Serve the demo page (www/) and the built component (pkg/) on a local address.
     Serve {
         /// Address to listen on; port 0 picks a free one.
@@ -56,6 +63,12 @@ fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::PackModel { input, output } => std::fs::read(&input)
+            .map_err(|e| format!("{}: {e}", input.display()))
+            .and_then(|bytes| gradcap::face::pack::pack(&bytes).map_err(|e| e.to_string()))
+            .and_then(|packed| {
+                std::fs::write(&output, packed).map_err(|e| format!("{}: {e}", output.display()))
+            }),
         Command::Decode { files } => {
             if decode::run(&files) {
                 Ok(())

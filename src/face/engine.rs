@@ -21,7 +21,7 @@ pub struct Engine {
 }
 
 /// IEEE half to single precision, by moving the bits (exact for every value).
-fn f16_to_f32(half: u16) -> f32 {
+pub(crate) fn f16_to_f32(half: u16) -> f32 {
     let sign = ((half & 0x8000) as u32) << 16;
     let exp = ((half >> 10) & 0x1f) as u32;
     let mant = (half & 0x3ff) as u32;
@@ -96,9 +96,10 @@ fn hwc(shape: &[usize]) -> Result<[usize; 3], Error> {
 }
 
 impl Engine {
-    /// Loads a model from the bytes of its `.tflite` file.
+    /// Loads a model from the bytes of its `.tflite` file (or of its [packed](super::pack) form).
     pub fn load(file: &[u8]) -> Result<Engine, Error> {
         let model = Model::parse(file)?;
+        let packed = super::pack::unpack(file)?;
         let mut engine = Engine {
             shapes: model.tensors.iter().map(|t| t.shape.clone()).collect(),
             values: Vec::with_capacity(model.tensors.len()),
@@ -136,6 +137,13 @@ impl Engine {
                 )));
             }
             engine.values.push(value);
+        }
+        for (t, values) in packed.into_iter().flatten() {
+            let expected = engine.shapes.get(t).map(|s| s.iter().product::<usize>());
+            if expected != Some(values.len()) {
+                return Err(bad("packed weights do not match their tensor"));
+            }
+            engine.values[t] = values;
         }
         for node in model.nodes {
             engine.prepare(node)?;

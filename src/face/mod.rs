@@ -8,6 +8,7 @@ pub mod detect;
 pub mod engine;
 pub mod measures;
 pub mod mesh;
+pub mod pack;
 pub mod tflite;
 
 use crate::{Error, FrameView};

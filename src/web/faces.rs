@@ -12,9 +12,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Response};
 
-/// The model files, under the `models` base URL.
+/// The model files, under the `models` base URL: the detector as MediaPipe ships it, the mesh with
+/// int8 weights (`gradcap pack-model`: half the download, points within 0.4 % of the face width).
 const DETECTOR: &str = "face_detection_short_range.tflite";
-const MESH: &str = "face_landmark.tflite";
+const MESH: &str = "face_landmark.q8.tflite";
 
 /// What the page sees of the face in the last frame.
 #[derive(serde::Serialize, Clone, Copy)]

@@ -176,13 +176,13 @@ test('the capture code is read from a saved screenshot picked in the album', asy
     await recordEvents(page);
     await page.goto(baseUrl);
     await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot
-      .getElementById('guidance').textContent.includes('采集码'), null, { timeout: 20000 });
+      ?.getElementById('guidance')?.textContent.includes('采集码'), null, { timeout: 20000 });
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'code');
     await page.screenshot({ path: path.join(shots, 'phone-code-scan.png') });
 
     await page.locator('grad-capture #album').setInputFiles(path.join(media, 'screenshot-nocode.png'));
     await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot
-      .getElementById('album-status').textContent.includes('请长按保存原图后重试'), null, { timeout: 20000 });
+      ?.getElementById('album-status')?.textContent.includes('请长按保存原图后重试'), null, { timeout: 20000 });
     await page.screenshot({ path: path.join(shots, 'phone-album-no-code.png') });
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'code');
 

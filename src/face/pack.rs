@@ -1,0 +1,136 @@
+//! A smaller form of a model for shipping: every fp16 weight tensor stored as int8 with one scale
+//! per channel (the first dimension; the last for depthwise weights, whose first is 1), about half
+//! the bytes again.
+//!
+//! The packed file is the original `.tflite` with those tensors' bytes zeroed (so the flatbuffer
+//! still parses, and the zeros cost nothing once gzipped) followed by a trailer:
+//! for each tensor `index: u32, channels: u32, len: u32, last: u32, scales: [f32; channels],
+//! values: [i8; len]` (`last` is 1 when the channel is the last dimension), then
+//! `trailer_start: u32` and the magic `GCQ8`. [`unpack`] turns the trailer back into f32 weights.
+
+use super::tflite::{DType, Model};
+use crate::{Error, ErrorKind};
+
+const MAGIC: &[u8; 4] = b"GCQ8";
+
+fn bad(what: &str) -> Error {
+    Error::new(ErrorKind::ModelFormat, what)
+}
+
+fn f16_tensors(model: &Model, file: &[u8]) -> Vec<usize> {
+    (0..model.tensors.len())
+        .filter(|&t| model.tensors[t].dtype == DType::F16 && !model.data(file, t).is_empty())
+        .collect()
+}
+
+/// Packs `file` (a `.tflite` with fp16 weights).
+pub fn pack(file: &[u8]) -> Result<Vec<u8>, Error> {
+    let model = Model::parse(file)?;
+    let mut out = file.to_vec();
+    let mut trailer = Vec::new();
+    for t in f16_tensors(&model, file) {
+        let range = model.buffers[model.tensors[t].buffer].clone();
+        let values: Vec<f32> = file[range.clone()]
+            .chunks_exact(2)
+            .map(|b| super::engine::f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        let shape = &model.tensors[t].shape;
+        let last = shape.len() > 1 && shape[0] == 1;
+        let channels = if last { shape[shape.len() - 1] } else { shape.first().copied().unwrap_or(1) }.max(1);
+        if values.len() % channels != 0 {
+            return Err(bad("weights do not divide into channels"));
+        }
+        let channel_of = |i: usize| if last { i % channels } else { i / (values.len() / channels) };
+        let mut scales = vec![0f32; channels];
+        for (i, v) in values.iter().enumerate() {
+            let s = &mut scales[channel_of(i)];
+            *s = s.max(v.abs() / 127.0);
+        }
+        for word in [t, channels, values.len(), last as usize] {
+            trailer.extend((word as u32).to_le_bytes());
+        }
+        for s in &scales {
+            trailer.extend(s.to_le_bytes());
+        }
+        trailer.extend(values.iter().enumerate().map(|(i, v)| {
+            let s = scales[channel_of(i)];
+            if s > 0.0 {
+                (v / s).round().clamp(-127.0, 127.0) as i8 as u8
+            } else {
+                0
+            }
+        }));
+        out[range].fill(0);
+    }
+    let start = out.len() as u32;
+    out.extend(trailer);
+    out.extend(start.to_le_bytes());
+    out.extend(MAGIC);
+    Ok(out)
+}
+
+/// The weights stored in a packed file's trailer, as `(tensor, f32 values)`; `None` for a file
+/// that is not packed.
+pub fn unpack(file: &[u8]) -> Result<Option<Vec<(usize, Vec<f32>)>>, Error> {
+    if file.len() < 8 || &file[file.len() - 4..] != MAGIC {
+        return Ok(None);
+    }
+    let word = |at: usize| -> Result<u32, Error> {
+        file.get(at..at.checked_add(4).ok_or_else(|| bad("bad trailer"))?)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| bad("truncated trailer"))
+    };
+    let end = file.len() - 8;
+    let mut at = word(end)? as usize;
+    if at > end {
+        return Err(bad("trailer starts past the end"));
+    }
+    let mut out = Vec::new();
+    while at < end {
+        let (tensor, channels, len) = (word(at)? as usize, word(at + 4)? as usize, word(at + 8)? as usize);
+        let last = word(at + 12)? == 1;
+        at += 16;
+        if channels == 0 || len % channels != 0 || at + 4 * channels + len > end {
+            return Err(bad("bad trailer entry"));
+        }
+        let scales: Vec<f32> =
+            (0..channels).map(|k| word(at + 4 * k).map(f32::from_bits)).collect::<Result<_, _>>()?;
+        at += 4 * channels;
+        let per = len / channels;
+        let values = file[at..at + len]
+            .iter()
+            .enumerate()
+            .map(|(i, &q)| q as i8 as f32 * scales[if last { i % channels } else { i / per }])
+            .collect();
+        at += len;
+        out.push((tensor, values));
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_without_the_magic_are_not_packed() {
+        assert_eq!(unpack(b"TFL3 and more").unwrap(), None);
+        assert!(unpack(b"\0\0\0\0\xff\xff\xff\x7fGCQ8").is_err(), "a trailer start past the end");
+    }
+
+    #[test]
+    fn a_hand_made_trailer_round_trips() {
+        let mut file = b"model bytes".to_vec();
+        let start = file.len() as u32;
+        file.extend(7u32.to_le_bytes());
+        file.extend(2u32.to_le_bytes());
+        file.extend(4u32.to_le_bytes());
+        file.extend(0u32.to_le_bytes());
+        file.extend(0.5f32.to_le_bytes());
+        file.extend(0.25f32.to_le_bytes());
+        file.extend([2u8, 254, 4, 0]);
+        file.extend(start.to_le_bytes());
+        file.extend(MAGIC);
+        assert_eq!(unpack(&file).unwrap(), Some(vec![(7, vec![1.0, -1.0, 1.0, 0.0])]));
+    }
+}
