@@ -69,9 +69,11 @@ pub fn pack(file: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// The weights stored in a packed file's trailer, as `(tensor, f32 values)`; `None` for a file
-/// that is not packed.
-pub fn unpack(file: &[u8]) -> Result<Option<Vec<(usize, Vec<f32>)>>, Error> {
+/// Weights restored from a packed file: `(tensor index, f32 values)`.
+pub type Unpacked = Vec<(usize, Vec<f32>)>;
+
+/// The weights stored in a packed file's trailer; `None` for a file that is not packed.
+pub fn unpack(file: &[u8]) -> Result<Option<Unpacked>, Error> {
     if file.len() < 8 || &file[file.len() - 4..] != MAGIC {
         return Ok(None);
     }
