@@ -573,41 +573,67 @@ fn depthwise_rows(
     }
 }
 
-/// A 1×1 convolution (a matrix product per pixel), four pixels at a time so that each row of
-/// weights is loaded once for the four: `dst[p][o] = bias[o] + Σ_i src[p][i] · weights[i][o]`.
+/// A 1×1 convolution (a matrix product per pixel): `dst[p][o] = bias[o] + Σ_i src[p][i] · w[i][o]`.
+///
+/// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
+/// over the input channels, loading one weight vector and four inputs per step (rather than
+/// reading and writing four rows of sums per input channel).
 fn pointwise(src: &[f32], weights: &[f32], bias: Option<&[f32]>, ci: usize, co: usize, dst: &mut [f32]) {
-    let init = |row: &mut [f32]| match bias {
-        Some(b) => row.copy_from_slice(b),
-        None => row.fill(0.0),
-    };
-    let mut quads = dst.chunks_exact_mut(4 * co);
-    let mut inputs = src.chunks_exact(4 * ci);
-    for (out, input) in (&mut quads).zip(&mut inputs) {
-        let (o01, o23) = out.split_at_mut(2 * co);
-        let (o0, o1) = o01.split_at_mut(co);
-        let (o2, o3) = o23.split_at_mut(co);
-        for row in [&mut *o0, &mut *o1, &mut *o2, &mut *o3] {
-            init(row);
-        }
-        let (x0, x1, x2, x3) = (&input[..ci], &input[ci..2 * ci], &input[2 * ci..3 * ci], &input[3 * ci..]);
-        for (i, w) in weights.chunks_exact(co).enumerate().take(ci) {
-            let (v0, v1, v2, v3) = (x0[i], x1[i], x2[i], x3[i]);
-            for ((((a, b), c), d), &k) in
-                o0.iter_mut().zip(o1.iter_mut()).zip(o2.iter_mut()).zip(o3.iter_mut()).zip(w)
-            {
-                *a += v0 * k;
-                *b += v1 * k;
-                *c += v2 * k;
-                *d += v3 * k;
+    const P: usize = 4;
+    const C: usize = 8;
+    let pixels = src.len() / ci;
+    let full = pixels / P * P;
+    let tiled = co / C * C;
+    for p0 in (0..full).step_by(P) {
+        let x: [&[f32]; P] = std::array::from_fn(|k| &src[(p0 + k) * ci..(p0 + k + 1) * ci]);
+        for o0 in (0..tiled).step_by(C) {
+            let mut acc = [[0f32; C]; P];
+            if let Some(b) = bias {
+                acc.iter_mut().for_each(|a| a.copy_from_slice(&b[o0..o0 + C]));
             }
+            for i in 0..ci {
+                let w: &[f32; C] = weights[i * co + o0..i * co + o0 + C].try_into().unwrap_or(&[0.0; C]);
+                for (a, xk) in acc.iter_mut().zip(&x) {
+                    let v = xk[i];
+                    for j in 0..C {
+                        a[j] += v * w[j];
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate() {
+                dst[(p0 + k) * co + o0..(p0 + k) * co + o0 + C].copy_from_slice(a);
+            }
+        }
+        for k in 0..P {
+            pointwise_pixel(x[k], weights, bias, ci, co, tiled, &mut dst[(p0 + k) * co..(p0 + k + 1) * co]);
         }
     }
-    for (out, input) in quads.into_remainder().chunks_exact_mut(co).zip(inputs.remainder().chunks_exact(ci)) {
-        init(out);
-        for (&v, w) in input.iter().zip(weights.chunks_exact(co)) {
-            for (o, &k) in out.iter_mut().zip(w) {
-                *o += v * k;
-            }
+    for p in full..pixels {
+        pointwise_pixel(&src[p * ci..(p + 1) * ci], weights, bias, ci, co, 0, &mut dst[p * co..(p + 1) * co]);
+    }
+}
+
+/// Output channels `from..co` of one pixel of a 1×1 convolution.
+fn pointwise_pixel(
+    x: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    ci: usize,
+    co: usize,
+    from: usize,
+    out: &mut [f32],
+) {
+    if from >= co {
+        return;
+    }
+    let out = &mut out[from..];
+    match bias {
+        Some(b) => out.copy_from_slice(&b[from..]),
+        None => out.fill(0.0),
+    }
+    for (i, &v) in x.iter().enumerate().take(ci) {
+        for (o, &k) in out.iter_mut().zip(&weights[i * co + from..(i + 1) * co]) {
+            *o += v * k;
         }
     }
 }
@@ -647,7 +673,12 @@ mod tests {
 
     #[test]
     fn pointwise_matches_the_plain_sum() {
-        let (ci, co, pixels) = (3, 5, 7);
+        for (ci, co, pixels) in [(3, 5, 7), (16, 24, 9), (8, 28, 4), (5, 8, 3)] {
+            pointwise_case(ci, co, pixels);
+        }
+    }
+
+    fn pointwise_case(ci: usize, co: usize, pixels: usize) {
         let src: Vec<f32> = (0..pixels * ci).map(|i| (i as f32 * 0.37).sin()).collect();
         let weights: Vec<f32> = (0..ci * co).map(|i| (i as f32 * 0.11).cos()).collect();
         let bias: Vec<f32> = (0..co).map(|o| o as f32).collect();
