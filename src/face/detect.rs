@@ -99,15 +99,16 @@ pub(super) struct Letterboxed(Letterbox);
 pub(super) fn bilinear(frame: &FrameView<'_>, x: f32, y: f32) -> [f32; 3] {
     let (mw, mh) = (frame.width() as f32 - 1.0, frame.height() as f32 - 1.0);
     let (x, y) = (x.clamp(0.0, mw), y.clamp(0.0, mh));
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x0, y0) = (x as u32, y as u32);
     let (x1, y1) = ((x0 + 1).min(frame.width() - 1), (y0 + 1).min(frame.height() - 1));
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (a, b, c, d) = (frame.pixel(x0, y0), frame.pixel(x1, y0), frame.pixel(x0, y1), frame.pixel(x1, y1));
+    let (top, bottom) = (frame.row(y0), frame.row(y1));
+    let (a, b) = (x0 as usize * 4, x1 as usize * 4);
     let mut rgb = [0.0; 3];
     for (k, v) in rgb.iter_mut().enumerate() {
-        let top = a[k] as f32 * (1.0 - fx) + b[k] as f32 * fx;
-        let bottom = c[k] as f32 * (1.0 - fx) + d[k] as f32 * fx;
-        *v = top * (1.0 - fy) + bottom * fy;
+        let t = top[a + k] as f32 + (top[b + k] as f32 - top[a + k] as f32) * fx;
+        let u = bottom[a + k] as f32 + (bottom[b + k] as f32 - bottom[a + k] as f32) * fx;
+        *v = t + (u - t) * fy;
     }
     rgb
 }

@@ -320,13 +320,13 @@ impl Engine {
             }
             return Ok(());
         }
+        // Anything else: gather each output pixel's window into a row (zeros where it hangs over
+        // the edge), then the same tiled product as a 1×1 convolution over kh·kw·ci inputs.
+        let k = kh * kw * ci;
+        let mut patches = vec![0f32; oh * ow * k];
         for oy in 0..oh {
             for ox in 0..ow {
-                let acc = &mut dst[(oy * ow + ox) * co..][..co];
-                match b {
-                    Some(b) => acc.copy_from_slice(b),
-                    None => acc.fill(0.0),
-                }
+                let patch = &mut patches[(oy * ow + ox) * k..][..k];
                 for ky in 0..kh {
                     let iy = (oy * win.stride_h + ky * win.dilation_h) as isize - pt as isize;
                     if iy < 0 || iy >= h as isize {
@@ -338,18 +338,14 @@ impl Engine {
                             continue;
                         }
                         let pixel = &src[(iy as usize * wd + ix as usize) * ci..][..ci];
-                        let taps = &weights[(ky * kw + kx) * ci * co..][..ci * co];
-                        for (&v, row) in pixel.iter().zip(taps.chunks_exact(co)) {
-                            for (s, &k) in acc.iter_mut().zip(row) {
-                                *s += v * k;
-                            }
-                        }
+                        patch[(ky * kw + kx) * ci..][..ci].copy_from_slice(pixel);
                     }
                 }
-                if win.activation != Activation::None {
-                    acc.iter_mut().for_each(|s| *s = activate(*s, win.activation));
-                }
             }
+        }
+        pointwise(&patches, weights, b, k, co, dst);
+        if win.activation != Activation::None {
+            dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
         }
         Ok(())
     }
