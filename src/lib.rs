@@ -24,6 +24,7 @@
 
 pub mod analysis;
 pub mod camera;
+pub mod checks;
 mod error;
 pub mod face;
 pub mod flow;
