@@ -1,0 +1,83 @@
+//! The face checks on the real photos of `../shared/faces`: several show teeth or an open mouth
+//! and must fail `mouth.closed`. Needs `models/` (scripts/fetch-models); skips without.
+
+use gradcap::checks::{face_checks, Check, CheckId, FaceLimits};
+use gradcap::face::FaceFinder;
+use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::Frame;
+use std::path::{Path, PathBuf};
+
+fn finder() -> Option<FaceFinder> {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let read = |n: &str| std::fs::read(models.join(n)).ok();
+    match (read("face_detection_short_range.tflite"), read("face_landmark.tflite")) {
+        (Some(d), Some(m)) => Some(FaceFinder::new(&d, &m).unwrap()),
+        _ => {
+            eprintln!("skipped: no models/ (run scripts/fetch-models)");
+            None
+        }
+    }
+}
+
+fn photo(name: &str) -> Option<Frame> {
+    let dir = std::env::var_os("GRADCAP_FACES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/faces"));
+    let bytes = std::fs::read(dir.join(name)).ok()?;
+    Some(decode_image(&bytes, DecodeLimits::default()).unwrap())
+}
+
+fn judge(finder: &mut FaceFinder, frame: &Frame) -> Vec<Check> {
+    let detections = finder.detect_all(&frame.view()).unwrap();
+    let face = finder.still(&frame.view()).unwrap();
+    face_checks(&frame.view(), &detections, face.as_ref(), &FaceLimits::default())
+}
+
+fn get(checks: &[Check], id: CheckId) -> &Check {
+    checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id:?} in {checks:?}"))
+}
+
+#[test]
+fn teeth_and_open_mouths_fail_mouth_closed_and_closed_lips_pass() {
+    let Some(mut finder) = finder() else { return };
+    for (name, closed) in
+        [("astronaut.png", false), ("obama.jpg", false), ("obama2.jpg", false), ("biden.jpg", true)]
+    {
+        let Some(frame) = photo(name) else {
+            eprintln!("skipped: no ../shared/faces/{name}");
+            continue;
+        };
+        let checks = judge(&mut finder, &frame);
+        eprintln!("{name}: {checks:?}");
+        let mouth = get(&checks, CheckId::MouthClosed);
+        assert_eq!(mouth.pass, closed, "{name}: {mouth:?}");
+        assert!(get(&checks, CheckId::FacePresent).pass && get(&checks, CheckId::FaceSingle).pass, "{name}");
+        assert!(get(&checks, CheckId::EyesOpen).pass, "{name}: eyes are open in every shared photo");
+    }
+}
+
+#[test]
+fn no_face_fails_presence_and_stops_there() {
+    let Some(mut finder) = finder() else { return };
+    let checks = judge(&mut finder, &Frame::filled(320, 240, [120, 120, 120, 255]));
+    assert_eq!(
+        checks.iter().map(|c| (c.id, c.pass)).collect::<Vec<_>>(),
+        [(CheckId::FacePresent, false), (CheckId::FaceSingle, false)]
+    );
+}
+
+#[test]
+fn two_faces_side_by_side_fail_face_single() {
+    let (Some(mut finder), Some(one)) = (finder(), photo("obama.jpg")) else { return };
+    let v = one.view();
+    let (w, h) = (v.width(), v.height());
+    let mut data = Vec::with_capacity((2 * w * h * 4) as usize);
+    for y in 0..h {
+        data.extend_from_slice(v.row(y));
+        data.extend_from_slice(v.row(y));
+    }
+    let two = Frame::from_rgba(data, 2 * w, h).unwrap();
+    let checks = judge(&mut finder, &two);
+    let single = get(&checks, CheckId::FaceSingle);
+    assert!(!single.pass, "{single:?}");
+}
