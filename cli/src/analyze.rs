@@ -1,6 +1,7 @@
-//! `gradcap analyze FILE…`: the face (and, as they land, the photo checks) of image files, one
-//! JSON object per line.
+//! `gradcap analyze FILE…`: the face and the photo checks of image files, one JSON object per
+//! line. A still image is judged as a single, stable frame.
 
+use gradcap::checks::{face_checks, Check, FaceLimits};
 use gradcap::face::{Face, FaceFinder};
 use gradcap::frame::{decode_image, DecodeLimits};
 use serde::Serialize;
@@ -13,7 +14,38 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     face: Option<Option<Face>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Vec<CheckLine>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+/// A check as printed: its id, verdict, score, raw value and the hint in both languages.
+#[derive(Serialize)]
+struct CheckLine {
+    id: &'static str,
+    pass: bool,
+    score: u8,
+    value: Option<f64>,
+    hint: Hint,
+}
+
+#[derive(Serialize)]
+struct Hint {
+    zh: &'static str,
+    en: &'static str,
+}
+
+impl From<&Check> for CheckLine {
+    fn from(c: &Check) -> CheckLine {
+        let hint = c.id.hint();
+        CheckLine {
+            id: c.id.id(),
+            pass: c.pass,
+            score: c.score,
+            value: c.value,
+            hint: Hint { zh: hint.zh, en: hint.en },
+        }
+    }
 }
 
 /// Loads the face models from `models`.
@@ -37,12 +69,23 @@ pub fn run(files: &[String], models: &Path) -> Result<bool, String> {
         let result = std::fs::read(file)
             .map_err(|e| e.to_string())
             .and_then(|bytes| decode_image(&bytes, DecodeLimits::default()).map_err(|e| e.to_string()))
-            .and_then(|frame| finder.still(&frame.view()).map_err(|e| e.to_string()));
+            .and_then(|frame| {
+                let view = frame.view();
+                let detections = finder.detect_all(&view).map_err(|e| e.to_string())?;
+                let face = finder.still(&view).map_err(|e| e.to_string())?;
+                let checks = face_checks(&view, &detections, face.as_ref(), &FaceLimits::default());
+                Ok((face, checks))
+            });
         let line = match result {
-            Ok(face) => Line { file, face: Some(face), error: None },
+            Ok((face, checks)) => Line {
+                file,
+                face: Some(face),
+                checks: Some(checks.iter().map(CheckLine::from).collect()),
+                error: None,
+            },
             Err(error) => {
                 all_read = false;
-                Line { file, face: None, error: Some(error) }
+                Line { file, face: None, checks: None, error: Some(error) }
             }
         };
         let json = serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -34,6 +34,9 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
     let lines = analyze(&files);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(lines[0]["face"], serde_json::Value::Null);
+    assert_eq!(lines[0]["checks"][0]["id"], "face.present");
+    assert_eq!(lines[0]["checks"][0]["pass"], false);
+    assert!(lines[0]["checks"][0]["hint"]["zh"].as_str().unwrap().contains("虚线框"));
     if let Some(line) = lines.get(1) {
         let face = &line["face"];
         assert!(face["score"].as_f64().unwrap() > 0.8);
@@ -41,6 +44,22 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
         assert_eq!(face["keypoints"].as_array().unwrap().len(), 6);
         assert_eq!(face["mesh"].as_array().unwrap().len(), 468);
         assert_eq!(face["mesh"][0].as_array().unwrap().len(), 3);
+        let ids: Vec<&str> =
+            line["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            [
+                "face.present",
+                "face.single",
+                "pose.roll",
+                "pose.yaw",
+                "pose.pitch",
+                "eyes.open",
+                "mouth.closed"
+            ]
+        );
+        let mouth = &line["checks"][6];
+        assert_eq!(mouth["pass"], false, "obama.jpg shows his teeth: {mouth}");
         for angle in ["roll", "yaw", "pitch"] {
             assert!(face["pose"][angle].as_f64().unwrap().abs() < 20.0, "{angle}");
         }
