@@ -81,3 +81,33 @@ fn two_faces_side_by_side_fail_face_single() {
     let single = get(&checks, CheckId::FaceSingle);
     assert!(!single.pass, "{single:?}");
 }
+
+/// `frame` with every channel multiplied by `gain` (and clipped).
+fn exposed(frame: &Frame, gain: f32) -> Frame {
+    let data = frame
+        .as_bytes()
+        .chunks_exact(4)
+        .flat_map(|p| {
+            [
+                (p[0] as f32 * gain).min(255.0) as u8,
+                (p[1] as f32 * gain).min(255.0) as u8,
+                (p[2] as f32 * gain).min(255.0) as u8,
+                p[3],
+            ]
+        })
+        .collect();
+    Frame::from_rgba(data, frame.view().width(), frame.view().height()).unwrap()
+}
+
+#[test]
+fn over_and_under_exposed_faces_fail_light_exposure_and_the_original_passes() {
+    let (Some(mut finder), Some(original)) = (finder(), photo("obama.jpg")) else { return };
+    let exposure =
+        |finder: &mut FaceFinder, frame: &Frame| get(&judge(finder, frame), CheckId::LightExposure).clone();
+    let good = exposure(&mut finder, &original);
+    assert!(good.pass, "{good:?}");
+    for gain in [0.2, 3.0] {
+        let bad = exposure(&mut finder, &exposed(&original, gain));
+        assert!(!bad.pass, "gain {gain}: {bad:?}");
+    }
+}

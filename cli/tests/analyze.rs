@@ -55,7 +55,8 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
                 "pose.yaw",
                 "pose.pitch",
                 "eyes.open",
-                "mouth.closed"
+                "mouth.closed",
+                "light.exposure"
             ]
         );
         let mouth = &line["checks"][6];

@@ -6,6 +6,7 @@
 //! eyes, mouth and teeth); the light, sharpness, clothing and placement checks and the gate that
 //! turns checks into a ready shutter build on it.
 
+mod exposure;
 pub mod ofiq;
 mod teeth;
 
@@ -39,6 +40,9 @@ pub enum CheckId {
     /// Lips closed, no teeth.
     #[serde(rename = "mouth.closed")]
     MouthClosed,
+    /// The face is neither too dark nor too bright.
+    #[serde(rename = "light.exposure")]
+    LightExposure,
 }
 
 impl CheckId {
@@ -52,6 +56,7 @@ impl CheckId {
             CheckId::PosePitch => "pose.pitch",
             CheckId::EyesOpen => "eyes.open",
             CheckId::MouthClosed => "mouth.closed",
+            CheckId::LightExposure => "light.exposure",
         }
     }
 
@@ -77,6 +82,10 @@ impl CheckId {
                 ("请平视镜头，不要低头或仰头", "Look straight into the camera, chin neither down nor up")
             }
             CheckId::EyesOpen => ("请自然睁开双眼", "Keep both eyes naturally open"),
+            CheckId::LightExposure => (
+                "光线不合适，请到光线均匀、不过暗不过亮的地方拍摄",
+                "The light is wrong: move where the light is even, neither too dark nor too bright",
+            ),
             CheckId::MouthClosed => {
                 ("请自然闭合嘴唇，不要露出牙齿", "Close your lips naturally, no teeth showing")
             }
@@ -120,6 +129,20 @@ impl Default for FaceLimits {
     }
 }
 
+/// Whether (`x`, `y`) lies inside the polygon (even-odd rule).
+fn inside(poly: &[[f64; 2]], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    let mut j = poly.len() - 1;
+    for i in 0..poly.len() {
+        let ([xi, yi], [xj, yj]) = (poly[i], poly[j]);
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
 /// OFIQ's T metric: the distance from the middle of the eyes to the middle of the mouth.
 fn t_metric(face: &Face) -> f64 {
     let p = &face.mesh;
@@ -140,7 +163,7 @@ fn angle_check(id: CheckId, degrees: f32, limit: f64) -> Check {
     Check { id, pass: v <= limit, score, value: Some(degrees as f64) }
 }
 
-/// The face checks, most important first: presence, one face, pose, eyes, mouth.
+/// The face checks, most important first: presence, one face, pose, eyes, mouth, exposure.
 /// `detections` are all the faces the detector found; `face` the main one with its mesh.
 pub fn face_checks(
     frame: &FrameView<'_>,
@@ -192,5 +215,20 @@ pub fn face_checks(
     let pass = mouth_score >= limits.min_score && teeth <= limits.max_teeth;
     let score = if teeth > limits.max_teeth { mouth_score.min(49) } else { mouth_score };
     checks.push(Check { id: CheckId::MouthClosed, pass, score, value: Some(mouth) });
+    checks.extend(exposure::check(frame, face, limits.min_score));
     checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_in_polygon() {
+        let square = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
+        assert!(inside(&square, 5.0, 5.0));
+        assert!(!inside(&square, 15.0, 5.0));
+        let triangle = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]];
+        assert!(inside(&triangle, 2.0, 2.0) && !inside(&triangle, 8.0, 8.0));
+    }
 }

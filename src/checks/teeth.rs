@@ -1,5 +1,6 @@
 //! Teeth between the lips: bright, nearly colourless pixels inside the inner lip contour.
 
+use super::inside;
 use crate::FrameView;
 
 /// The inner lip contour of the face mesh: the upper lip from corner to corner, then the lower
@@ -9,19 +10,6 @@ const INNER_LIPS: [usize; 20] =
 
 /// Smallest mouth opening, in pixels of area, worth looking into.
 const MIN_AREA: f64 = 12.0;
-
-fn inside(poly: &[[f64; 2]], x: f64, y: f64) -> bool {
-    let mut inside = false;
-    let mut j = poly.len() - 1;
-    for i in 0..poly.len() {
-        let ([xi, yi], [xj, yj]) = (poly[i], poly[j]);
-        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
-}
 
 /// The share (0–1) of the pixels between the lips that look like teeth: luma above 140 and
 /// saturation (max − min over max) below 0.3. 0 when the lips are closed.
@@ -56,17 +44,5 @@ pub fn share(frame: &FrameView<'_>, mesh: &[[f32; 3]]) -> f64 {
         0.0
     } else {
         teeth as f64 / total as f64
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn point_in_polygon() {
-        let square = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
-        assert!(inside(&square, 5.0, 5.0));
-        assert!(!inside(&square, 15.0, 5.0));
     }
 }
