@@ -1,12 +1,11 @@
 // Face benchmark: our detector (scalar and SIMD builds) and detector + mesh vs MediaPipe's
 // tasks-vision FaceDetector on 640×480 frames of ../shared/faces, in one headless Chromium run,
 // with init times and shipped sizes. Prints a table and writes target/bench/face.json.
-import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve, root, shared } from './serve.mjs';
+import { serve, root, shared, launchChromium } from './serve.mjs';
 
 const facesDir = path.join(shared, 'faces');
 if (!existsSync(facesDir)) {
@@ -16,13 +15,7 @@ if (!existsSync(facesDir)) {
 const names = readdirSync(facesDir).sort();
 const throttle = Number(process.env.GRADCAP_CPU_THROTTLE ?? 1);
 const { server, url } = await serve();
-const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-bench-'));
-const context = await chromium.launchPersistentContext(dir, {
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = context.pages()[0] ?? await context.newPage();
+const { context, page, close } = await launchChromium();
 await page.goto(`${url}/bench/face.html`);
 await page.waitForFunction(() => window.faceInit || window.faceInitError, null, { timeout: 60000 });
 const init = await page.evaluate(() => window.faceInit ?? window.faceInitError);
@@ -32,8 +25,7 @@ if (throttle > 1) {
 }
 const ms = await page.evaluate(([n]) => window.benchFaces(n, 15), [names]);
 const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
-await context.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
 server.close();
 
 const gz = (file) => gzipSync(readFileSync(path.join(root, file)), { level: 9 }).length;

@@ -1,12 +1,10 @@
 // QR benchmark: our wasm decoder vs zxing-wasm (zxing-cpp) and jsQR on ../shared/qr-corpus, in one
 // headless Chromium run. Prints a table and writes target/bench/qr.json. Run by scripts/bench-qr.
-import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve, contentType } from './serve.mjs';
+import { serve, contentType, launchChromium, root } from './serve.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
 const corpus = process.env.GRADCAP_QR_CORPUS ?? path.resolve(root, '../shared/qr-corpus');
 if (!existsSync(corpus)) {
   console.log(`skipped: no QR corpus at ${corpus} (set GRADCAP_QR_CORPUS)`);
@@ -24,13 +22,7 @@ function cases() {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
 const { server, url } = await serve();
-const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-bench-'));
-const browser = await chromium.launchPersistentContext(dir, {
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = browser.pages()[0] ?? await browser.newPage();
+const { page, close } = await launchChromium();
 page.on('pageerror', (e) => console.error('page error:', e));
 await page.goto(`${url}/bench/qr.html`);
 await page.waitForFunction(() => window.benchInit, null, { timeout: 60000 });
@@ -49,8 +41,7 @@ for (const c of all) {
   results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),
     wrong: out[n].texts.length > 0 && !ok(out[n].texts), ms: out[n].ms }])) });
 }
-await browser.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
 server.close();
 
 const sets = [...new Set(results.map((r) => r.set)), 'all'];

@@ -1,8 +1,11 @@
-// A static server for the benchmark and reference pages: the repository (pkg/, bench/, models/,
-// node_modules/) at /, and the shared test material at /shared/. Loopback only, a free port.
+// What the benchmark and reference pages run on: a static server (the repository — pkg/, bench/,
+// models/, node_modules/ — at /, the shared test material at /shared/; loopback, a free port) and
+// headless Chromium started as this machine needs it.
 import { createServer } from 'node:http';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 
 const TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.html': 'text/html',
   '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
@@ -30,4 +33,23 @@ export function serve() {
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
     resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** The switches this machine's headless Chromium needs (no network beyond loopback, no GPU). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Starts Debian's Chromium headless in a fresh profile, with `args` added to CHROMIUM_ARGS and
+ * the other playwright options as given; resolves to `{ context, page, close }`. */
+export async function launchChromium({ args = [], ...options } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...args], ...options,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const close = async () => {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { context, page, close };
 }

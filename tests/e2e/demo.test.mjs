@@ -3,10 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../bench/serve.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
@@ -40,19 +39,11 @@ after(() => server?.kill());
 
 /** Launches Chromium as this machine needs it, with the fake camera when `allowCamera`. */
 async function launch({ allowCamera, userAgent, camera = 'halves.y4m' } = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-chromium-'));
-  const args = [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${path.join(media, camera)}`,
-    allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
-  ];
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium', headless: true, args, viewport: PHONE, userAgent,
-    isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  return launchChromium({
+    args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(media, camera)}`,
+      allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts'],
+    viewport: PHONE, userAgent, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
   });
-  const close = async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); };
-  return { context, page: context.pages()[0] ?? await context.newPage(), close };
 }
 
 /** Waits until the demo's stats output reports at least `frames` analysed frames. */

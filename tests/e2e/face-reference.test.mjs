@@ -3,42 +3,30 @@
 // models/ (scripts/test makes both); skips when the shared photos are absent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve, shared } from '../../bench/serve.mjs';
+import { serve, shared, launchChromium } from '../../bench/serve.mjs';
 
 const facesDir = path.join(shared, 'faces');
 const faces = existsSync(facesDir) ? readdirSync(facesDir).sort() : [];
 const VARIANTS = ['orig', 'half', 'shift', 'rot10'];
-let context;
-let page;
+let browser;
 let server;
-let dir;
 
 before(async () => {
   if (!faces.length) return;
-  ({ server } = await serve().then((s) => { server = s.server; return s; }).then(async (s) => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gradcap-face-'));
-    context = await chromium.launchPersistentContext(dir, {
-      executablePath: '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    await page.goto(`${s.url}/bench/face.html`);
-    await page.waitForFunction(() => window.faceInit || window.faceInitError, null, { timeout: 60000 });
-    const error = await page.evaluate(() => window.faceInitError);
-    if (error) throw new Error(error);
-    return s;
-  }));
+  let url;
+  ({ server, url } = await serve());
+  browser = await launchChromium();
+  await browser.page.goto(`${url}/bench/face.html`);
+  await browser.page.waitForFunction(() => window.faceInit || window.faceInitError, null, { timeout: 60000 });
+  const error = await browser.page.evaluate(() => window.faceInitError);
+  if (error) throw new Error(error);
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
@@ -47,7 +35,7 @@ test('keypoints within 2 % of the face width and scores within 0.02 of MediaPipe
   const worst = { keypoint: 0, score: 0 };
   for (const name of faces) {
     for (const variant of VARIANTS) {
-      const r = await page.evaluate(([n, v]) => window.compareFaces(n, v), [name, variant]);
+      const r = await browser.page.evaluate(([n, v]) => window.compareFaces(n, v), [name, variant]);
       const label = `${name} ${variant}`;
       assert.equal(r.ours.length, r.theirs.length, `${label}: ${r.ours.length} faces vs ${r.theirs.length}`);
       for (const [mine, ref] of r.ours.map((f, i) => [f, r.theirs[i]])) {
@@ -65,7 +53,7 @@ test('keypoints within 2 % of the face width and scores within 0.02 of MediaPipe
 });
 
 test('pictures without a face give no face, in both', { skip: !faces.length && 'no ../shared/faces' }, async () => {
-  const r = await page.evaluate(([n]) => window.compareFaces(n, 'blank'), [faces[0]]);
+  const r = await browser.page.evaluate(([n]) => window.compareFaces(n, 'blank'), [faces[0]]);
   assert.equal(r.theirs.length, 0);
   assert.equal(r.ours.length, 0);
 });
