@@ -1,7 +1,7 @@
 //! The face checks on the real photos of `../shared/faces`: several show teeth or an open mouth
 //! and must fail `mouth.closed`. Needs `models/` (scripts/fetch-models); skips without.
 
-use gradcap::checks::{face_checks, Check, CheckId, FaceLimits};
+use gradcap::checks::{self, Check, CheckId, Rules, Scene};
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::Frame;
@@ -30,7 +30,7 @@ fn photo(name: &str) -> Option<Frame> {
 fn judge(finder: &mut FaceFinder, frame: &Frame) -> Vec<Check> {
     let detections = finder.detect_all(&frame.view()).unwrap();
     let face = finder.still(&frame.view()).unwrap();
-    face_checks(&frame.view(), &detections, face.as_ref(), &FaceLimits::default())
+    checks::judge(&Scene::still(frame.view(), &detections, face.as_ref()), &Rules::default())
 }
 
 fn get(checks: &[Check], id: CheckId) -> &Check {

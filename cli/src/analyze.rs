@@ -1,7 +1,7 @@
 //! `gradcap analyze FILE…`: the face and the photo checks of image files, one JSON object per
 //! line. A still image is judged as a single, stable frame.
 
-use gradcap::checks::{face_checks, Check, FaceLimits};
+use gradcap::checks::{first_failure, judge, Check, Rules, Scene};
 use gradcap::face::{Face, FaceFinder};
 use gradcap::frame::{decode_image, DecodeLimits};
 use serde::Serialize;
@@ -11,6 +11,8 @@ use std::path::Path;
 #[derive(Serialize)]
 struct Line<'a> {
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ready: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     face: Option<Option<Face>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,7 +62,7 @@ pub fn finder(models: &Path) -> Result<FaceFinder, String> {
 }
 
 /// Analyses each file; returns whether every file could be read.
-pub fn run(files: &[String], models: &Path) -> Result<bool, String> {
+pub fn run(files: &[String], models: &Path, rules: &Rules) -> Result<bool, String> {
     let mut finder = finder(models)?;
     let mut all_read = true;
     let stdout = std::io::stdout();
@@ -73,19 +75,20 @@ pub fn run(files: &[String], models: &Path) -> Result<bool, String> {
                 let view = frame.view();
                 let detections = finder.detect_all(&view).map_err(|e| e.to_string())?;
                 let face = finder.still(&view).map_err(|e| e.to_string())?;
-                let checks = face_checks(&view, &detections, face.as_ref(), &FaceLimits::default());
+                let checks = judge(&Scene::still(view, &detections, face.as_ref()), rules);
                 Ok((face, checks))
             });
         let line = match result {
             Ok((face, checks)) => Line {
                 file,
+                ready: Some(face.is_some() && first_failure(&checks).is_none()),
                 face: Some(face),
                 checks: Some(checks.iter().map(CheckLine::from).collect()),
                 error: None,
             },
             Err(error) => {
                 all_read = false;
-                Line { file, face: None, checks: None, error: Some(error) }
+                Line { file, ready: None, face: None, checks: None, error: Some(error) }
             }
         };
         let json = serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

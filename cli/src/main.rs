@@ -26,6 +26,10 @@ enum Command {
         /// The folder holding the face models (default: models/ of the project).
         #[arg(long)]
         models: Option<PathBuf>,
+        /// Thresholds of the checks as JSON (see `gradcap::checks::Rules`), e.g.
+        /// '{"maxYaw": 8, "disabled": ["clothing.color"]}'.
+        #[arg(long)]
+        rules: Option<String>,
     },
     /// Decode the QR codes in image files; prints one JSON object per file.
     Decode {
@@ -55,9 +59,13 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { files, models } => {
+        Command::Analyze { files, models, rules } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
-            match analyze::run(&files, &models) {
+            let rules = match rules.map(|json| serde_json::from_str(&json)) {
+                None => Ok(gradcap::checks::Rules::default()),
+                Some(parsed) => parsed.map_err(|e| format!("--rules: {e}")),
+            };
+            match rules.and_then(|rules| analyze::run(&files, &models, &rules)) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err("some files could not be read".to_string()),
                 Err(e) => Err(e),

@@ -1,98 +1,32 @@
 //! The photo checks of SPEC §2: each has a stable id, a pass/fail, a 0–100 score, the raw value
 //! and a hint in zh-CN and en. Where OFIQ (ISO/IEC 29794-5's reference implementation) defines
-//! the measure, the score is OFIQ's mapping of it ([`ofiq`]).
+//! the measure, the score is OFIQ's mapping of it ([`ofiq`]); the other checks score 100 at the
+//! ideal value and 50 at their limit.
 //!
-//! This module holds the checks that follow from the face alone (presence, a single face, pose,
-//! eyes, mouth and teeth); the light, sharpness, clothing and placement checks and the gate that
-//! turns checks into a ready shutter build on it.
+//! [`judge`] runs every enabled check on one frame, in the order a student should fix things;
+//! [`Gate`] turns a run of judged frames into the shutter's state.
 
-mod exposure;
+mod clothing;
+mod face;
+mod gate;
+mod ids;
+mod image;
+mod light;
 pub mod ofiq;
+mod placement;
+pub mod region;
+mod rules;
+mod skin;
 mod teeth;
+
+pub use gate::{Gate, GateState, Verdict};
+pub use ids::CheckId;
+pub use rules::Rules;
 
 use crate::face::detect::Detection;
 use crate::face::Face;
-use crate::lang::Text;
+use crate::guide::Guide;
 use crate::FrameView;
-use ofiq::Measure;
-
-/// A check's stable id, as in SPEC §2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum CheckId {
-    /// One face is found.
-    #[serde(rename = "face.present")]
-    FacePresent,
-    /// No second face of any size.
-    #[serde(rename = "face.single")]
-    FaceSingle,
-    /// The eye line is level.
-    #[serde(rename = "pose.roll")]
-    PoseRoll,
-    /// The face is not turned aside.
-    #[serde(rename = "pose.yaw")]
-    PoseYaw,
-    /// The head is neither up nor down.
-    #[serde(rename = "pose.pitch")]
-    PosePitch,
-    /// Both eyes open.
-    #[serde(rename = "eyes.open")]
-    EyesOpen,
-    /// Lips closed, no teeth.
-    #[serde(rename = "mouth.closed")]
-    MouthClosed,
-    /// The face is neither too dark nor too bright.
-    #[serde(rename = "light.exposure")]
-    LightExposure,
-}
-
-impl CheckId {
-    /// The id string, e.g. `"mouth.closed"`.
-    pub fn id(self) -> &'static str {
-        match self {
-            CheckId::FacePresent => "face.present",
-            CheckId::FaceSingle => "face.single",
-            CheckId::PoseRoll => "pose.roll",
-            CheckId::PoseYaw => "pose.yaw",
-            CheckId::PosePitch => "pose.pitch",
-            CheckId::EyesOpen => "eyes.open",
-            CheckId::MouthClosed => "mouth.closed",
-            CheckId::LightExposure => "light.exposure",
-        }
-    }
-
-    /// What to tell the student when the check fails.
-    pub fn hint(self) -> Text {
-        let (zh, en) = match self {
-            CheckId::FacePresent => (
-                "请将面部置于虚线框内，正对镜头",
-                "Place your face inside the dashed oval, looking at the camera",
-            ),
-            CheckId::FaceSingle => (
-                "画面中只能有一张人脸，请其他人离开取景范围",
-                "Only one face may be in the picture: ask others to step out",
-            ),
-            CheckId::PoseRoll => (
-                "请摆正头部，保持两耳对称、肩膀平衡",
-                "Hold your head straight, ears level and shoulders even",
-            ),
-            CheckId::PoseYaw => {
-                ("请正对镜头，不要侧脸或侧身", "Face the camera directly, do not turn your head or body")
-            }
-            CheckId::PosePitch => {
-                ("请平视镜头，不要低头或仰头", "Look straight into the camera, chin neither down nor up")
-            }
-            CheckId::EyesOpen => ("请自然睁开双眼", "Keep both eyes naturally open"),
-            CheckId::LightExposure => (
-                "光线不合适，请到光线均匀、不过暗不过亮的地方拍摄",
-                "The light is wrong: move where the light is even, neither too dark nor too bright",
-            ),
-            CheckId::MouthClosed => {
-                ("请自然闭合嘴唇，不要露出牙齿", "Close your lips naturally, no teeth showing")
-            }
-        };
-        Text { zh, en }
-    }
-}
 
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -107,116 +41,82 @@ pub struct Check {
     pub value: Option<f64>,
 }
 
-/// Limits of the face checks; the defaults follow ISO/IEC 19794-5 (pose) and OFIQ's mappings
-/// (a score of 50 is the boundary).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FaceLimits {
-    /// Largest eye-line angle, degrees (ISO/IEC 19794-5: 8°).
-    pub max_roll: f64,
-    /// Largest turn, degrees.
-    pub max_yaw: f64,
-    /// Largest nod, degrees.
-    pub max_pitch: f64,
-    /// Smallest OFIQ EyesOpen / MouthClosed / SingleFacePresent score that passes.
-    pub min_score: u8,
-    /// Largest share of tooth-coloured pixels between the lips.
-    pub max_teeth: f64,
+/// What the checks look at: one frame, the faces found in it and the guide drawn over it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scene<'a> {
+    /// The frame, as analysed.
+    pub frame: FrameView<'a>,
+    /// Every face the detector found (for `face.single`).
+    pub detections: &'a [Detection],
+    /// The main face with its mesh, in frame pixels.
+    pub face: Option<&'a Face>,
+    /// The dashed guide, in frame pixels.
+    pub guide: Guide,
+    /// The main face of the previous frame (for `motion.stable`); `None` for a still image.
+    pub previous: Option<&'a Face>,
 }
 
-impl Default for FaceLimits {
-    fn default() -> Self {
-        FaceLimits { max_roll: 8.0, max_yaw: 5.0, max_pitch: 5.0, min_score: 50, max_teeth: 0.15 }
+impl<'a> Scene<'a> {
+    /// A still image judged on its own: the guide is the largest 3:4 photo frame centred in it,
+    /// and the face counts as still.
+    pub fn still(frame: FrameView<'a>, detections: &'a [Detection], face: Option<&'a Face>) -> Scene<'a> {
+        let guide = Guide::layout(frame.width() as f64, frame.height() as f64, 0.0);
+        Scene { frame, detections, face, guide, previous: None }
     }
 }
 
-/// Whether (`x`, `y`) lies inside the polygon (even-odd rule).
-fn inside(poly: &[[f64; 2]], x: f64, y: f64) -> bool {
-    let mut inside = false;
-    let mut j = poly.len() - 1;
-    for i in 0..poly.len() {
-        let ([xi, yi], [xj, yj]) = (poly[i], poly[j]);
-        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
+/// Runs every check that `rules` enables on `scene`, in the order of [`CheckId::ALL`]. Without a
+/// face only `face.present` and `face.single` are reported.
+///
+/// ```
+/// use gradcap::checks::{judge, CheckId, Rules, Scene};
+/// let frame = gradcap::Frame::filled(64, 48, [90, 90, 90, 255]);
+/// let checks = judge(&Scene::still(frame.view(), &[], None), &Rules::default());
+/// assert_eq!(checks[0].id, CheckId::FacePresent);
+/// assert!(checks.iter().all(|c| !c.pass));
+/// ```
+pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
+    let mut checks = face::presence(scene, rules);
+    if let Some(face) = scene.face {
+        checks.extend(placement::checks(scene, face, rules));
+        checks.extend(face::pose(face, rules));
+        let cheeks = skin::Cheeks::of(&scene.frame, face);
+        checks.extend(light::checks(&scene.frame, face, &cheeks, rules));
+        checks.extend(image::checks(&scene.frame, face, &cheeks, rules));
+        checks.extend(face::features(&scene.frame, face, &cheeks, rules));
+        checks.extend(clothing::checks(&scene.frame, face, rules));
+        checks.push(face::motion(face, scene.previous, rules));
     }
-    inside
-}
-
-/// OFIQ's T metric: the distance from the middle of the eyes to the middle of the mouth.
-fn t_metric(face: &Face) -> f64 {
-    let p = &face.mesh;
-    let mid = |a: usize, b: usize| [(p[a][0] + p[b][0]) as f64 / 2.0, (p[a][1] + p[b][1]) as f64 / 2.0];
-    let (re, le, mouth) = (mid(33, 133), mid(263, 362), mid(78, 308));
-    let eyes = [(re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0];
-    (eyes[0] - mouth[0]).hypot(eyes[1] - mouth[1]).max(1e-6)
-}
-
-fn gap(face: &Face, a: usize, b: usize) -> f64 {
-    let (p, q) = (face.mesh[a], face.mesh[b]);
-    ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)
-}
-
-fn angle_check(id: CheckId, degrees: f32, limit: f64) -> Check {
-    let v = degrees.abs() as f64;
-    let score = (100.0 * (1.0 - v / (2.0 * limit))).round().clamp(0.0, 100.0) as u8;
-    Check { id, pass: v <= limit, score, value: Some(degrees as f64) }
-}
-
-/// The face checks, most important first: presence, one face, pose, eyes, mouth, exposure.
-/// `detections` are all the faces the detector found; `face` the main one with its mesh.
-pub fn face_checks(
-    frame: &FrameView<'_>,
-    detections: &[Detection],
-    face: Option<&Face>,
-    limits: &FaceLimits,
-) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let present = face.is_some();
-    let score = face.map_or(0.0, |f| f.score as f64);
-    checks.push(Check {
-        id: CheckId::FacePresent,
-        pass: present,
-        score: (100.0 * score).round() as u8,
-        value: Some(score),
-    });
-    // OFIQ SingleFacePresent: √(second largest area / largest area).
-    let mut areas: Vec<f64> = detections.iter().map(|d| (d.bbox[2] * d.bbox[3]) as f64).collect();
-    areas.sort_by(|a, b| b.total_cmp(a));
-    let unicity = match areas[..] {
-        [] => 1.0,
-        [_] => 0.0,
-        [a1, a2, ..] => (a2 / a1).sqrt(),
-    };
-    let single = Measure::SingleFacePresent.score(unicity);
-    checks.push(Check {
-        id: CheckId::FaceSingle,
-        pass: present && single >= limits.min_score,
-        score: single,
-        value: Some(unicity),
-    });
-    let Some(face) = face else { return checks };
-    let pose = face.measures.pose;
-    checks.push(angle_check(CheckId::PoseRoll, pose.roll, limits.max_roll));
-    checks.push(angle_check(CheckId::PoseYaw, pose.yaw, limits.max_yaw));
-    checks.push(angle_check(CheckId::PosePitch, pose.pitch, limits.max_pitch));
-    let t = t_metric(face);
-    let eyes = gap(face, 159, 145).min(gap(face, 386, 374)) / t;
-    let eyes_score = Measure::EyesOpen.score(eyes);
-    checks.push(Check {
-        id: CheckId::EyesOpen,
-        pass: eyes_score >= limits.min_score,
-        score: eyes_score,
-        value: Some(eyes),
-    });
-    let mouth = gap(face, 13, 14) / t;
-    let mouth_score = Measure::MouthClosed.score(mouth);
-    let teeth = teeth::share(frame, &face.mesh);
-    let pass = mouth_score >= limits.min_score && teeth <= limits.max_teeth;
-    let score = if teeth > limits.max_teeth { mouth_score.min(49) } else { mouth_score };
-    checks.push(Check { id: CheckId::MouthClosed, pass, score, value: Some(mouth) });
-    checks.extend(exposure::check(frame, face, limits.min_score));
+    checks.retain(|c| rules.enabled(c.id));
+    checks.sort_by_key(|c| c.id);
     checks
+}
+
+/// The first failing check: what the student should fix now.
+pub fn first_failure(checks: &[Check]) -> Option<&Check> {
+    checks.iter().find(|c| !c.pass)
+}
+
+/// A check graded linearly: score 100 at `ideal`, 50 at `limit`; it passes on `ideal`'s side of
+/// `limit` (inclusive).
+fn graded(id: CheckId, value: f64, ideal: f64, limit: f64) -> Check {
+    let span = limit - ideal;
+    let score = if span == 0.0 { 100.0 } else { 100.0 - 50.0 * (value - ideal) / span };
+    let pass = if span >= 0.0 { value <= limit } else { value >= limit };
+    Check { id, pass, score: score.round().clamp(0.0, 100.0) as u8, value: Some(value) }
+}
+
+/// A check that passes inside `[lo, hi]`: score 100 in the middle, 50 at either end.
+fn ranged(id: CheckId, value: f64, [lo, hi]: [f64; 2]) -> Check {
+    let mid = (lo + hi) / 2.0;
+    let limit = if value < mid { lo } else { hi };
+    graded(id, value, mid, limit)
+}
+
+/// A check with nothing to measure in this frame (the region lies outside it): it passes with no
+/// value, and the checks that need the region in view (placement) fail instead.
+fn unmeasured(id: CheckId) -> Check {
+    Check { id, pass: true, score: 100, value: None }
 }
 
 #[cfg(test)]
@@ -224,11 +124,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn point_in_polygon() {
-        let square = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
-        assert!(inside(&square, 5.0, 5.0));
-        assert!(!inside(&square, 15.0, 5.0));
-        let triangle = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]];
-        assert!(inside(&triangle, 2.0, 2.0) && !inside(&triangle, 8.0, 8.0));
+    fn graded_scores_100_at_the_ideal_and_50_at_the_limit_either_way() {
+        let up = graded(CheckId::LightBacklight, 1.0, 1.0, 2.0);
+        assert_eq!((up.pass, up.score), (true, 100));
+        let at = graded(CheckId::LightBacklight, 2.0, 1.0, 2.0);
+        assert_eq!((at.pass, at.score), (true, 50));
+        let over = graded(CheckId::LightBacklight, 2.5, 1.0, 2.0);
+        assert_eq!((over.pass, over.score), (false, 25));
+        let low = graded(CheckId::LightEven, 0.3, 1.0, 0.6);
+        assert!(!low.pass && low.score < 50);
+        let r = ranged(CheckId::FaceSize, 320.0, [180.0, 300.0]);
+        assert!(!r.pass && r.score < 50);
+        assert_eq!(ranged(CheckId::FaceSize, 240.0, [180.0, 300.0]).score, 100);
     }
 }

@@ -467,7 +467,7 @@ impl Engine {
         }
         let before: Vec<usize> = (0..4).map(|d| p[2 * d] as usize).collect();
         if (0..4).any(|d| shape[d] + before[d] + p[2 * d + 1] as usize != oshape[d])
-            || dst.len() != oshape.iter().product()
+            || dst.len() != oshape.iter().product::<usize>()
         {
             return Err(bad("padding shapes do not agree"));
         }

@@ -8,9 +8,6 @@ mod index {
     pub const RIGHT_EYE: [usize; 4] = [33, 133, 159, 145]; // outer, inner, upper lid, lower lid
     pub const LEFT_EYE: [usize; 4] = [263, 362, 386, 374];
     pub const MOUTH: [usize; 4] = [78, 308, 13, 14]; // inner corners, inner upper and lower lip
-    pub const RIGHT_SIDE: usize = 234;
-    pub const LEFT_SIDE: usize = 454;
-    pub const CHIN: usize = 152;
     /// The face oval, clockwise from the top of the forehead.
     pub const CONTOUR: [usize; 36] = [
         10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
@@ -19,8 +16,8 @@ mod index {
 }
 
 /// Head pose in degrees. Roll is positive when the head leans to the image's right (clockwise);
-/// yaw is positive when the face turns towards the image's right; pitch is positive when the
-/// head tips down.
+/// yaw is positive when the face turns towards the image's right (its right side recedes);
+/// pitch is positive when the head tips down (its lower part recedes).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Pose {
     /// Rotation in the image plane.
@@ -63,6 +60,34 @@ fn openness(p: &[[f32; 3]], [corner_a, corner_b, upper, lower]: [usize; 4]) -> f
     }
 }
 
+/// The slope `[dz/dx, dz/dy]` of the plane through the face oval's points (least squares), in
+/// the face's own axes (x along the eye line, turned by `roll` degrees). The outline of a face
+/// lies close to a plane; its tilt is the head's turn (yaw) and nod (pitch), steadier than any
+/// two points' depths, and taken along the eye line a tilted head's turn does not leak into its
+/// nod.
+fn outline_slope(p: &[[f32; 3]], roll: f32) -> Option<[f32; 2]> {
+    let (sin, cos) = (-(roll as f64).to_radians()).sin_cos();
+    let turned = |q: [f32; 3]| {
+        let (x, y) = (q[0] as f64, q[1] as f64);
+        [cos * x - sin * y, sin * x + cos * y, q[2] as f64]
+    };
+    let n = index::CONTOUR.len() as f64;
+    let (mut mx, mut my, mut mz) = (0.0, 0.0, 0.0);
+    for &i in &index::CONTOUR {
+        let [x, y, z] = turned(p[i]);
+        (mx, my, mz) = (mx + x / n, my + y / n, mz + z / n);
+    }
+    let (mut sxx, mut sxy, mut syy, mut sxz, mut syz) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &i in &index::CONTOUR {
+        let [x, y, z] = turned(p[i]);
+        let (x, y, z) = (x - mx, y - my, z - mz);
+        (sxx, sxy, syy, sxz, syz) = (sxx + x * x, sxy + x * y, syy + y * y, sxz + x * z, syz + y * z);
+    }
+    let det = sxx * syy - sxy * sxy;
+    (det.abs() > 1e-9)
+        .then(|| [((sxz * syy - syz * sxy) / det) as f32, ((syz * sxx - sxz * sxy) / det) as f32])
+}
+
 impl Measures {
     /// Measures a mesh of [`POINTS`] points; `None` for anything else.
     pub fn of(points: &[[f32; 3]]) -> Option<Measures> {
@@ -73,14 +98,8 @@ impl Measures {
         let right_eye = mid(p[index::RIGHT_EYE[0]], p[index::RIGHT_EYE[1]]);
         let left_eye = mid(p[index::LEFT_EYE[0]], p[index::LEFT_EYE[1]]);
         let roll = (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]).to_degrees();
-        let (rs, ls) = (p[index::RIGHT_SIDE], p[index::LEFT_SIDE]);
-        let yaw = (ls[2] - rs[2]).atan2(distance(ls, rs)).to_degrees();
-        let eyes = mid(right_eye, left_eye);
-        let chin = p[index::CHIN];
-        let height = distance(eyes, chin);
-        // Upright, the chin and the eye line are at about the same depth in the mesh's geometry
-        // (−2.8° on average over the six portraits of `../shared/faces`).
-        let pitch = ((chin[2] - eyes[2]) / height.max(1e-6)).atan().to_degrees();
+        let [dzdx, dzdy] = outline_slope(p, roll)?;
+        let (yaw, pitch) = (dzdx.atan().to_degrees(), dzdy.atan().to_degrees());
         Some(Measures {
             pose: Pose { roll, yaw, pitch },
             eye_openness: [openness(p, index::RIGHT_EYE), openness(p, index::LEFT_EYE)],

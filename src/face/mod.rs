@@ -68,7 +68,11 @@ impl FaceFinder {
                 return Ok(Some(face));
             }
         }
-        let Some(detection) = self.detector.detect(frame)?.into_iter().next() else { return Ok(None) };
+        // The student is the face nearest the camera: the largest one.
+        let detections = self.detector.detect(frame)?;
+        let largest =
+            detections.into_iter().max_by(|a, b| (a.bbox[2] * a.bbox[3]).total_cmp(&(b.bbox[2] * b.bbox[3])));
+        let Some(detection) = largest else { return Ok(None) };
         let score = detection.score;
         self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))
     }

@@ -1,0 +1,151 @@
+//! The clothing below the chin: `clothing.stripes` (a periodic pattern: a strong secondary peak
+//! of the autocorrelation across or down the torso) and `clothing.color` (light blue, which would
+//! melt into the standard photo's background RGB(100,197,255)).
+
+use super::{graded, unmeasured, Check, CheckId, Rules};
+use crate::face::Face;
+use crate::frame::luma;
+use crate::FrameView;
+
+/// The torso grid: columns and rows the two panels are averaged onto (half the columns each).
+const COLS: usize = 64;
+const ROWS: usize = 32;
+/// Below this standard deviation of luma the clothing is plain, whatever its autocorrelation.
+const PLAIN_STD: f64 = 6.0;
+
+/// The clothing below the chin, left and right of the neckline (a tie, a zip or a necklace down
+/// the middle is not the clothing's pattern), clipped to the frame: two `[x0, y0, x1, y1]`, or
+/// `None` when too little of them is in view.
+fn torso(frame: &FrameView<'_>, face: &Face) -> Option<[[u32; 4]; 2]> {
+    let m = &face.mesh;
+    let width = ((m[454][0] - m[234][0]) as f64).hypot((m[454][1] - m[234][1]) as f64);
+    let (chin, top) = (m[152], m[10]);
+    let height = (chin[1] - top[1]) as f64;
+    let (cx, cy) = (chin[0] as f64, chin[1] as f64);
+    let (w, h) = (frame.width() as f64, frame.height() as f64);
+    let y0 = (cy + 0.25 * height).clamp(0.0, h) as u32;
+    let y1 = (cy + 0.75 * height).clamp(0.0, h) as u32;
+    let panel = |a: f64, b: f64| {
+        let (x0, x1) = ((cx + a * width).clamp(0.0, w) as u32, (cx + b * width).clamp(0.0, w) as u32);
+        (x1 >= x0 + COLS as u32 / 4 && y1 >= y0 + ROWS as u32 / 2).then_some([x0, y0, x1, y1])
+    };
+    Some([panel(-0.85, -0.25)?, panel(0.25, 0.85)?])
+}
+
+/// Both clothing checks, in [`CheckId`] order.
+pub fn checks(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
+    let Some(region) = torso(frame, face) else {
+        return [unmeasured(CheckId::ClothingStripes), unmeasured(CheckId::ClothingColor)];
+    };
+    let mut grid = vec![0.0; COLS * ROWS];
+    let mut light_blue = 0.0;
+    for (half, panel) in region.into_iter().enumerate() {
+        light_blue += sample(frame, panel, &mut grid, half * COLS / 2) / 2.0;
+    }
+    [
+        graded(CheckId::ClothingStripes, periodicity(&grid), 0.0, rules.max_stripes),
+        graded(CheckId::ClothingColor, light_blue, 0.0, rules.max_light_blue),
+    ]
+}
+
+/// Whether a pixel is light blue: hue 185–225°, saturation 0.25–0.8, value at least 0.5.
+fn is_light_blue(r: u8, g: u8, b: u8) -> bool {
+    let (max, min) = (r.max(g).max(b) as f32, r.min(g).min(b) as f32);
+    if max < 128.0 || b as f32 != max {
+        return false;
+    }
+    let sat = (max - min) / max;
+    let hue = 240.0 + 60.0 * (r as f32 - g as f32) / (max - min).max(1.0);
+    (0.25..=0.8).contains(&sat) && (185.0..=225.0).contains(&hue)
+}
+
+/// Averages a panel's luma onto the grid columns from `first_col` (`COLS / 2` of them) and
+/// returns its share of light-blue pixels.
+fn sample(frame: &FrameView<'_>, [x0, y0, x1, y1]: [u32; 4], grid: &mut [f64], first_col: usize) -> f64 {
+    const HALF: usize = COLS / 2;
+    let mut sums = vec![(0.0f64, 0u32); HALF * ROWS];
+    let mut blue = 0u32;
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    for y in y0..y1 {
+        let gy = (y - y0) as usize * ROWS / h;
+        let row = frame.row(y);
+        for x in x0..x1 {
+            let i = 4 * x as usize;
+            let (r, g, b) = (row[i], row[i + 1], row[i + 2]);
+            let cell = &mut sums[gy * HALF + (x - x0) as usize * HALF / w];
+            cell.0 += luma(r, g, b) as f64;
+            cell.1 += 1;
+            blue += is_light_blue(r, g, b) as u32;
+        }
+    }
+    for (i, &(s, n)) in sums.iter().enumerate() {
+        grid[(i / HALF) * COLS + first_col + i % HALF] = s / n.max(1) as f64;
+    }
+    blue as f64 / (w * h) as f64
+}
+
+/// The strongest periodic peak of the grid's autocorrelation along rows or columns (rows within
+/// each panel): the largest correlation at a lag past the first zero crossing (0 for plain or
+/// random texture, near 1 for stripes).
+fn periodicity(grid: &[f64]) -> f64 {
+    let n = grid.len() as f64;
+    let mean = grid.iter().sum::<f64>() / n;
+    let d: Vec<f64> = grid.iter().map(|v| v - mean).collect();
+    let var = d.iter().map(|v| v * v).sum::<f64>() / n;
+    if var.sqrt() < PLAIN_STD {
+        return 0.0;
+    }
+    let corr = |dx: usize, dy: usize| {
+        let (mut s, mut k) = (0.0, 0.0);
+        for y in 0..ROWS - dy {
+            for x in (0..COLS - dx).filter(|x| x / (COLS / 2) == (x + dx) / (COLS / 2)) {
+                s += d[y * COLS + x] * d[(y + dy) * COLS + x + dx];
+                k += 1.0;
+            }
+        }
+        s / k / var
+    };
+    let along = |lags: usize, at: &dyn Fn(usize) -> f64| {
+        let mut crossed = false;
+        let mut peak = 0.0f64;
+        for lag in 1..lags {
+            let r = at(lag);
+            if r < 0.0 {
+                crossed = true;
+            } else if crossed {
+                peak = peak.max(r);
+            }
+        }
+        peak
+    };
+    along(COLS / 4, &|lag| corr(lag, 0)).max(along(ROWS / 2, &|lag| corr(0, lag)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripes_are_periodic_and_plain_or_random_cloth_is_not() {
+        let stripes: Vec<f64> =
+            (0..COLS * ROWS).map(|i| if (i / COLS) % 6 < 3 { 40.0 } else { 200.0 }).collect();
+        assert!(periodicity(&stripes) > 0.8);
+        let plain = vec![90.0; COLS * ROWS];
+        assert_eq!(periodicity(&plain), 0.0);
+        let mut seed = 7u32;
+        let noise: Vec<f64> = (0..COLS * ROWS)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 24) as f64
+            })
+            .collect();
+        assert!(periodicity(&noise) < 0.2, "{}", periodicity(&noise));
+    }
+
+    #[test]
+    fn the_background_blue_is_light_blue_and_navy_or_white_are_not() {
+        assert!(is_light_blue(100, 197, 255));
+        assert!(is_light_blue(150, 200, 240));
+        assert!(!is_light_blue(20, 30, 80) && !is_light_blue(240, 240, 240) && !is_light_blue(200, 60, 50));
+    }
+}

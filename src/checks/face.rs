@@ -1,0 +1,105 @@
+//! The checks that follow from the face alone: presence, a single face, pose, open eyes, closed
+//! mouth, and holding still.
+
+use super::ofiq::Measure;
+use super::skin::Cheeks;
+use super::{graded, teeth, Check, CheckId, Rules, Scene};
+use crate::face::Face;
+use crate::FrameView;
+
+/// `face.present` and `face.single` (OFIQ SingleFacePresent: √(second largest face area ÷
+/// largest)).
+pub fn presence(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
+    let score = scene.face.map_or(0.0, |f| f.score as f64);
+    let present = Check {
+        id: CheckId::FacePresent,
+        pass: scene.face.is_some(),
+        score: (100.0 * score).round() as u8,
+        value: Some(score),
+    };
+    let mut areas: Vec<f64> = scene.detections.iter().map(|d| (d.bbox[2] * d.bbox[3]) as f64).collect();
+    areas.sort_by(|a, b| b.total_cmp(a));
+    let unicity = match areas[..] {
+        [] => 1.0,
+        [_] => 0.0,
+        [a1, a2, ..] => (a2 / a1).sqrt(),
+    };
+    let single = Measure::SingleFacePresent.score(unicity);
+    let single = Check {
+        id: CheckId::FaceSingle,
+        pass: scene.face.is_some() && single >= rules.min_ofiq_score,
+        score: single,
+        value: Some(unicity),
+    };
+    vec![present, single]
+}
+
+fn angle(id: CheckId, degrees: f32, limit: f64) -> Check {
+    let mut check = graded(id, (degrees as f64).abs(), 0.0, limit);
+    check.value = Some(degrees as f64);
+    check
+}
+
+/// `pose.roll`, `pose.yaw`, `pose.pitch` in degrees, against the ISO/IEC 19794-5 limits.
+pub fn pose(face: &Face, rules: &Rules) -> [Check; 3] {
+    let p = face.measures.pose;
+    [
+        angle(CheckId::PoseRoll, p.roll, rules.max_roll),
+        angle(CheckId::PoseYaw, p.yaw, rules.max_yaw),
+        angle(CheckId::PosePitch, p.pitch, rules.max_pitch),
+    ]
+}
+
+/// OFIQ's T metric: the distance from the middle of the eyes to the middle of the mouth.
+fn t_metric(face: &Face) -> f64 {
+    let p = &face.mesh;
+    let mid = |a: usize, b: usize| [(p[a][0] + p[b][0]) as f64 / 2.0, (p[a][1] + p[b][1]) as f64 / 2.0];
+    let (re, le, mouth) = (mid(33, 133), mid(263, 362), mid(78, 308));
+    let eyes = [(re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0];
+    (eyes[0] - mouth[0]).hypot(eyes[1] - mouth[1]).max(1e-6)
+}
+
+fn gap(face: &Face, a: usize, b: usize) -> f64 {
+    let (p, q) = (face.mesh[a], face.mesh[b]);
+    ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)
+}
+
+/// `eyes.open` (OFIQ EyesOpen: the smaller eyelid gap ÷ T) and `mouth.closed` (OFIQ MouthClosed:
+/// inner-lip gap ÷ T, and no teeth between the lips).
+pub fn features(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> [Check; 2] {
+    let t = t_metric(face);
+    let eyes = gap(face, 159, 145).min(gap(face, 386, 374)) / t;
+    let eyes_score = Measure::EyesOpen.score(eyes);
+    let mouth = gap(face, 13, 14) / t;
+    let mouth_score = Measure::MouthClosed.score(mouth);
+    let teeth = teeth::share(frame, &face.mesh, cheeks);
+    let showing = teeth > rules.max_teeth;
+    [
+        Check {
+            id: CheckId::EyesOpen,
+            pass: eyes_score >= rules.min_ofiq_score,
+            score: eyes_score,
+            value: Some(eyes),
+        },
+        Check {
+            id: CheckId::MouthClosed,
+            pass: mouth_score >= rules.min_ofiq_score && !showing,
+            score: if showing { mouth_score.min(25) } else { mouth_score },
+            value: Some(mouth),
+        },
+    ]
+}
+
+/// `motion.stable`: how far the eyes moved since the previous frame, as a share of the distance
+/// between them. A still image does not move.
+pub fn motion(face: &Face, previous: Option<&Face>, rules: &Rules) -> Check {
+    let eyes = |f: &Face| {
+        let [r, l] = [f.keypoints[0], f.keypoints[1]];
+        [(r[0] + l[0]) as f64 / 2.0, (r[1] + l[1]) as f64 / 2.0]
+    };
+    let moved = previous.map_or(0.0, |p| {
+        let (a, b) = (eyes(face), eyes(p));
+        (a[0] - b[0]).hypot(a[1] - b[1]) / (face.measures.inter_eye as f64).max(1.0)
+    });
+    graded(CheckId::MotionStable, moved, 0.0, rules.max_motion)
+}

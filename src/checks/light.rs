@@ -1,0 +1,169 @@
+//! The light on the face: `light.exposure` (OFIQ's luminance mean and under/over-exposure
+//! measures), `light.backlight`, `light.even` (阴阳脸: OFIQ's illumination uniformity idea, the
+//! histogram intersection of the face's two halves), `light.chin_shadow` and `light.highlights`.
+
+use super::ofiq::Measure;
+use super::region::{LumaStats, Polygon};
+use super::skin::Cheeks;
+use super::{graded, unmeasured, Check, CheckId, Rules};
+use crate::face::Face;
+use crate::frame::luma;
+use crate::FrameView;
+
+/// Fewest pixels a region needs to be measured.
+const MIN_PIXELS: u32 = 50;
+
+/// The face oval of the mesh, as a polygon.
+pub fn oval(face: &Face) -> Polygon {
+    Polygon(face.measures.contour.iter().map(|p| [p[0] as f64, p[1] as f64]).collect())
+}
+
+/// What one pass over the face oval collects.
+#[derive(Default)]
+struct FaceLight {
+    left: LumaStats,
+    right: LumaStats,
+    dark: u32,
+    clipped: u32,
+}
+
+impl FaceLight {
+    /// Measures the face oval, leaving out the eyes (their catchlights and any glasses are
+    /// `glasses.glare`'s).
+    fn measure(frame: &FrameView<'_>, face: &Face) -> FaceLight {
+        let split = (face.mesh[168][0] + face.mesh[2][0]) as f64 / 2.0;
+        let eyes = [eye_box(face, 33, 133), eye_box(face, 263, 362)];
+        let mut light = FaceLight::default();
+        oval(face).for_each_pixel(frame, |x, y, p| {
+            let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+            if eyes.iter().any(|&[x0, y0, x1, y1]| fx >= x0 && fx < x1 && fy >= y0 && fy < y1) {
+                return;
+            }
+            let l = luma(p[0], p[1], p[2]).round();
+            light.dark += (l <= 25.0) as u32;
+            light.clipped += (l >= 247.0) as u32;
+            if (x as f64 + 0.5) < split { &mut light.left } else { &mut light.right }.add(l);
+        });
+        light
+    }
+
+    fn all(&self) -> LumaStats {
+        let mut all = self.left.clone();
+        all.count += self.right.count;
+        all.sum += self.right.sum;
+        for (a, b) in all.histogram.iter_mut().zip(&self.right.histogram) {
+            *a += b;
+        }
+        all
+    }
+}
+
+/// The box around an eye from its two corners: 1.8 eye widths wide, 1.2 high.
+pub fn eye_box(face: &Face, outer: usize, inner: usize) -> [f64; 4] {
+    let (a, b) = (face.mesh[outer], face.mesh[inner]);
+    let (cx, cy) = (((a[0] + b[0]) / 2.0) as f64, ((a[1] + b[1]) / 2.0) as f64);
+    let width = ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64);
+    [cx - 0.9 * width, cy - 0.6 * width, cx + 0.9 * width, cy + 0.6 * width]
+}
+
+/// All the light checks, in [`CheckId`] order.
+pub fn checks(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> Vec<Check> {
+    let light = FaceLight::measure(frame, face);
+    let all = light.all();
+    if all.count < MIN_PIXELS {
+        return [
+            CheckId::LightExposure,
+            CheckId::LightBacklight,
+            CheckId::LightEven,
+            CheckId::LightChinShadow,
+            CheckId::LightHighlights,
+        ]
+        .map(unmeasured)
+        .to_vec();
+    }
+    vec![
+        exposure(&light, &all, rules),
+        backlight(frame, face, light.left.mean().max(light.right.mean()), rules),
+        even(&light, rules),
+        chin_shadow(frame, face, rules),
+        highlights(&all, cheeks, rules),
+    ]
+}
+
+/// OFIQ LuminanceMean, UnderExposurePrevention (share of luma ≤ 25) and OverExposurePrevention
+/// (share ≥ 247); passes when all three reach the limit, scored by the lowest.
+fn exposure(light: &FaceLight, all: &LumaStats, rules: &Rules) -> Check {
+    let n = all.count as f64;
+    let mean = all.mean() / 255.0;
+    let scores = [
+        Measure::LuminanceMean.score(mean),
+        Measure::UnderExposurePrevention.score(light.dark as f64 / n),
+        Measure::OverExposurePrevention.score(light.clipped as f64 / n),
+    ];
+    let score = scores.into_iter().min().unwrap_or(0);
+    Check { id: CheckId::LightExposure, pass: score >= rules.min_ofiq_score, score, value: Some(mean) }
+}
+
+/// The background beside the head at eye level, left and right, past the hair.
+fn background(face: &Face) -> [Polygon; 2] {
+    let m = &face.mesh;
+    let width = ((m[454][0] - m[234][0]) as f64).hypot((m[454][1] - m[234][1]) as f64);
+    let (top, eyes) = (m[10][1] as f64 - 0.2 * width, (m[33][1] + m[263][1]) as f64 / 2.0);
+    let (right, left) = (m[234][0] as f64, m[454][0] as f64);
+    [
+        Polygon::rect(right - 0.9 * width, top, right - 0.35 * width, eyes),
+        Polygon::rect(left + 0.35 * width, top, left + 0.9 * width, eyes),
+    ]
+}
+
+/// Background luminance beside the head ÷ the luminance of the brighter half of the face (a
+/// half-shadowed face is `light.even`'s).
+fn backlight(frame: &FrameView<'_>, face: &Face, face_mean: f64, rules: &Rules) -> Check {
+    let mut bg = LumaStats::default();
+    for side in background(face) {
+        side.for_each_pixel(frame, |_, _, p| bg.add(luma(p[0], p[1], p[2])));
+    }
+    if bg.count < MIN_PIXELS {
+        return unmeasured(CheckId::LightBacklight);
+    }
+    graded(CheckId::LightBacklight, bg.mean() / face_mean.max(1.0), 1.0, rules.max_backlight)
+}
+
+/// Histogram intersection of the left and right halves of the face oval, scored with OFIQ's
+/// IlluminationUniformity mapping but passing at `rules.min_uniformity`.
+fn even(light: &FaceLight, rules: &Rules) -> Check {
+    let value = light.left.intersection(&light.right);
+    let pass = value >= rules.min_uniformity;
+    let score = Measure::IlluminationUniformity.score(value);
+    Check { id: CheckId::LightEven, pass, score, value: Some(value) }
+}
+
+/// Median luminance of the lower face (below the lower lip) ÷ that of the cheeks (eye line to
+/// nose tip).
+fn chin_shadow(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
+    let m = &face.mesh;
+    let oval = oval(face);
+    let eyes = (m[33][1] + m[263][1]) as f64 / 2.0;
+    let cheeks = oval.clip_y(eyes, false).clip_y(m[2][1] as f64, true).luma_stats(frame);
+    let chin = oval.clip_y(m[17][1] as f64, false).luma_stats(frame);
+    if cheeks.count < MIN_PIXELS || chin.count < MIN_PIXELS {
+        return unmeasured(CheckId::LightChinShadow);
+    }
+    let ratio = chin.quantile(0.5) / cheeks.quantile(0.5).max(1.0);
+    graded(CheckId::LightChinShadow, ratio, 1.0, rules.min_chin_ratio)
+}
+
+/// Share of face pixels (eyes left out) far brighter than the skin: above the brighter cheek's
+/// median by 40 levels or by half its headroom to white, whichever is less, and at least 200. On
+/// skin brighter than 235 shine cannot stand out: that face is over-exposed, which is
+/// `light.exposure`'s.
+fn highlights(all: &LumaStats, cheeks: &Cheeks, rules: &Rules) -> Check {
+    let skin = cheeks.bright_luma().map_or_else(|| all.quantile(0.5), f64::from);
+    if skin > 235.0 {
+        return unmeasured(CheckId::LightHighlights);
+    }
+    let threshold = (skin + (40.0f64).min((255.0 - skin) / 2.0)).max(200.0);
+    let first_bin = (threshold / 8.0).ceil() as usize;
+    let shiny: u32 = all.histogram.iter().skip(first_bin).sum();
+    graded(CheckId::LightHighlights, shiny as f64 / all.count as f64, 0.0, rules.max_highlights)
+}

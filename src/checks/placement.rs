@@ -1,0 +1,86 @@
+//! `face.in_guide` and `face.size`: where the face sits in the dashed guide, measured on the
+//! standard photo (480×640) that the guide stands for.
+
+use super::{graded, ranged, Check, CheckId, Rules, Scene};
+use crate::face::Face;
+use crate::guide::{Oval, PHOTO_EYES as EYES_AT, PHOTO_OVAL, PHOTO_SIZE};
+
+/// How far the face contour may reach beyond the dashed oval, as a factor of its radii (CHSI's
+/// widest face, 300 px, is 1.25 × the oval's 240).
+const OVAL_SLACK: f64 = 1.25;
+
+/// The crown above the top of the forehead (mesh point 10), as a share of the forehead-to-chin
+/// height: the hairline-to-chin height is about four fifths of the head's.
+const CROWN_ABOVE_FOREHEAD: f64 = 0.28;
+
+/// Maps frame pixels to standard-photo pixels through the guide.
+struct ToPhoto {
+    x: f64,
+    y: f64,
+    scale: f64,
+}
+
+impl ToPhoto {
+    fn new(scene: &Scene<'_>) -> ToPhoto {
+        let photo = scene.guide.photo;
+        ToPhoto { x: photo.x, y: photo.y, scale: PHOTO_SIZE.0 as f64 / photo.w.max(1e-9) }
+    }
+
+    fn point(&self, p: [f32; 3]) -> [f64; 2] {
+        [(p[0] as f64 - self.x) * self.scale, (p[1] as f64 - self.y) * self.scale]
+    }
+}
+
+/// The middle of the eyes, the face width, and the crown, on the standard photo.
+struct Layout {
+    eyes: [f64; 2],
+    face_width: f64,
+    crown: f64,
+}
+
+impl Layout {
+    fn of(face: &Face, to: &ToPhoto) -> Layout {
+        let m = &face.mesh;
+        let (re, le) = (to.point(m[33]), to.point(m[263]));
+        let (ri, li) = (to.point(m[133]), to.point(m[362]));
+        let eyes = [(re[0] + le[0] + ri[0] + li[0]) / 4.0, (re[1] + le[1] + ri[1] + li[1]) / 4.0];
+        let (rs, ls) = (to.point(m[234]), to.point(m[454]));
+        let (top, chin) = (to.point(m[10]), to.point(m[152]));
+        let crown = top[1] - CROWN_ABOVE_FOREHEAD * (chin[1] - top[1]);
+        Layout { eyes, face_width: (ls[0] - rs[0]).hypot(ls[1] - rs[1]), crown }
+    }
+}
+
+/// `face.in_guide` (value: the larger offset of the eyes from where the guide puts them, as a
+/// share of the photo's width or height; it fails too when the face contour leaves the oval's
+/// slack or the frame) and `face.size` (value: the face width on the photo, px).
+pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
+    let to = ToPhoto::new(scene);
+    let layout = Layout::of(face, &to);
+    let (pw, ph) = (PHOTO_SIZE.0 as f64, PHOTO_SIZE.1 as f64);
+    let offset = ((layout.eyes[0] - EYES_AT[0]).abs() / pw).max((layout.eyes[1] - EYES_AT[1]).abs() / ph);
+    let mut in_guide = graded(CheckId::FaceInGuide, offset, 0.0, rules.max_offset);
+    let slack = Oval { rx: PHOTO_OVAL.rx * OVAL_SLACK, ry: PHOTO_OVAL.ry * OVAL_SLACK, ..PHOTO_OVAL };
+    let (fw, fh) = (scene.frame.width() as f32, scene.frame.height() as f32);
+    let outside = face.measures.contour.iter().any(|&[x, y]| {
+        let p = to.point([x, y, 0.0]);
+        !slack.contains(p[0], p[1]) || x < 0.0 || y < 0.0 || x >= fw || y >= fh
+    });
+    if outside {
+        in_guide.pass = false;
+        in_guide.score = in_guide.score.min(25);
+    }
+    let parts = [
+        ranged(CheckId::FaceSize, layout.face_width, rules.face_width),
+        ranged(CheckId::FaceSize, layout.eyes[1], rules.eye_line),
+        ranged(CheckId::FaceSize, layout.crown, rules.crown),
+    ];
+    let worst = parts.iter().min_by_key(|c| c.score).cloned().unwrap_or(parts[0].clone());
+    let size = Check {
+        id: CheckId::FaceSize,
+        pass: parts.iter().all(|c| c.pass),
+        score: worst.score,
+        value: Some(layout.face_width),
+    };
+    [in_guide, size]
+}

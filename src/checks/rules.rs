@@ -1,0 +1,109 @@
+//! The thresholds of every check in one value, with documented defaults. Integrators change them
+//! (from JSON, e.g. the component's `rules` option) and switch checks off.
+
+use super::CheckId;
+
+/// Every threshold of the checks. Missing fields in JSON keep their defaults.
+///
+/// ```
+/// use gradcap::checks::{CheckId, Rules};
+/// let rules: Rules = serde_json::from_str(r#"{"maxYaw": 8, "disabled": ["clothing.color"]}"#).unwrap();
+/// assert_eq!(rules.max_yaw, 8.0);
+/// assert_eq!(rules.max_roll, Rules::default().max_roll);
+/// assert!(!rules.enabled(CheckId::ClothingColor) && rules.enabled(CheckId::ClothingStripes));
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rules {
+    /// Checks that are not run (and so never hold the shutter).
+    pub disabled: Vec<CheckId>,
+    /// Largest eye-line angle, degrees (ISO/IEC 19794-5: 8°).
+    pub max_roll: f64,
+    /// Largest turn, degrees (ISO/IEC 19794-5 / ICAO 9303: 5°).
+    pub max_yaw: f64,
+    /// Largest nod, degrees (5°).
+    pub max_pitch: f64,
+    /// Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
+    /// eyes.open, mouth.closed, light.exposure (OFIQ's own boundary is 50).
+    pub min_ofiq_score: u8,
+    /// Largest share of tooth-coloured pixels between the lips.
+    pub max_teeth: f64,
+    /// Face width on the standard photo, px (CHSI: 180–300).
+    pub face_width: [f64; 2],
+    /// Eye line from the top of the standard photo, px (CHSI: 200–300).
+    pub eye_line: [f64; 2],
+    /// Crown from the top of the standard photo, px (CHSI: 50–110).
+    pub crown: [f64; 2],
+    /// Largest distance of the face centre from where the guide puts it, as a share of the
+    /// photo's width (horizontally) or height (vertically): 5 %.
+    pub max_offset: f64,
+    /// Smallest histogram intersection of the two halves of the face (1 = identical light).
+    pub min_uniformity: f64,
+    /// Smallest ratio of the lower face's luminance to the cheeks'.
+    pub min_chin_ratio: f64,
+    /// Largest ratio of the background's luminance beside the head to the face's.
+    pub max_backlight: f64,
+    /// Largest share of shiny (specular) pixels on the skin.
+    pub max_highlights: f64,
+    /// Smallest mean absolute Laplacian of the inner face relative to its contrast (focus).
+    pub min_sharpness: f64,
+    /// Smallest Michelson contrast of the inner face's 2nd and 98th luma percentiles (haze).
+    pub min_contrast: f64,
+    /// Largest share of specular pixels around either eye.
+    pub max_glare: f64,
+    /// Largest share of non-skin pixels just above the eyebrows or over the ears.
+    pub max_hair: f64,
+    /// Largest periodic (autocorrelation) peak of the clothing below the chin.
+    pub max_stripes: f64,
+    /// Largest share of the clothing close to the background blue.
+    pub max_light_blue: f64,
+    /// Largest movement of the eyes between frames, as a share of the distance between them.
+    pub max_motion: f64,
+    /// Consecutive frames on which every check passes before the hold-still countdown starts.
+    pub frames_to_open: u32,
+    /// Consecutive failing frames that close the shutter again (so it does not flicker).
+    pub frames_to_close: u32,
+    /// The hold-still countdown, ms.
+    pub hold_ms: f64,
+    /// Take the photo by itself when the countdown ends.
+    pub auto_capture: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            disabled: Vec::new(),
+            max_roll: 8.0,
+            max_yaw: 5.0,
+            max_pitch: 5.0,
+            min_ofiq_score: 50,
+            max_teeth: 0.15,
+            face_width: [180.0, 300.0],
+            eye_line: [200.0, 300.0],
+            crown: [50.0, 110.0],
+            max_offset: 0.05,
+            min_uniformity: 0.55,
+            min_chin_ratio: 0.6,
+            max_backlight: 1.9,
+            max_highlights: 0.03,
+            min_sharpness: 0.045,
+            min_contrast: 0.25,
+            max_glare: 0.02,
+            max_hair: 0.5,
+            max_stripes: 0.4,
+            max_light_blue: 0.3,
+            max_motion: 0.05,
+            frames_to_open: 5,
+            frames_to_close: 3,
+            hold_ms: 1000.0,
+            auto_capture: false,
+        }
+    }
+}
+
+impl Rules {
+    /// Whether `check` runs.
+    pub fn enabled(&self, check: CheckId) -> bool {
+        !self.disabled.contains(&check)
+    }
+}
