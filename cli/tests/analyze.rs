@@ -34,6 +34,7 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
     let lines = analyze(&files);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(lines[0]["face"], serde_json::Value::Null);
+    assert_eq!(lines[0]["ready"], false);
     assert_eq!(lines[0]["checks"][0]["id"], "face.present");
     assert_eq!(lines[0]["checks"][0]["pass"], false);
     assert!(lines[0]["checks"][0]["hint"]["zh"].as_str().unwrap().contains("虚线框"));
@@ -46,23 +47,67 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
         assert_eq!(face["mesh"][0].as_array().unwrap().len(), 3);
         let ids: Vec<&str> =
             line["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-        assert_eq!(
-            ids,
-            [
-                "face.present",
-                "face.single",
-                "pose.roll",
-                "pose.yaw",
-                "pose.pitch",
-                "eyes.open",
-                "mouth.closed",
-                "light.exposure"
-            ]
-        );
-        let mouth = &line["checks"][6];
+        let all = [
+            "face.present",
+            "face.single",
+            "face.in_guide",
+            "face.size",
+            "pose.roll",
+            "pose.yaw",
+            "pose.pitch",
+            "light.exposure",
+            "light.backlight",
+            "light.even",
+            "light.chin_shadow",
+            "light.highlights",
+            "image.sharp",
+            "glasses.glare",
+            "hair.clear",
+            "eyes.open",
+            "mouth.closed",
+            "clothing.stripes",
+            "clothing.color",
+            "motion.stable",
+        ];
+        assert_eq!(ids, all, "every check but liveness, in the order a student fixes them");
+        let mouth = line["checks"].as_array().unwrap().iter().find(|c| c["id"] == "mouth.closed").unwrap();
         assert_eq!(mouth["pass"], false, "obama.jpg shows his teeth: {mouth}");
+        assert_eq!(line["ready"], false, "a photo that fails a check is not ready");
         for angle in ["roll", "yaw", "pitch"] {
             assert!(face["pose"][angle].as_f64().unwrap().abs() < 20.0, "{angle}");
         }
     }
+}
+
+#[test]
+fn rules_switch_checks_off_and_bad_rules_are_refused() {
+    if !models_present() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("gradcap-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let blank = dir.join("blank.png");
+    image::GrayImage::from_pixel(64, 48, image::Luma([128])).save(&blank).unwrap();
+    let run = |rules: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gradcap"))
+            .args(["analyze", "--rules", rules])
+            .arg(&blank)
+            .output()
+            .unwrap()
+    };
+    let off = run(r#"{"disabled": ["face.single"]}"#);
+    let line: serde_json::Value = serde_json::from_slice(&off.stdout).unwrap();
+    let ids: Vec<&str> =
+        line["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["face.present"]);
+    let bad = run(r#"{"maxYaw": "five"}"#);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--rules"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let unknown = run(r#"{"maxYawn": 5}"#);
+    assert!(!unknown.status.success(), "a misspelt threshold is an error, not silently ignored");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
