@@ -1,10 +1,15 @@
 //! Per-frame analysis: what the core reads from each camera frame and the verdict the shutter
 //! follows.
 //!
-//! This is the foundation's analysis: frame statistics and whole-frame light. It never declares a
-//! frame ready, because only the face checks can say a photo will pass; they plug in here.
+//! [`Analyzer`] measures the whole frame (statistics, a covered lens, a lamp); it is all there is
+//! until the face models have loaded, and it never opens the shutter. [`FrameJudge`] runs the
+//! photo checks on the face of each frame and keeps the [`Gate`] that the shutter follows.
 
+use crate::checks::{judge, Check, CheckId, Gate, GateState, Rules, Scene, Verdict};
+use crate::face::detect::Detection;
+use crate::face::Face;
 use crate::frame::{luma, FrameView};
+use crate::guide::Guide;
 use crate::lang::Text;
 
 /// Statistics of one analysed frame. The page shows them in its debug panel, and the end-to-end
@@ -61,21 +66,33 @@ pub enum Guidance {
     TooBright,
     /// Put the face inside the dashed oval.
     PlaceFace,
+    /// Fix what this check found (the first failing one).
+    Fix(CheckId),
+    /// Everything passes: hold still while the countdown runs.
+    HoldStill,
+    /// The photo will pass: press the shutter.
+    Ready,
 }
 
 impl Guidance {
-    /// A stable id for events and tests.
+    /// A stable id for events and tests: the check's id for [`Guidance::Fix`].
     pub fn id(self) -> &'static str {
         match self {
             Guidance::TooDark => "frame.dark",
             Guidance::TooBright => "frame.bright",
             Guidance::PlaceFace => "face.place",
+            Guidance::Fix(check) => check.id(),
+            Guidance::HoldStill => "gate.hold",
+            Guidance::Ready => "gate.ready",
         }
     }
 
     /// The sentence shown under the camera view.
     pub fn text(self) -> Text {
         match self {
+            Guidance::Fix(check) => check.hint(),
+            Guidance::HoldStill => Text { zh: "很好，请保持不动…", en: "Good, hold still…" },
+            Guidance::Ready => Text { zh: "很好！请点击拍照按钮", en: "Good! Press the shutter" },
             Guidance::TooDark => Text {
                 zh: "画面太暗，请检查镜头是否被遮挡，或到光线充足的地方拍摄",
                 en:
@@ -133,6 +150,70 @@ impl Analyzer {
     /// How many frames this analyzer has judged.
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+}
+
+/// The checks' verdict on one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// Every enabled check, in the order a student fixes them.
+    pub checks: Vec<Check>,
+    /// The gate after this frame: whether the shutter is on, what to fix, whether to capture.
+    pub verdict: Verdict,
+    /// What to tell the student.
+    pub guidance: Guidance,
+}
+
+/// Judges video frames against the photo rules, keeping what spans frames: the gate and the last
+/// face (for `motion.stable`).
+#[derive(Debug, Clone)]
+pub struct FrameJudge {
+    rules: Rules,
+    gate: Gate,
+    previous: Option<Face>,
+}
+
+impl FrameJudge {
+    /// A judge following `rules`, its gate closed.
+    pub fn new(rules: Rules) -> FrameJudge {
+        FrameJudge { gate: Gate::new(&rules), rules, previous: None }
+    }
+
+    /// The rules it follows.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Closes the gate and forgets the last face (after a capture, or when the camera restarts).
+    pub fn reset(&mut self) {
+        self.gate.reset();
+        self.previous = None;
+    }
+
+    /// Judges one frame at `now_ms`: `face` is the main face found in it (if any), `detections`
+    /// every face the detector found recently, `guide` the dashed guide in frame pixels, and
+    /// `light` the frame's whole-picture guidance, used when there is no face.
+    pub fn judge(
+        &mut self,
+        frame: &FrameView<'_>,
+        detections: &[Detection],
+        face: Option<Face>,
+        guide: Guide,
+        light: Guidance,
+        now_ms: f64,
+    ) -> Judgement {
+        let scene =
+            Scene { frame: *frame, detections, face: face.as_ref(), guide, previous: self.previous.as_ref() };
+        let checks = judge(&scene, &self.rules);
+        let verdict = self.gate.update(&checks, now_ms);
+        let guidance = match (verdict.state, verdict.hint) {
+            (GateState::Ready, _) => Guidance::Ready,
+            (GateState::Holding { .. }, _) | (GateState::Waiting, None) => Guidance::HoldStill,
+            (GateState::Waiting, Some(CheckId::FacePresent)) => light,
+            (GateState::Waiting, Some(check)) => Guidance::Fix(check),
+        };
+        self.previous = face;
+        Judgement { checks, verdict, guidance }
     }
 }
 

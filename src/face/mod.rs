@@ -41,17 +41,36 @@ pub struct FaceFinder {
     detector: Detector,
     mesh: MeshModel,
     tracked: Option<(Roi, Detection)>,
+    detections: Vec<Detection>,
 }
 
 impl FaceFinder {
     /// Loads both models from the bytes of their `.tflite` files.
     pub fn new(detector: &[u8], mesh: &[u8]) -> Result<FaceFinder, Error> {
-        Ok(FaceFinder { detector: Detector::new(detector)?, mesh: MeshModel::new(mesh)?, tracked: None })
+        Ok(FaceFinder {
+            detector: Detector::new(detector)?,
+            mesh: MeshModel::new(mesh)?,
+            tracked: None,
+            detections: Vec::new(),
+        })
     }
 
     /// All faces the detector finds, best first (for the single-face check).
     pub fn detect_all(&mut self, frame: &FrameView<'_>) -> Result<Vec<Detection>, Error> {
         self.detector.detect(frame)
+    }
+
+    /// Every face the detector found the last time it ran (on a frame with no tracked face, or
+    /// on [`FaceFinder::redetect`]).
+    pub fn detections(&self) -> &[Detection] {
+        &self.detections
+    }
+
+    /// Runs the detector on `frame` while a face is tracked, so that a second face walking in is
+    /// seen; the tracked face is kept.
+    pub fn redetect(&mut self, frame: &FrameView<'_>) -> Result<(), Error> {
+        self.detections = self.detector.detect(frame)?;
+        Ok(())
     }
 
     /// The main face of a still image (detected afresh, nothing tracked).
@@ -69,9 +88,9 @@ impl FaceFinder {
             }
         }
         // The student is the face nearest the camera: the largest one.
-        let detections = self.detector.detect(frame)?;
-        let largest =
-            detections.into_iter().max_by(|a, b| (a.bbox[2] * a.bbox[3]).total_cmp(&(b.bbox[2] * b.bbox[3])));
+        self.detections = self.detector.detect(frame)?;
+        let area = |d: &&Detection| d.bbox[2] * d.bbox[3];
+        let largest = self.detections.iter().max_by(|a, b| area(a).total_cmp(&area(b))).cloned();
         let Some(detection) = largest else { return Ok(None) };
         let score = detection.score;
         self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))
