@@ -5,6 +5,9 @@
 //! the middles of the CHSI ranges (crown 50–110, eyes 200–300, face width 180–300). On screen the
 //! photo frame is the largest 3:4 rectangle that fits the view with a margin, centred.
 
+/// Margin around the guide's photo frame on screen, as a share of the view's smaller side.
+pub const GUIDE_MARGIN: f64 = 0.06;
+
 /// The standard photo's size, width × height.
 pub const PHOTO_SIZE: (u32, u32) = (480, 640);
 

@@ -5,9 +5,11 @@ use super::code;
 use super::dom::Dom;
 use super::faces;
 use super::frames::{draw_upright, request_frame, FrameReader};
+use super::judging;
 use super::options::Options;
-use crate::analysis::{Analyzer, FrameStats, Guidance};
+use crate::analysis::{Analyzer, FrameJudge, FrameStats, Guidance};
 use crate::camera::{Browser, CameraFailure};
+use crate::checks::{GateState, Verdict};
 use crate::flow::{Effect, Event, Flow, Notice, State};
 use crate::lang::Label;
 use crate::qr::{Scanner, Validation};
@@ -37,6 +39,10 @@ struct LoopStats {
     fps: f64,
     /// The last frame's statistics.
     last: Option<FrameStats>,
+    /// The shutter gate after the last portrait frame.
+    gate: Option<GateState>,
+    /// What the student was last told: a check id, `gate.hold`, `gate.ready`, `frame.dark`, …
+    guidance: Option<&'static str>,
     #[serde(skip)]
     last_at: f64,
 }
@@ -51,13 +57,17 @@ pub(super) struct Inner {
     /// The face models, once loaded (see [`faces::load`]).
     pub(super) faces: Option<crate::face::FaceFinder>,
     /// The face in the last analysed frame, in its pixels.
-    face: Option<crate::face::Face>,
+    pub(super) face: Option<crate::face::Face>,
+    /// The photo checks and the shutter gate.
+    pub(super) judge: FrameJudge,
+    /// The gate's verdict on the last portrait frame.
+    pub(super) gate: Option<Verdict>,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
     camera_generation: u32,
     on_track_ended: Option<Closure<dyn FnMut()>>,
-    analyzer: Analyzer,
+    pub(super) analyzer: Analyzer,
     reader: FrameReader,
     /// Bumped whenever the frame loop starts or stops; a tick from an older loop does nothing.
     loop_id: u32,
@@ -99,15 +109,18 @@ impl GradCapture {
             Some(Some(v)) => v,
             Some(None) => return Err(JsError::new("code-pattern is not a valid regular expression")),
         };
+        let judge = FrameJudge::new(options.rules.clone());
         let inner = Inner {
             dom,
             flow: Some(Flow::new(options.steps)),
+            judge,
             options,
             scanner: Scanner::default(),
             validation,
             code_listeners: None,
             faces: None,
             face: None,
+            gate: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -151,13 +164,17 @@ impl GradCapture {
         dispatch(&self.inner, Event::Shutter);
     }
 
-    /// Changes an option by its attribute name (`lang`, `facing`, `rotation`, `max-fps`, `debug`).
+    /// Changes an option by its attribute name (`lang`, `facing`, `rotation`, `max-fps`, `debug`,
+    /// `rules`, `auto-capture`).
     #[wasm_bindgen(js_name = setOption)]
     pub fn set_option(&self, name: &str, value: Option<String>) {
         let facing_before = self.inner.borrow().options.facing;
         {
             let mut inner = self.inner.borrow_mut();
             inner.options.set(name, value.as_deref());
+            if matches!(name, "rules" | "auto-capture") {
+                inner.judge = FrameJudge::new(inner.options.rules.clone());
+            }
             let lang = inner.options.lang;
             inner.dom.set_lang(lang);
             inner.dom.debug.set_hidden(!inner.options.debug);
@@ -296,8 +313,16 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             inner.failure = None;
             inner.dom.failure.set_hidden(true);
         }
-        Effect::TakePhoto => take_photo(&rc.borrow()),
-        Effect::ShowLive => rc.borrow().dom.review.set_hidden(true),
+        Effect::TakePhoto => {
+            let mut inner = rc.borrow_mut();
+            inner.judge.reset();
+            take_photo(&inner);
+        }
+        Effect::ShowLive => {
+            let mut inner = rc.borrow_mut();
+            inner.judge.reset();
+            inner.dom.review.set_hidden(true);
+        }
         Effect::Upload => {
             // No backend is configured in this build of the flow: report it rather than pretend.
             web_sys::console::warn_1(&"gradcap: no backend configured for uploads".into());
@@ -362,7 +387,7 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
 }
 
 /// Dispatches a bubbling, composed `CustomEvent` from the host element.
-fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
+pub(super) fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -478,19 +503,19 @@ fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
 /// One turn of the frame loop: skip until the video has data and the rate cap allows, then read
 /// the frame, judge it, show the verdict, and ask for the next one.
 fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
-    let event = {
+    let events = {
         let mut inner = rc.borrow_mut();
         if !inner.running || inner.loop_id != id {
             return;
         }
         let min_gap = 1000.0 / inner.options.max_fps;
         if inner.stats.last_at > 0.0 && now - inner.stats.last_at < min_gap * 0.9 {
-            None
+            Vec::new()
         } else {
             analyse_frame(&mut inner, now)
         }
     };
-    if let Some(event) = event {
+    for event in events {
         dispatch(rc, event);
     }
     let still = rc.borrow().running && rc.borrow().loop_id == id;
@@ -499,33 +524,28 @@ fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
     }
 }
 
-/// Reads the current frame and judges it (or looks for a code in it); the event for the flow, or
-/// `None` when there was no frame to read or nothing to report.
-fn analyse_frame(inner: &mut Inner, now: f64) -> Option<Event> {
+/// Reads the current frame and judges it (or looks for a code in it); the events for the flow,
+/// none when there was no frame to read or nothing to report.
+fn analyse_frame(inner: &mut Inner, now: f64) -> Vec<Event> {
     let started = now_ms();
     inner.dom.layout_guide();
     let view = inner.dom.view_size();
     let frame =
         match inner.reader.read(&inner.dom.video, view, inner.options.rotation, inner.options.max_side) {
             Ok(Some(frame)) => frame,
-            Ok(None) => return None,
+            Ok(None) => return Vec::new(),
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot read the frame".into(), &e);
-                return None;
+                return Vec::new();
             }
         };
-    let view = FrameView::rgba(&frame.rgba, frame.width, frame.height).ok()?;
+    let Ok(view) = FrameView::rgba(&frame.rgba, frame.width, frame.height) else { return Vec::new() };
     let live_state = inner.flow.as_ref().map(|f| f.state().clone());
-    let (event, stats) = match live_state {
+    let (events, stats) = match live_state {
         Some(State::ScanningCode | State::BindingSession) => {
-            (code::scan_live(inner, &view), crate::analysis::FrameStats::measure(&view))
+            (code::scan_live(inner, &view).into_iter().collect(), FrameStats::measure(&view))
         }
-        _ => {
-            let report = inner.analyzer.analyze(&view);
-            inner.face = faces::find(inner, &view);
-            show_guidance(inner, report.guidance);
-            (Some(Event::Judged { ready: report.ready }), report.stats)
-        }
+        _ => judging::portrait_frame(inner, &view, now),
     };
     let elapsed = now_ms() - started;
     let s = &mut inner.stats;
@@ -539,26 +559,20 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Option<Event> {
     s.last = Some(stats);
     s.last_at = now;
     s.face = inner.face.as_ref().map(faces::FaceSummary::of);
+    s.gate = inner.gate.map(|v| v.state);
+    s.guidance = inner.guidance.map(Guidance::id);
     if inner.options.debug {
         show_debug(inner);
         faces::draw(&inner.dom, inner.face.as_ref(), (frame.width, frame.height));
     }
-    event
+    events
 }
 
-fn show_guidance(inner: &mut Inner, guidance: Guidance) {
-    if inner.guidance == Some(guidance) {
-        return;
+impl Inner {
+    /// Frames analysed so far.
+    pub(super) fn stats_frames(&self) -> u64 {
+        self.stats.frames
     }
-    inner.guidance = Some(guidance);
-    let lang = inner.options.lang;
-    inner.dom.set_guidance(guidance.text().get(lang));
-    let detail = Object::new();
-    let text = guidance.text();
-    for (k, v) in [("id", guidance.id()), ("zh", text.zh), ("en", text.en), ("text", text.get(lang))] {
-        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    emit(&inner.dom.host, "check", &detail);
 }
 
 fn show_debug(inner: &Inner) {

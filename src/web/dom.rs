@@ -10,8 +10,7 @@ use web_sys::{
 
 const TEMPLATE: &str = include_str!("ui.html");
 
-/// Margin around the guide's photo frame, as a share of the view's smaller side.
-pub const GUIDE_MARGIN: f64 = 0.06;
+pub use crate::guide::GUIDE_MARGIN;
 
 /// Handles to the parts of the component's interface.
 pub struct Dom {

@@ -8,6 +8,32 @@ export interface FrameLoopStats {
   frameMsAvg: number;
   fps: number;
   last: { width: number; height: number; meanLuma: number; leftLuma: number; rightLuma: number } | null;
+  /** The face in the last frame, in frame pixels. */
+  face: { score: number; box: [number, number, number, number] } | null;
+  /** The shutter gate after the last portrait frame. */
+  gate: { state: 'waiting' } | { state: 'holding'; remainingMs: number } | { state: 'ready' } | null;
+  /** What the student was last told: a check id ("light.even"), "gate.hold", "gate.ready", "frame.dark"… */
+  guidance: string | null;
+}
+
+/**
+ * Thresholds of the photo checks (JSON in the `rules` attribute, or an object in the options);
+ * missing fields keep their defaults. See `gradcap::checks::Rules` for every field.
+ */
+export interface Rules {
+  disabled?: string[];
+  maxRoll?: number;
+  maxYaw?: number;
+  maxPitch?: number;
+  minOfiqScore?: number;
+  faceWidth?: [number, number];
+  eyeLine?: [number, number];
+  crown?: [number, number];
+  framesToOpen?: number;
+  framesToClose?: number;
+  holdMs?: number;
+  autoCapture?: boolean;
+  [threshold: string]: unknown;
 }
 
 /** Whether the SIMD build was chosen. */
@@ -18,7 +44,8 @@ export declare const ready: Promise<typeof Module> | null;
 export declare function load(): Promise<typeof Module>;
 
 /**
- * `<grad-capture lang="zh-CN|en" facing="back|front" rotation="0|90|180|270" max-fps="15" debug>`.
+ * `<grad-capture lang="zh-CN|en" facing="back|front" rotation="0|90|180|270" max-fps="15" debug
+ * rules='{"maxYaw": 8, "disabled": ["clothing.color"]}' auto-capture>`.
  * Events (bubbling, composed): ready, code, session, check, capture, upload-progress, uploaded,
  * error (detail.code is stable, e.g. "camera.denied").
  */

@@ -32,7 +32,7 @@ export function load() {
   return ready ?? Promise.reject(new Error(NO_WASM.code));
 }
 
-const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug'];
+const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug', 'rules', 'auto-capture'];
 
 export class GradCaptureElement extends HTMLElement {
   static get observedAttributes() { return OPTIONS; }

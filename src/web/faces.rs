@@ -65,9 +65,15 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
     });
 }
 
-/// The face in this frame, following the last one (nothing until the models are loaded).
-pub(super) fn find(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Face> {
+/// The face in this frame, following the last one (nothing until the models are loaded); with
+/// `redetect` the detector also runs while a face is tracked.
+pub(super) fn find(inner: &mut Inner, frame: &FrameView<'_>, redetect: bool) -> Option<Face> {
     let finder = inner.faces.as_mut()?;
+    if redetect {
+        if let Err(e) = finder.redetect(frame) {
+            web_sys::console::error_1(&format!("gradcap: face detection failed: {e}").into());
+        }
+    }
     match finder.next(frame) {
         Ok(face) => face,
         Err(e) => {

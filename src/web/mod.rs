@@ -7,6 +7,7 @@ mod component;
 mod dom;
 mod faces;
 mod frames;
+mod judging;
 mod options;
 
 pub use component::GradCapture;

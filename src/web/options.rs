@@ -1,6 +1,7 @@
 //! The component's options: element attributes, or keys of the plain class's options object.
 
 use crate::camera::Facing;
+use crate::checks::Rules;
 use crate::flow::Steps;
 use crate::guide::Rotation;
 use crate::lang::Lang;
@@ -19,6 +20,8 @@ pub(super) struct Options {
     pub(super) max_fps: f64,
     pub(super) max_side: u32,
     pub(super) debug: bool,
+    /// The photo checks' thresholds, switched-off checks and the gate's settings.
+    pub(super) rules: Rules,
 }
 
 impl Options {
@@ -28,6 +31,8 @@ impl Options {
             let v = Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
             if v.is_undefined() || v.is_null() {
                 host.get_attribute(attr)
+            } else if v.is_object() {
+                js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string())
             } else {
                 v.as_string()
                     .or_else(|| v.as_f64().map(|n| n.to_string()))
@@ -44,6 +49,7 @@ impl Options {
             max_fps: 15.0,
             max_side: 640,
             debug: false,
+            rules: Rules::default(),
         };
         for (key, attr) in [
             ("lang", "lang"),
@@ -54,8 +60,14 @@ impl Options {
             ("steps", "steps"),
             ("codePattern", "code-pattern"),
             ("models", "models"),
+            ("rules", "rules"),
+            ("autoCapture", "auto-capture"),
         ] {
-            o.set(attr, get(key, attr).as_deref());
+            let value = get(key, attr);
+            // Without the attribute, `auto-capture` keeps what `rules` said.
+            if value.is_some() || attr != "auto-capture" {
+                o.set(attr, value.as_deref());
+            }
         }
         o
     }
@@ -85,7 +97,27 @@ impl Options {
             }
             "code-pattern" => self.code_pattern = value.map(str::to_string),
             "models" => self.models = value.filter(|v| !v.is_empty()).unwrap_or("/models/").to_string(),
+            "rules" => {
+                let auto_capture = self.rules.auto_capture;
+                self.rules = match value.map(parse_rules) {
+                    None => Rules::default(),
+                    Some(Ok(rules)) => rules,
+                    Some(Err(e)) => {
+                        web_sys::console::warn_1(&format!("gradcap: `rules` ignored: {e}").into());
+                        Rules::default()
+                    }
+                };
+                self.rules.auto_capture |= auto_capture;
+            }
+            "auto-capture" => self.rules.auto_capture = value.is_some_and(|v| v != "false"),
             _ => {}
         }
     }
+}
+
+/// Reads the `rules` option: JSON with [`Rules`]' camelCase fields, missing ones kept at their
+/// defaults.
+fn parse_rules(json: &str) -> Result<Rules, String> {
+    let value = js_sys::JSON::parse(json).map_err(|_| "not JSON".to_string())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }

@@ -2,7 +2,7 @@
 // Run by scripts/test (which builds pkg/, the CLI and the fake-camera video first).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from '../../bench/serve.mjs';
@@ -219,9 +219,92 @@ test('the face in the camera is found, tracked, and drawn with the debug switch'
     const [x, y, w, h] = s.face.box;
     assert.ok(x > 0 && y > 0 && x + w < s.last.width && y + h < s.last.height, `box ${s.face.box} in ${s.last.width}×${s.last.height}`);
     assert.equal(await inShadow(page, 'debug-canvas', (el) => el.hidden), false);
-    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true, 'no photo checks yet: the shutter stays off');
+    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true, 'obama.jpg shows his teeth: the shutter stays off');
     console.log(`face frames: ${s.frameMsAvg.toFixed(1)} ms a frame on average, ${s.fps.toFixed(1)} fps`);
     await page.screenshot({ path: path.join(shots, 'phone-face-debug.png') });
+  } finally {
+    await close();
+  }
+});
+
+const shutterOff = (page) => inShadow(page, 'shutter', (el) => el.disabled);
+const guidance = (page) => inShadow(page, 'guidance', (el) => el.textContent);
+const ovalColour = (page) => inShadow(page, 'oval', (el) => getComputedStyle(el).stroke);
+
+const variants = path.join(media, 'variants');
+const noGuided = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
+
+/** The component's size in the demo on the phone viewport, in CSS pixels. */
+async function componentSize() {
+  const { page, close } = await launch({ allowCamera: true });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    await statsAfter(page, 3);
+    return await page.evaluate(() => {
+      const r = document.querySelector('grad-capture').getBoundingClientRect();
+      return [r.width, r.height];
+    });
+  } finally {
+    await close();
+  }
+}
+
+/** Films a standard photo of the variants so that it fills the component's guide (as a student
+ * following the guide would hold the phone); the camera file's name. */
+async function guidedCamera(photo) {
+  const [w, h] = await componentSize();
+  const name = `guided-${photo.replace(/\.png$/, '')}.y4m`;
+  execFileSync(path.join(root, 'target/release/gradcap-fixtures'),
+    ['guided', path.join(variants, photo), path.join(media, name), String(w), String(h)]);
+  return name;
+}
+
+test('a good face in the guide turns the shutter on after the hold-still countdown', { skip: noGuided }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal.png') });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    const handle = await page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      const text = document.getElementById('stats').value;
+      const s = text && JSON.parse(text);
+      return el && !el.disabled && s?.gate?.state === 'ready' ? s : null;
+    }, null, { timeout: 30000 });
+    const s = await handle.jsonValue();
+    assert.equal(s.gate.state, 'ready');
+    assert.equal(s.guidance, 'gate.ready');
+    assert.equal(await guidance(page), '很好！请点击拍照按钮');
+    await page.waitForTimeout(300); // the guide's colour transition
+    assert.equal(await ovalColour(page), 'rgb(61, 220, 132)', 'the guide turns green');
+    await page.screenshot({ path: path.join(shots, 'phone-ready.png') });
+    // The shutter stays on while the face stays good (no flicker over the next frames).
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(100);
+      assert.equal(await shutterOff(page), false, `frame ${i}`);
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('a half-shadowed face keeps the shutter off and says 阴阳脸', { skip: noGuided }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal-half-shadow.png') });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    await page.waitForFunction(() => {
+      const text = document.getElementById('stats').value;
+      const s = text && JSON.parse(text);
+      return s && s.face && s.guidance === 'light.even';
+    }, null, { timeout: 30000 });
+    // Long enough for a good face to have opened the gate several times over.
+    for (let i = 0; i < 30; i++) {
+      await page.waitForTimeout(100);
+      assert.equal(await shutterOff(page), true, `frame ${i}`);
+    }
+    assert.match(await guidance(page), /阴阳脸/);
+    const s = JSON.parse(await page.evaluate(() => document.getElementById('stats').value));
+    assert.equal(s.gate.state, 'waiting');
+    assert.notEqual(await ovalColour(page), 'rgb(61, 220, 132)');
+    await page.screenshot({ path: path.join(shots, 'phone-shadow.png') });
   } finally {
     await close();
   }

@@ -1,0 +1,75 @@
+//! The portrait step in the shell: each frame's face is found and judged against the photo rules
+//! by the core's [`FrameJudge`](crate::analysis::FrameJudge); this module only shows the verdict
+//! (the guidance sentence, the guide's colour, `check` events) and turns it into flow events.
+
+use super::component::{emit, Inner};
+use super::dom::GUIDE_MARGIN;
+use super::faces;
+use crate::analysis::{FrameStats, Guidance};
+use crate::checks::GateState;
+use crate::flow::Event;
+use crate::guide::Guide;
+use crate::FrameView;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+
+/// While a face is tracked, the detector still runs on every this-many frames, so that a second
+/// face walking into the picture is seen (`face.single`).
+const REDETECT_EVERY: u64 = 5;
+
+/// Judges one portrait frame; the flow events it leads to (`Judged`, and `Shutter` when
+/// auto-capture fires) and the frame's statistics.
+pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) -> (Vec<Event>, FrameStats) {
+    let report = inner.analyzer.analyze(view);
+    let redetect = inner.stats_frames() % REDETECT_EVERY == 0;
+    inner.face = faces::find(inner, view, redetect);
+    let Some(detections) = inner.faces.as_ref().map(|f| f.detections().to_vec()) else {
+        // The models are still loading (or failed): only whole-frame light can be told.
+        show_guidance(inner, report.guidance);
+        set_gate(inner, "fix");
+        return (vec![Event::Judged { ready: false }], report.stats);
+    };
+    let (vw, vh) = inner.dom.view_size();
+    let (fw, fh) = (view.width() as f64, view.height() as f64);
+    let guide = Guide::layout(vw, vh, GUIDE_MARGIN).scaled_to(vw, vh, fw, fh);
+    let face = inner.face.clone();
+    let judgement = inner.judge.judge(view, &detections, face, guide, report.guidance, now);
+    show_guidance(inner, judgement.guidance);
+    inner.gate = Some(judgement.verdict);
+    set_gate(
+        inner,
+        match judgement.verdict.state {
+            GateState::Waiting => "fix",
+            GateState::Holding { .. } => "hold",
+            GateState::Ready => "ready",
+        },
+    );
+    let mut events = vec![Event::Judged { ready: judgement.verdict.state == GateState::Ready }];
+    if judgement.verdict.capture {
+        events.push(Event::Shutter);
+    }
+    (events, report.stats)
+}
+
+/// Colours the guide by the gate: `fix` (something to fix), `hold` (counting down), `ready`.
+fn set_gate(inner: &Inner, gate: &str) {
+    if inner.dom.view.get_attribute("data-gate").as_deref() != Some(gate) {
+        let _ = inner.dom.view.set_attribute("data-gate", gate);
+    }
+}
+
+/// Shows the guidance sentence and, when it changes, emits a `check` event `{id, zh, en, text}`.
+pub(super) fn show_guidance(inner: &mut Inner, guidance: Guidance) {
+    if inner.guidance == Some(guidance) {
+        return;
+    }
+    inner.guidance = Some(guidance);
+    let lang = inner.options.lang;
+    inner.dom.set_guidance(guidance.text().get(lang));
+    let detail = Object::new();
+    let text = guidance.text();
+    for (k, v) in [("id", guidance.id()), ("zh", text.zh), ("en", text.en), ("text", text.get(lang))] {
+        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    emit(&inner.dom.host, "check", &detail);
+}
