@@ -97,7 +97,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median milliseconds of each detector (and of our detection + mesh) over `runs` per picture. */
 window.benchFaces = async (names, runs) => {
-  const times = { detectScalar: [], detectSimd: [], theirs: [], detectMeshSimd: [], detectMeshScalar: [] };
+  const times = { detectScalar: [], detectSimd: [], theirs: [], detectMeshSimd: [], detectMeshScalar: [], checksSimd: [], checksScalar: [] };
   for (const name of names) {
     const { canvas, data } = await frame640(name);
     const cases = {
@@ -106,6 +106,9 @@ window.benchFaces = async (names, runs) => {
       theirs: () => theirs.detect(canvas),
       detectMeshSimd: () => oursSimd.analyze(data.data, 640, 480),
       detectMeshScalar: () => ours.analyze(data.data, 640, 480),
+      // All the photo checks on the face just found (no inference).
+      checksSimd: () => oursSimd.judge(data.data, 640, 480),
+      checksScalar: () => ours.judge(data.data, 640, 480),
     };
     for (const [key, run] of Object.entries(cases)) {
       run();

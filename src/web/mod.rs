@@ -32,6 +32,8 @@ pub fn decode_image(rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsE
 #[wasm_bindgen]
 pub struct FaceAnalyzer {
     finder: crate::face::FaceFinder,
+    /// The main face of the last `analyze`, and every face the detector found there.
+    last: Option<(crate::face::Face, Vec<crate::face::detect::Detection>)>,
 }
 
 #[wasm_bindgen]
@@ -41,7 +43,7 @@ impl FaceAnalyzer {
     pub fn new(detector: &[u8], mesh: &[u8]) -> Result<FaceAnalyzer, JsError> {
         let finder =
             crate::face::FaceFinder::new(detector, mesh).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(FaceAnalyzer { finder })
+        Ok(FaceAnalyzer { finder, last: None })
     }
 
     /// Every face the detector finds in an RGBA image: `[{score, box, keypoints}]`, best first.
@@ -55,7 +57,25 @@ impl FaceAnalyzer {
     pub fn analyze(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
         let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
         let face = self.finder.still(&frame).map_err(|e| JsError::new(&e.to_string()))?;
+        self.last = face.clone().map(|f| (f, self.finder.detections().to_vec()));
         serde_wasm_bindgen::to_value(&face).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The photo checks of SPEC §2 on an RGBA image judged as a still, with the face that the
+    /// last `analyze` found (no face inference here): `[{id, pass, score, value}]`.
+    pub fn judge(&self, rgba: &[u8], width: u32, height: u32, rules: JsValue) -> Result<JsValue, JsError> {
+        let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+        let rules: crate::checks::Rules = if rules.is_undefined() || rules.is_null() {
+            crate::checks::Rules::default()
+        } else {
+            serde_wasm_bindgen::from_value(rules).map_err(|e| JsError::new(&e.to_string()))?
+        };
+        let (face, detections) = match &self.last {
+            Some((face, detections)) => (Some(face), detections.as_slice()),
+            None => (None, &[][..]),
+        };
+        let checks = crate::checks::judge(&crate::checks::Scene::still(frame, detections, face), &rules);
+        serde_wasm_bindgen::to_value(&checks).map_err(|e| JsError::new(&e.to_string()))
     }
 }
 
