@@ -10,6 +10,8 @@ pub enum ErrorKind {
     InvalidFrame,
     /// The bytes are not an image the core can read.
     ImageDecode,
+    /// The photo could not be encoded.
+    ImageEncode,
     /// The image is larger than the configured memory bound allows.
     ImageTooLarge,
     /// A model file is damaged, or not a model this engine can run.
@@ -38,6 +40,7 @@ impl Error {
         match self.kind {
             ErrorKind::InvalidFrame => "frame.invalid",
             ErrorKind::ImageDecode => "image.decode",
+            ErrorKind::ImageEncode => "image.encode",
             ErrorKind::ImageTooLarge => "image.too_large",
             ErrorKind::ModelFormat => "model.format",
         }
@@ -49,6 +52,7 @@ impl fmt::Display for Error {
         let what = match self.kind {
             ErrorKind::InvalidFrame => "invalid frame",
             ErrorKind::ImageDecode => "cannot decode image",
+            ErrorKind::ImageEncode => "cannot encode the photo",
             ErrorKind::ImageTooLarge => "image too large",
             ErrorKind::ModelFormat => "bad model",
         };

@@ -1,9 +1,9 @@
 //! Where the dashed guide oval goes, and how what the student sees maps onto camera pixels.
 //!
-//! The guide is laid out on the standard photo (480×640, SPEC §3): the face fills the oval when the
-//! crown is about 80 px from the top, the eyes about 250 px down and the face about 240 px wide —
-//! the middles of the CHSI ranges (crown 50–110, eyes 200–300, face width 180–300). On screen the
-//! photo frame is the largest 3:4 rectangle that fits the view with a margin, centred.
+//! The guide is laid out on the standard photo (480×640, SPEC §3): the head fills the oval when the
+//! crown is 70 px from the top and the eyes 260 px down — inside CHSI's ranges (crown 50–110, eyes
+//! 200–300), which leaves the face about 210 px wide (180–300). On screen the photo frame is the
+//! largest 3:4 rectangle that fits the view with a margin, centred.
 
 /// Margin around the guide's photo frame on screen, as a share of the view's smaller side.
 pub const GUIDE_MARGIN: f64 = 0.06;
@@ -46,14 +46,16 @@ impl Oval {
     }
 }
 
-/// The head oval in standard-photo pixels: crown at 80, chin at 430, 240 wide. With the eyes at
-/// 250 and a face 240 wide, the chin falls about 180 px below the eyes (three quarters of the
-/// face width, as measured on the portraits of `../shared/faces`).
-pub const PHOTO_OVAL: Oval = Oval { cx: 240.0, cy: 255.0, rx: 120.0, ry: 175.0 };
+/// The head oval in standard-photo pixels: crown at 70, chin at 426, 230 wide. The crown lies
+/// 190 px above the eyes; on the portraits of `../shared/faces` the face is then about 210 px
+/// wide and the chin about 165 px below the eyes.
+pub const PHOTO_OVAL: Oval = Oval { cx: 240.0, cy: 248.0, rx: 115.0, ry: 178.0 };
 
-/// Where the middle of the eyes goes on the standard photo: centred, 250 px down (the middle of
-/// CHSI's 200–300).
-pub const PHOTO_EYES: [f64; 2] = [240.0, 250.0];
+/// Where the middle of the eyes goes on the standard photo: centred, 260 px down.
+pub const PHOTO_EYES: [f64; 2] = [240.0, 260.0];
+
+/// Where the crown goes on the standard photo, px from the top.
+pub const PHOTO_CROWN: f64 = 70.0;
 
 /// The guide as drawn in a view of `view_w`×`view_h` CSS pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -192,8 +194,12 @@ mod tests {
         let width = 2.0 * PHOTO_OVAL.rx;
         assert!((50.0..=110.0).contains(&crown), "crown {crown}");
         assert!((180.0..=300.0).contains(&width), "face width {width}");
-        // Eyes sit a little above the middle of the head oval.
-        assert!((200.0..=300.0).contains(&PHOTO_EYES[1]) && PHOTO_EYES[1] < PHOTO_OVAL.cy);
+        assert_eq!(crown, PHOTO_CROWN, "the oval's top is where the crown goes");
+        // The eyes sit about the middle of the head oval.
+        assert!(
+            (200.0..=300.0).contains(&PHOTO_EYES[1])
+                && (PHOTO_EYES[1] - PHOTO_OVAL.cy).abs() < 0.1 * PHOTO_OVAL.ry
+        );
     }
 
     #[test]

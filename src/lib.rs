@@ -31,6 +31,7 @@ pub mod flow;
 pub mod frame;
 pub mod guide;
 pub mod lang;
+pub mod photo;
 pub mod qr;
 
 pub use error::{Error, ErrorKind};

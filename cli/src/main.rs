@@ -2,6 +2,7 @@
 
 mod analyze;
 mod decode;
+mod photo;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,17 @@ enum Command {
         /// '{"maxYaw": 8, "disabled": ["clothing.color"]}'.
         #[arg(long)]
         rules: Option<String>,
+    },
+    /// Make the standard CHSI photo (480×640, blue background, 20–40 KB JPEG) from an image;
+    /// prints a JSON report and fails when the photo does not meet the rules.
+    Photo {
+        /// A PNG, JPEG or WebP portrait.
+        input: PathBuf,
+        /// Where to write the JPEG.
+        output: PathBuf,
+        /// The folder holding the models (default: models/ of the project).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
     /// Decode the QR codes in image files; prints one JSON object per file.
     Decode {
@@ -68,6 +80,14 @@ fn main() -> std::process::ExitCode {
             match rules.and_then(|rules| analyze::run(&files, &models, &rules)) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err("some files could not be read".to_string()),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Photo { input, output, models } => {
+            let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
+            match photo::run(&input, &output, &models) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the photo does not meet CHSI's rules (see the report)".to_string()),
                 Err(e) => Err(e),
             }
         }

@@ -96,7 +96,7 @@ pub(super) fn letterboxed_input(frame: &FrameView<'_>, side: usize, out: &mut Ve
 pub(super) struct Letterboxed(Letterbox);
 
 /// Bilinear RGB at (`x`, `y`), clamped to the frame.
-pub(super) fn bilinear(frame: &FrameView<'_>, x: f32, y: f32) -> [f32; 3] {
+pub(crate) fn bilinear(frame: &FrameView<'_>, x: f32, y: f32) -> [f32; 3] {
     let (mw, mh) = (frame.width() as f32 - 1.0, frame.height() as f32 - 1.0);
     let (x, y) = (x.clamp(0.0, mw), y.clamp(0.0, mh));
     let (x0, y0) = (x as u32, y as u32);

@@ -3,6 +3,7 @@
 //! inner loops run over output channels, contiguous, which the compiler vectorizes (with
 //! `simd128` on wasm when the build enables it).
 
+use super::layers;
 use super::tflite::{Activation, DType, Model, Node, Op, Padding, Window};
 use crate::{Error, ErrorKind};
 
@@ -245,8 +246,31 @@ impl Engine {
             Op::Conv2d(w) => self.conv2d(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
             Op::DepthwiseConv2d(w) => self.depthwise(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
             Op::MaxPool2d(w) => self.max_pool(arg(0)?, out, w, dst),
-            Op::Add(a) => self.binary(arg(0)?, arg(1)?, dst, |x, y| activate(x + y, *a)),
-            Op::Mul(a) => self.binary(arg(0)?, arg(1)?, dst, |x, y| activate(x * y, *a)),
+            Op::Add(a) => self.commutative(arg(0)?, arg(1)?, dst, |x, y| activate(x + y, *a)),
+            Op::Mul(a) => self.commutative(arg(0)?, arg(1)?, dst, |x, y| activate(x * y, *a)),
+            Op::AveragePool2d(w) => {
+                let [h, wd, c] = hwc(&self.shapes[arg(0)?])?;
+                let [oh, ow, oc] = hwc(&self.shapes[out])?;
+                if oc != c || dst.len() != oh * ow * c {
+                    return Err(bad("pool shapes do not agree"));
+                }
+                layers::average_pool(&self.values[arg(0)?], [h, wd, c], w, [oh, ow], dst);
+                dst.iter_mut().for_each(|s| *s = activate(*s, w.activation));
+                Ok(())
+            }
+            Op::ResizeBilinear { align_corners, half_pixel_centers } => {
+                let [h, wd, c] = hwc(&self.shapes[arg(0)?])?;
+                let [oh, ow, oc] = hwc(&self.shapes[out])?;
+                if oc != c || dst.len() != oh * ow * c || h == 0 || wd == 0 {
+                    return Err(bad("resize shapes do not agree"));
+                }
+                let src = &self.values[arg(0)?];
+                layers::resize_bilinear(src, [h, wd, c], [oh, ow], *align_corners, *half_pixel_centers, dst);
+                Ok(())
+            }
+            Op::TransposeConvBias(w) => {
+                self.transpose_conv(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst)
+            }
             Op::Relu => self.unary(arg(0)?, dst, relu),
             Op::Relu6 => self.unary(arg(0)?, dst, |x| clamp(x, 0.0, 6.0)),
             Op::Logistic => self.unary(arg(0)?, dst, |x| 1.0 / (1.0 + (-x).exp())),
@@ -255,9 +279,7 @@ impl Engine {
             Op::Reshape => self.unary(arg(0)?, dst, |x| x),
             Op::Pad => self.pad(arg(0)?, arg(1)?, out, dst),
             Op::Concatenation(axis, a) => self.concat(ins, out, *axis, *a, dst),
-            Op::AveragePool2d(_) | Op::Dequantize | Op::Unsupported(..) => {
-                Err(bad(format!("operator {op:?} cannot run here")))
-            }
+            Op::Dequantize | Op::Unsupported(..) => Err(bad(format!("operator {op:?} cannot run here"))),
         }
     }
 
@@ -284,6 +306,46 @@ impl Engine {
                 *d = f(p, q);
             }
         }
+        Ok(())
+    }
+
+    /// [`Engine::binary`] for an operation whose operands may come in either order.
+    fn commutative(
+        &self,
+        a: usize,
+        b: usize,
+        dst: &mut [f32],
+        f: impl Fn(f32, f32) -> f32,
+    ) -> Result<(), Error> {
+        if self.values[a].len() < self.values[b].len() {
+            self.binary(b, a, dst, f)
+        } else {
+            self.binary(a, b, dst, f)
+        }
+    }
+
+    fn transpose_conv(
+        &self,
+        a: usize,
+        w: usize,
+        bias: Option<usize>,
+        out: usize,
+        win: &Window,
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
+        let [h, wd, ci] = hwc(&self.shapes[a])?;
+        let [co, kh, kw, wci] = match self.shapes[w][..] {
+            [p, q, r, s] => [p, q, r, s],
+            _ => return Err(bad("transposed-convolution weights are not 4-D")),
+        };
+        let [oh, ow, oc] = hwc(&self.shapes[out])?;
+        let weights = &self.values[w];
+        if wci != ci || oc != co || dst.len() != oh * ow * oc || weights.len() != co * kh * kw * ci {
+            return Err(bad("transposed-convolution shapes do not agree"));
+        }
+        let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == co);
+        let kernel = layers::Kernel { weights, shape: [co, kh, kw], bias: b };
+        layers::transpose_conv(&self.values[a], [h, wd, ci], &kernel, win, [oh, ow], dst);
         Ok(())
     }
 

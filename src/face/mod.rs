@@ -6,6 +6,7 @@
 
 pub mod detect;
 pub mod engine;
+mod layers;
 pub mod measures;
 pub mod mesh;
 pub mod pack;

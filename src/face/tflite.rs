@@ -220,6 +220,16 @@ pub enum Op {
     HardSwish,
     /// fp16 → f32.
     Dequantize,
+    /// Bilinear resize to the output's height and width.
+    ResizeBilinear {
+        /// Corner pixels of input and output line up (scale (in − 1)/(out − 1)).
+        align_corners: bool,
+        /// Sample at pixel centres (offset by half a pixel).
+        half_pixel_centers: bool,
+    },
+    /// MediaPipe's custom transposed convolution with bias (`Convolution2DTransposeBias`):
+    /// weights `[Co, Kh, Kw, Ci]`, the output's size from its tensor.
+    TransposeConvBias(Window),
     /// An operator the engine does not run (its builtin code, or -1 for a custom one).
     Unsupported(i32, String),
 }
@@ -271,8 +281,27 @@ fn positive(v: i32) -> Result<usize, Error> {
     usize::try_from(v).ok().filter(|&v| v > 0).ok_or_else(|| bad("non-positive stride or size"))
 }
 
-/// Reads an operator's options table, by builtin code.
-fn op_of(code: i32, custom: String, options: Option<Table<'_>>) -> Result<Op, Error> {
+/// MediaPipe's `Convolution2DTransposeBias` options: a C struct of three little-endian `int`s,
+/// padding (1 same, 2 valid), stride width and stride height.
+fn transpose_conv_options(raw: &[u8]) -> Result<Window, Error> {
+    let int = |k: usize| {
+        raw.get(4 * k..4 * k + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_le_bytes)
+            .ok_or_else(|| bad("short transposed-convolution options"))
+    };
+    Ok(Window {
+        padding: if int(0)? == 2 { Padding::Valid } else { Padding::Same },
+        stride_w: positive(int(1)?)?,
+        stride_h: positive(int(2)?)?,
+        dilation_w: 1,
+        dilation_h: 1,
+        activation: Activation::None,
+    })
+}
+
+/// Reads an operator's options table, by builtin code (and a custom operator's raw options).
+fn op_of(code: i32, custom: String, options: Option<Table<'_>>, raw: &[u8]) -> Result<Op, Error> {
     let opt = |i, d| options.map_or(Ok(d), |t| t.i32_or(i, d));
     let opt_u8 = |i, d| options.map_or(Ok(d), |t| t.u8_or(i, d));
     Ok(match code {
@@ -318,6 +347,10 @@ fn op_of(code: i32, custom: String, options: Option<Table<'_>>) -> Result<Op, Er
         14 => Op::Logistic,
         117 => Op::HardSwish,
         6 => Op::Dequantize,
+        23 => {
+            Op::ResizeBilinear { align_corners: opt_u8(2, 0)? != 0, half_pixel_centers: opt_u8(3, 0)? != 0 }
+        }
+        32 if custom == "Convolution2DTransposeBias" => Op::TransposeConvBias(transpose_conv_options(raw)?),
         32 => Op::Unsupported(-1, custom),
         other => Op::Unsupported(other, custom),
     })
@@ -431,5 +464,6 @@ fn node(op: Table<'_>, codes: &Vector<'_>) -> Result<Node, Error> {
     let code = code_table.i32_or(3, 0)?.max(code_table.u8_or(0, 0)? as i32);
     let custom = code_table.string(1)?;
     let options = op.table(4)?;
-    Ok(Node { op: op_of(code, custom, options)?, inputs: op.i32s(1)?, outputs: op.i32s(2)? })
+    let raw = op.vector(5, 1)?.map_or(&[][..], |v| v.slice());
+    Ok(Node { op: op_of(code, custom, options, raw)?, inputs: op.i32s(1)?, outputs: op.i32s(2)? })
 }

@@ -1,0 +1,265 @@
+//! The standard photo (SPEC §3): 480×640, the eye line level, the crown 50–110 px from the top,
+//! the eyes 200–300 px down, the face 180–300 px wide and centred; the background replaced by
+//! CHSI's light blue; JPEG of 20–40 KB at quality 60 or better, 300 dpi.
+//!
+//! [`Placement`] says where the standard photo lies in a captured frame (from the face's
+//! landmarks), [`render`] cuts it out, [`replace_background`] puts the blue behind the person and
+//! [`jpeg::encode_sized`] writes the file.
+
+pub mod jpeg;
+pub mod segment;
+
+use crate::checks::CROWN_ABOVE_FOREHEAD;
+use crate::face::detect::bilinear;
+use crate::face::Face;
+use crate::guide::{PHOTO_CROWN, PHOTO_EYES, PHOTO_SIZE};
+use crate::{Frame, FrameView};
+use segment::Mask;
+
+/// CHSI's background colour.
+pub const BACKGROUND: [u8; 3] = [100, 197, 255];
+
+/// The narrowest and widest face the placement allows, px (inside CHSI's 180–300).
+pub const FACE_WIDTHS: [f64; 2] = [190.0, 290.0];
+
+/// Where the standard photo lies in a frame: the middle of the eyes in the frame goes to
+/// [`PHOTO_EYES`], the frame is turned by the eye line's angle, and scaled so that the crown lands
+/// at [`PHOTO_CROWN`] (the face width kept within [`FACE_WIDTHS`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Placement {
+    /// The middle of the eyes, in frame pixels.
+    pub eyes: [f64; 2],
+    /// Photo pixels per frame pixel.
+    pub scale: f64,
+    /// The eye line's angle in the frame, degrees (clockwise as seen).
+    pub roll: f64,
+    /// The face width in the frame, pixels.
+    pub face_width: f64,
+}
+
+impl Placement {
+    /// The placement that frames `face` as CHSI wants it, the crown estimated above the forehead
+    /// ([`CROWN_ABOVE_FOREHEAD`]); [`Placement::with_crown`] corrects it once the crown is seen.
+    pub fn of(face: &Face) -> Placement {
+        let m = &face.mesh;
+        let p = |i: usize| [m[i][0] as f64, m[i][1] as f64];
+        let eyes = [p(33), p(133), p(263), p(362)]
+            .iter()
+            .fold([0.0, 0.0], |acc, q| [acc[0] + q[0] / 4.0, acc[1] + q[1] / 4.0]);
+        let face_width = (p(454)[0] - p(234)[0]).hypot(p(454)[1] - p(234)[1]).max(1.0);
+        let (top, chin) = (p(10), p(152));
+        let crown = [
+            top[0] - CROWN_ABOVE_FOREHEAD * (chin[0] - top[0]),
+            top[1] - CROWN_ABOVE_FOREHEAD * (chin[1] - top[1]),
+        ];
+        let crown_to_eyes = (eyes[0] - crown[0]).hypot(eyes[1] - crown[1]).max(1.0);
+        let placement = Placement { eyes, scale: 1.0, roll: face.measures.pose.roll as f64, face_width };
+        placement.scaled_for(crown_to_eyes)
+    }
+
+    /// The scale that puts a crown `crown_to_eyes` frame pixels above the eyes at
+    /// [`PHOTO_CROWN`], within the face-width bounds.
+    fn scaled_for(self, crown_to_eyes: f64) -> Placement {
+        let wanted = (PHOTO_EYES[1] - PHOTO_CROWN) / crown_to_eyes;
+        let [narrow, wide] = FACE_WIDTHS;
+        Placement { scale: wanted.clamp(narrow / self.face_width, wide / self.face_width), ..self }
+    }
+
+    /// The placement corrected for the crown actually seen at `crown` px from the top of the
+    /// photo this placement cut.
+    pub fn with_crown(self, crown: f64) -> Placement {
+        self.scaled_for(((PHOTO_EYES[1] - crown) / self.scale).max(1.0))
+    }
+
+    /// The frame point that photo pixel centre (`x`, `y`) shows.
+    pub fn to_frame(&self, x: f64, y: f64) -> [f64; 2] {
+        let (s, c) = self.roll.to_radians().sin_cos();
+        let (dx, dy) = ((x - PHOTO_EYES[0]) / self.scale, (y - PHOTO_EYES[1]) / self.scale);
+        [self.eyes[0] + c * dx - s * dy, self.eyes[1] + s * dx + c * dy]
+    }
+
+    /// The photo's corners in the frame: top-left, top-right, bottom-right, bottom-left.
+    pub fn corners(&self) -> [[f64; 2]; 4] {
+        let (w, h) = (PHOTO_SIZE.0 as f64, PHOTO_SIZE.1 as f64);
+        [self.to_frame(0.0, 0.0), self.to_frame(w, 0.0), self.to_frame(w, h), self.to_frame(0.0, h)]
+    }
+
+    /// Whether the whole photo lies inside a `width`×`height` frame, give or take 8 photo pixels
+    /// (a margin that repeated edge pixels fill unseen): otherwise the face is too near an edge to
+    /// cut the standard photo from the frame.
+    pub fn fits(&self, width: u32, height: u32) -> bool {
+        let slack = 8.0 / self.scale;
+        self.corners().iter().all(|&[x, y]| {
+            x >= -slack && y >= -slack && x <= width as f64 + slack && y <= height as f64 + slack
+        })
+    }
+
+    /// The same placement for the frame scaled by `factor` (e.g. from the analysis frame to the
+    /// full-resolution capture).
+    pub fn scaled(&self, factor: f64) -> Placement {
+        Placement {
+            eyes: [self.eyes[0] * factor, self.eyes[1] * factor],
+            scale: self.scale / factor,
+            face_width: self.face_width * factor,
+            ..*self
+        }
+    }
+}
+
+/// Cuts the 480×640 standard photo out of `frame` (bilinear; edges repeated where the photo
+/// would leave the frame, which [`Placement::fits`] tells beforehand).
+pub fn render(frame: &FrameView<'_>, placement: &Placement) -> Frame {
+    let (w, h) = PHOTO_SIZE;
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let [sx, sy] = placement.to_frame(x as f64 + 0.5, y as f64 + 0.5);
+            let rgb = bilinear(frame, sx as f32 - 0.5, sy as f32 - 0.5);
+            data.extend(rgb.map(|v| v.round().clamp(0.0, 255.0) as u8));
+            data.push(255);
+        }
+    }
+    Frame::from_rgba(data, w, h).expect("480×640 RGBA")
+}
+
+/// Puts [`BACKGROUND`] behind the person: each pixel is mixed with the blue by how surely it is
+/// background. The mask is sharpened (0.25–0.75 stretched to 0–1) so the person keeps their
+/// colours to the edge and only the soft rim of hair mixes, without a blue halo inside.
+pub fn replace_background(photo: &FrameView<'_>, mask: &Mask) -> Frame {
+    let (w, h) = (photo.width(), photo.height());
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for (x, p) in photo.row(y).chunks_exact(4).enumerate() {
+            let m = mask.at(x as u32, y);
+            let t = ((m - 0.25) / 0.5).clamp(0.0, 1.0);
+            let person = t * t * (3.0 - 2.0 * t);
+            for k in 0..3 {
+                let v = p[k] as f32 * person + BACKGROUND[k] as f32 * (1.0 - person);
+                data.push(v.round() as u8);
+            }
+            data.push(255);
+        }
+    }
+    Frame::from_rgba(data, w, h).expect("same size")
+}
+
+/// A standard photo and how it was made.
+#[derive(Debug, Clone)]
+pub struct StandardPhoto {
+    /// The photo, background replaced.
+    pub photo: Frame,
+    /// The same cut before the background was replaced.
+    pub cut: Frame,
+    /// Where it lies in the frame it was cut from.
+    pub placement: Placement,
+    /// The person mask of the cut.
+    pub mask: Mask,
+}
+
+/// Makes the standard photo of `face` in `frame`: cuts it with the crown estimated, finds the
+/// person, cuts again with the crown where the mask shows it, and replaces the background.
+pub fn standard_photo(
+    frame: &FrameView<'_>,
+    face: &Face,
+    segmenter: &mut segment::Segmenter,
+) -> Result<StandardPhoto, crate::Error> {
+    let first = Placement::of(face);
+    let cut = render(frame, &first);
+    let mask = segmenter.mask(&cut.view())?;
+    let (placement, cut, mask) = match crown(&mask, PHOTO_EYES[0]) {
+        Some(seen) if (seen - PHOTO_CROWN).abs() > 3.0 => {
+            let placement = first.with_crown(seen);
+            let cut = render(frame, &placement);
+            let mask = segmenter.mask(&cut.view())?;
+            (placement, cut, mask)
+        }
+        _ => (first, cut, mask),
+    };
+    let photo = replace_background(&cut.view(), &mask);
+    Ok(StandardPhoto { photo, cut, placement, mask })
+}
+
+/// Where the face lies on a standard photo, measured again on the photo itself.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Geometry {
+    /// The crown, px from the top: the top of the person where the mask is given, else
+    /// estimated above the forehead as `face.size` does.
+    pub crown: f64,
+    /// The eye line, px from the top.
+    pub eyes: f64,
+    /// The face width, px.
+    pub face_width: f64,
+    /// The middle of the eyes, px from the left.
+    pub centre: f64,
+    /// The eye line's angle, degrees.
+    pub roll: f64,
+}
+
+impl Geometry {
+    /// Measures `face`, found on a standard photo, with the person `mask` of that photo if any.
+    pub fn of(face: &Face, mask: Option<&Mask>) -> Geometry {
+        let p = Placement::of(face);
+        let m = &face.mesh;
+        let (top, chin) = (m[10][1] as f64, m[152][1] as f64);
+        let estimate = top - CROWN_ABOVE_FOREHEAD * (chin - top);
+        Geometry {
+            crown: mask.and_then(|mask| crown(mask, p.eyes[0])).unwrap_or(estimate),
+            eyes: p.eyes[1],
+            face_width: p.face_width,
+            centre: p.eyes[0],
+            roll: p.roll,
+        }
+    }
+
+    /// Whether it meets CHSI's layout: crown 50–110, eyes 200–300, face 180–300 wide, centred
+    /// within 5 % of the width, level within 1°.
+    pub fn meets_chsi(&self) -> bool {
+        (50.0..=110.0).contains(&self.crown)
+            && (200.0..=300.0).contains(&self.eyes)
+            && (180.0..=300.0).contains(&self.face_width)
+            && (self.centre - PHOTO_SIZE.0 as f64 / 2.0).abs() <= 0.05 * PHOTO_SIZE.0 as f64
+            && self.roll.abs() <= 1.0
+    }
+}
+
+/// The top of the person in `mask`: the first row where most of a band a tenth of the width
+/// wide around `x` is person.
+pub fn crown(mask: &Mask, x: f64) -> Option<f64> {
+    let half = (mask.width / 20).max(1) as f64;
+    let (x0, x1) = ((x - half).max(0.0) as u32, ((x + half) as u32).min(mask.width));
+    (0..mask.height)
+        .find(|&y| {
+            let n = (x0..x1).filter(|&x| mask.at(x, y) > 0.5).count();
+            x1 > x0 && 2 * n > (x1 - x0) as usize
+        })
+        .map(f64::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placement_maps_the_eyes_to_their_place_and_fits_only_inside() {
+        let p = Placement { eyes: [320.0, 200.0], scale: 0.5, roll: 0.0, face_width: 400.0 };
+        assert_eq!(p.to_frame(PHOTO_EYES[0], PHOTO_EYES[1]), [320.0, 200.0]);
+        assert_eq!(p.to_frame(0.0, 0.0), [320.0 - 480.0, 200.0 - 520.0]);
+        assert!(!p.fits(640, 480));
+        let small = Placement { scale: 2.0, ..p };
+        assert!(small.fits(640, 480));
+        let turned = Placement { roll: 90.0, ..small };
+        let [x, y] = turned.to_frame(PHOTO_EYES[0] + 2.0, PHOTO_EYES[1]);
+        assert!((x - 320.0).abs() < 1e-9 && (y - 201.0).abs() < 1e-9, "photo x runs down the frame");
+        assert_eq!(small.scaled(2.0).eyes, [640.0, 400.0]);
+    }
+
+    #[test]
+    fn the_crown_seen_corrects_the_scale_within_the_face_widths() {
+        let p = Placement { eyes: [0.0, 0.0], scale: 1.0, roll: 0.0, face_width: 250.0 };
+        // The crown came out 40 px too high: 230 px above the eyes instead of 190.
+        let fixed = p.with_crown(PHOTO_CROWN - 40.0);
+        assert!((fixed.scale - 190.0 / 230.0).abs() < 1e-9);
+        // Far too high: the face would be narrower than 190 px, so the width bound wins.
+        assert!((p.with_crown(-200.0).scale - 190.0 / 250.0).abs() < 1e-9);
+    }
+}
