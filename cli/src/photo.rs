@@ -4,7 +4,7 @@ use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::photo::jpeg::{self, SIZE_RANGE};
 use gradcap::photo::segment::{Mask, Segmenter};
-use gradcap::photo::{standard_photo, Geometry};
+use gradcap::photo::{standard_photo, Geometry, Placement};
 use serde::Serialize;
 use std::path::Path;
 
@@ -43,7 +43,8 @@ pub fn run(input: &Path, output: &Path, models: &Path) -> Result<bool, String> {
         .still(&frame.view())
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{}: no face", input.display()))?;
-    let made = standard_photo(&frame.view(), &face, &mut segmenter).map_err(|e| e.to_string())?;
+    let made = standard_photo(&frame.view(), Placement::of(&face), Some(&mut finder), &mut segmenter)
+        .map_err(|e| e.to_string())?;
     let placement = made.placement;
     let file = jpeg::encode_sized(&made.photo.view()).map_err(|e| e.to_string())?;
     std::fs::write(output, &file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;

@@ -65,6 +65,17 @@ impl Placement {
         Placement { scale: wanted.clamp(narrow / self.face_width, wide / self.face_width), ..self }
     }
 
+    /// The placement corrected by `seen`, the placement of the face found again on the photo this
+    /// placement cut (in that photo's pixels): a larger, sharper view of the face than the first.
+    pub fn refined(self, seen: &Placement) -> Placement {
+        Placement {
+            eyes: self.to_frame(seen.eyes[0], seen.eyes[1]),
+            scale: self.scale * seen.scale,
+            roll: self.roll + seen.roll,
+            face_width: seen.face_width / self.scale,
+        }
+    }
+
     /// The placement corrected for the crown actually seen at `crown` px from the top of the
     /// photo this placement cut.
     pub fn with_crown(self, crown: f64) -> Placement {
@@ -156,14 +167,24 @@ pub struct StandardPhoto {
     pub mask: Mask,
 }
 
-/// Makes the standard photo of `face` in `frame`: cuts it with the crown estimated, finds the
+/// Makes the standard photo in `frame` from a first placement ([`Placement::of`] the face, with
+/// the crown estimated): with a `finder`, finds the face again on that cut (larger and sharper
+/// than in an analysis frame) and corrects the eye line and the eyes' place; then finds the
 /// person, cuts again with the crown where the mask shows it, and replaces the background.
 pub fn standard_photo(
     frame: &FrameView<'_>,
-    face: &Face,
+    mut first: Placement,
+    finder: Option<&mut crate::face::FaceFinder>,
     segmenter: &mut segment::Segmenter,
 ) -> Result<StandardPhoto, crate::Error> {
-    let first = Placement::of(face);
+    if let Some(finder) = finder {
+        // Twice: the second pass sees the face levelled and at its final size.
+        for _ in 0..2 {
+            if let Some(face) = finder.still(&render(frame, &first).view())? {
+                first = first.refined(&Placement::of(&face));
+            }
+        }
+    }
     let cut = render(frame, &first);
     let mask = segmenter.mask(&cut.view())?;
     let (placement, cut, mask) = match crown(&mask, PHOTO_EYES[0]) {

@@ -1,0 +1,179 @@
+//! The standard photo (SPEC §3) from the real photos of `../shared/faces` and moved, scaled and
+//! turned versions of them: its layout measured again on the written JPEG, its file size and
+//! header, and the background replacement. Needs `models/` (scripts/fetch-models); skips without.
+
+use gradcap::face::FaceFinder;
+use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::photo::jpeg::{self, jfif_density, MIN_QUALITY, SIZE_RANGE};
+use gradcap::photo::segment::{Mask, Segmenter};
+use gradcap::photo::{replace_background, standard_photo, Geometry, Placement, BACKGROUND};
+use gradcap::Frame;
+use std::path::{Path, PathBuf};
+
+fn models() -> Option<(FaceFinder, Segmenter)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let read = |n: &str| std::fs::read(dir.join(n)).ok();
+    match (
+        read("face_detection_short_range.tflite"),
+        read("face_landmark.tflite"),
+        read("selfie_segmentation.tflite"),
+    ) {
+        (Some(d), Some(m), Some(s)) => Some((FaceFinder::new(&d, &m).unwrap(), Segmenter::new(&s).unwrap())),
+        _ => {
+            eprintln!("skipped: no models/ (run scripts/fetch-models)");
+            None
+        }
+    }
+}
+
+fn photo(name: &str) -> Option<Frame> {
+    let dir = std::env::var_os("GRADCAP_FACES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/faces"));
+    let bytes = std::fs::read(dir.join(name)).ok()?;
+    Some(decode_image(&bytes, DecodeLimits::default()).unwrap())
+}
+
+/// `frame` scaled by `scale`, moved by (`dx`, `dy`) and turned by `degrees` about its centre,
+/// on a canvas of its size (edges repeated).
+fn moved(frame: &Frame, scale: f64, dx: f64, dy: f64, degrees: f64) -> Frame {
+    let v = frame.view();
+    let (w, h) = (v.width(), v.height());
+    let (ow, oh) = (w, h);
+    let (s, c) = degrees.to_radians().sin_cos();
+    let mut data = Vec::with_capacity((ow * oh * 4) as usize);
+    for y in 0..oh {
+        for x in 0..ow {
+            let (px, py) = (x as f64 - ow as f64 / 2.0 - dx, y as f64 - oh as f64 / 2.0 - dy);
+            let (sx, sy) =
+                ((c * px + s * py) / scale + w as f64 / 2.0, (-s * px + c * py) / scale + h as f64 / 2.0);
+            let p = v.pixel(sx.clamp(0.0, w as f64 - 1.0) as u32, sy.clamp(0.0, h as f64 - 1.0) as u32);
+            data.extend(p);
+        }
+    }
+    Frame::from_rgba(data, ow, oh).unwrap()
+}
+
+/// Makes the photo, writes the JPEG, and measures the layout on the decoded file.
+fn make(finder: &mut FaceFinder, segmenter: &mut Segmenter, frame: &Frame) -> (Vec<u8>, u8, Geometry) {
+    let v = frame.view();
+    let face = finder.still(&v).unwrap().unwrap_or_else(|| panic!("no face in {}×{}", v.width(), v.height()));
+    let made = standard_photo(&frame.view(), Placement::of(&face), Some(finder), segmenter).unwrap();
+    let file = jpeg::encode_sized(&made.photo.view()).unwrap();
+    let written = decode_image(&file.bytes, DecodeLimits::default()).unwrap();
+    assert_eq!((written.view().width(), written.view().height()), (480, 640));
+    let again = finder.still(&written.view()).unwrap().expect("the face on the photo");
+    (file.bytes, file.quality, Geometry::of(&again, Some(&made.mask)))
+}
+
+#[test]
+fn photos_meet_the_chsi_layout_and_size_from_moved_scaled_and_turned_frames() {
+    let Some((mut finder, mut segmenter)) = models() else { return };
+    let mut made = 0;
+    // obama2.jpg and obama3.jpg are left out: their heads are turned (yaw 12–15°), which
+    // `pose.yaw` refuses before any photo is taken, and the eye line of a turned head measures
+    // differently from one cut to the next (up to 1.2°).
+    for name in ["biden.jpg", "obama.jpg", "astronaut.png"] {
+        let Some(original) = photo(name) else {
+            eprintln!("skipped: no ../shared/faces/{name}");
+            continue;
+        };
+        for (scale, dx, dy, degrees) in
+            [(1.0, 0.0, 0.0, 0.0), (0.8, 40.0, -30.0, 0.0), (1.1, -30.0, 20.0, 6.0)]
+        {
+            let frame = moved(&original, scale, dx, dy, degrees);
+            let (bytes, quality, g) = make(&mut finder, &mut segmenter, &frame);
+            let case = format!(
+                "{name} ×{scale} ({dx}, {dy}) {degrees}°: {g:?}, {} bytes at q{quality}",
+                bytes.len()
+            );
+            eprintln!("{case}");
+            assert!(g.meets_chsi(), "{case}");
+            assert!(g.roll.abs() <= 1.0, "{case}");
+            assert!((SIZE_RANGE[0]..=SIZE_RANGE[1]).contains(&bytes.len()), "{case}");
+            assert!(quality >= MIN_QUALITY, "{case}");
+            assert_eq!(jfif_density(&bytes), Some((1, 300, 300)), "{case}");
+            made += 1;
+        }
+    }
+    eprintln!("{made} photos made");
+}
+
+/// A person cut from a real photo (where the model is sure) and pasted on a known, busy
+/// background: the background must turn blue and the person stay as they were.
+#[test]
+fn a_known_background_turns_blue_and_the_person_is_kept() {
+    let Some((mut finder, mut segmenter)) = models() else { return };
+    let Some(original) = photo("obama2.jpg") else { return };
+    let face = finder.still(&original.view()).unwrap().unwrap();
+    let first = standard_photo(&original.view(), Placement::of(&face), None, &mut segmenter).unwrap();
+    let (person, truth) = (first.cut, first.mask);
+    // Checks and stripes in green and red: nothing like the blue, nor like the person.
+    let background = |x: u32, y: u32| {
+        if ((x / 24) + (y / 24)) % 2 == 0 {
+            [40, 160 + (y % 60) as u8, 60]
+        } else {
+            [190, 70, 50 + (x % 40) as u8]
+        }
+    };
+    let mut data = Vec::new();
+    for y in 0..640 {
+        for x in 0..480 {
+            let m = truth.at(x, y);
+            let p = person.view().pixel(x, y);
+            let b = background(x, y);
+            for k in 0..3 {
+                data.push((p[k] as f32 * m + b[k] as f32 * (1.0 - m)).round() as u8);
+            }
+            data.push(255);
+        }
+    }
+    let composite = Frame::from_rgba(data, 480, 640).unwrap();
+    let mask = segmenter.mask(&composite.view()).unwrap();
+    let out = replace_background(&composite.view(), &mask);
+    let (mut bg, mut bg_blue, mut fg, mut fg_kept) = (0u32, 0u32, 0u32, 0u32);
+    for y in 0..640 {
+        for x in 0..480 {
+            let m = truth.at(x, y);
+            let (c, o) = (composite.view().pixel(x, y), out.view().pixel(x, y));
+            if m < 0.02 {
+                bg += 1;
+                bg_blue += (0..3).all(|k| (o[k] as i32 - BACKGROUND[k] as i32).abs() <= 10) as u32;
+            } else if m > 0.98 {
+                fg += 1;
+                fg_kept += (0..3).all(|k| (o[k] as i32 - c[k] as i32).abs() <= 10) as u32;
+            }
+        }
+    }
+    let (blue, kept) = (bg_blue as f64 / bg as f64, fg_kept as f64 / fg as f64);
+    eprintln!("background {bg} px, {:.2} % blue; person {fg} px, {:.2} % kept", 100.0 * blue, 100.0 * kept);
+    assert!(bg > 50_000 && fg > 50_000, "both regions are large");
+    assert!(blue >= 0.98, "{:.3} of the background turned blue", blue);
+    assert!(kept >= 0.98, "{:.3} of the person kept", kept);
+}
+
+/// The compositing itself, on a synthetic picture and mask, against a golden PNG: a soft edge
+/// mixes towards the blue, the sure person keeps its colours exactly.
+#[test]
+fn background_replacement_matches_the_golden_image() {
+    let (w, h) = (48, 64);
+    let mut data = Vec::new();
+    let mut values = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            data.extend([(x * 5) as u8, (y * 3) as u8, 120, 255]);
+            let d = ((x as f32 - 24.0).powi(2) / 225.0 + (y as f32 - 30.0).powi(2) / 400.0).sqrt();
+            values.push((1.5 - d).clamp(0.0, 1.0));
+        }
+    }
+    let frame = Frame::from_rgba(data, w, h).unwrap();
+    let out = replace_background(&frame.view(), &Mask { width: w, height: h, values });
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/background.png");
+    if std::env::var_os("GRADCAP_BLESS").is_some() {
+        image::RgbaImage::from_raw(w, h, out.as_bytes().to_vec()).unwrap().save(&golden).unwrap();
+    }
+    let expected = image::open(&golden).expect("tests/golden/background.png").into_rgba8();
+    assert_eq!(expected.as_raw(), out.as_bytes(), "differs from {}", golden.display());
+    assert_eq!(out.view().pixel(24, 30), frame.view().pixel(24, 30), "the sure person is untouched");
+    assert_eq!(out.view().pixel(0, 0)[..3], BACKGROUND, "the sure background is the blue");
+}
