@@ -130,6 +130,33 @@ impl CheckId {
         CheckId::ALL.into_iter().find(|c| c.id() == id)
     }
 
+    /// A short name for reports, e.g. "光线均匀" / "Even light".
+    pub fn name(self) -> Text {
+        let (zh, en) = match self {
+            CheckId::FacePresent => ("检测到人脸", "Face found"),
+            CheckId::FaceSingle => ("仅一人", "One person"),
+            CheckId::FaceInGuide => ("头像居中", "Head centred"),
+            CheckId::FaceSize => ("头像大小", "Head size"),
+            CheckId::PoseRoll => ("头部端正", "Head level"),
+            CheckId::PoseYaw => ("正对镜头", "Facing the camera"),
+            CheckId::PosePitch => ("平视镜头", "Eyes level with the camera"),
+            CheckId::LightExposure => ("亮度合适", "Exposure"),
+            CheckId::LightBacklight => ("无逆光", "No backlight"),
+            CheckId::LightEven => ("光线均匀", "Even light"),
+            CheckId::LightChinShadow => ("下颌无阴影", "No chin shadow"),
+            CheckId::LightHighlights => ("脸部无反光", "No shine"),
+            CheckId::ImageSharp => ("照片清晰", "Sharp"),
+            CheckId::GlassesGlare => ("眼镜无反光", "No glasses glare"),
+            CheckId::HairClear => ("眉眼耳露出", "Brows, eyes, ears clear"),
+            CheckId::EyesOpen => ("双眼睁开", "Eyes open"),
+            CheckId::MouthClosed => ("嘴唇闭合", "Lips closed"),
+            CheckId::ClothingStripes => ("无条纹服装", "No stripes"),
+            CheckId::ClothingColor => ("服装非浅蓝", "Not light blue"),
+            CheckId::MotionStable => ("保持稳定", "Steady"),
+        };
+        Text { zh, en }
+    }
+
     /// What to tell the student when the check fails: one short sentence.
     pub fn hint(self) -> Text {
         let (zh, en) = match self {

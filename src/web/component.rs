@@ -4,7 +4,7 @@ use super::camera;
 use super::code;
 use super::dom::Dom;
 use super::faces;
-use super::frames::{draw_upright, request_frame, FrameReader};
+use super::frames::{request_frame, FrameReader};
 use super::judging;
 use super::options::Options;
 use crate::analysis::{Analyzer, FrameJudge, FrameStats, Guidance};
@@ -20,7 +20,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    CanvasRenderingContext2d, CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack,
+    CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack,
 };
 
 /// Timing and statistics of the frame loop, for the page's debug panel and the tests.
@@ -62,13 +62,19 @@ pub(super) struct Inner {
     pub(super) judge: FrameJudge,
     /// The gate's verdict on the last portrait frame.
     pub(super) gate: Option<Verdict>,
+    /// The checks of the last portrait frame (the calibration view's report).
+    pub(super) last_checks: Vec<crate::checks::Check>,
+    /// The person-segmentation model, once loaded (for the standard photo's background).
+    pub(super) segmenter: Option<crate::photo::segment::Segmenter>,
+    /// The photo taken, until it is confirmed or retaken.
+    pub(super) captured: Option<super::review::Captured>,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
     camera_generation: u32,
     on_track_ended: Option<Closure<dyn FnMut()>>,
     pub(super) analyzer: Analyzer,
-    reader: FrameReader,
+    pub(super) reader: FrameReader,
     /// Bumped whenever the frame loop starts or stops; a tick from an older loop does nothing.
     loop_id: u32,
     running: bool,
@@ -121,6 +127,9 @@ impl GradCapture {
             faces: None,
             face: None,
             gate: None,
+            last_checks: Vec::new(),
+            segmenter: None,
+            captured: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -189,6 +198,22 @@ impl GradCapture {
         if name == "facing" && self.inner.borrow().options.facing != facing_before {
             dispatch(&self.inner, Event::SwitchCamera);
         }
+    }
+
+    /// The standard photo just taken (JPEG, 480×640, 20–40 KB), or `undefined` before the
+    /// shutter and after a retake.
+    #[wasm_bindgen(getter)]
+    pub fn photo(&self) -> Option<js_sys::Uint8Array> {
+        self.inner.borrow().captured.as_ref().map(|c| js_sys::Uint8Array::from(&c.jpeg.bytes[..]))
+    }
+
+    /// The full frame the photo was cut from, as a JPEG (quality 90), or `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn original(&self) -> Option<js_sys::Uint8Array> {
+        let inner = self.inner.borrow();
+        let captured = inner.captured.as_ref()?;
+        let file = crate::photo::jpeg::encode(&captured.original.view(), 90).ok()?;
+        Some(js_sys::Uint8Array::from(&file.bytes[..]))
     }
 
     /// The flow's state: `idle`, `opening`, `failed`, `framing`, `ready`, `review`, `done`, …
@@ -316,11 +341,18 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         Effect::TakePhoto => {
             let mut inner = rc.borrow_mut();
             inner.judge.reset();
-            take_photo(&inner);
+            if super::review::take_photo(&mut inner) {
+                inner.dom.review.set_hidden(false);
+            } else {
+                drop(inner);
+                emit_error(rc, "photo.failed");
+                dispatch(rc, Event::Retake);
+            }
         }
         Effect::ShowLive => {
             let mut inner = rc.borrow_mut();
             inner.judge.reset();
+            inner.captured = None;
             inner.dom.review.set_hidden(true);
         }
         Effect::Upload => {
@@ -573,6 +605,11 @@ impl Inner {
     pub(super) fn stats_frames(&self) -> u64 {
         self.stats.frames
     }
+
+    /// The size of the last analysis frame.
+    pub(super) fn stats_last_size(&self) -> Option<(u32, u32)> {
+        self.stats.last.map(|s| (s.width, s.height))
+    }
 }
 
 fn show_debug(inner: &Inner) {
@@ -590,27 +627,6 @@ fn show_debug(inner: &Inner) {
         s.frames
     );
     inner.dom.debug.set_text_content(Some(&text));
-}
-
-/// Copies the full-resolution frame, upright, into the calibration view and shows it.
-fn take_photo(inner: &Inner) {
-    let video = &inner.dom.video;
-    let (vw, vh) = (video.video_width() as f64, video.video_height() as f64);
-    let rotation = inner.options.rotation;
-    let (w, h) = rotation.upright_size(vw, vh);
-    let canvas = &inner.dom.photo;
-    canvas.set_width(w as u32);
-    canvas.set_height(h as u32);
-    let drawn = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        .map(|ctx| draw_upright(&ctx, video, rotation, vw, vh));
-    if !matches!(drawn, Some(Ok(()))) {
-        web_sys::console::error_1(&"gradcap: cannot copy the photo".into());
-    }
-    inner.dom.review.set_hidden(false);
 }
 
 impl Drop for Inner {

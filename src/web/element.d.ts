@@ -54,6 +54,10 @@ export declare class GradCaptureElement extends HTMLElement {
   readonly cameraActive: boolean;
   stats(): FrameLoopStats | null;
   retry(): void;
+  /** The standard photo just taken: a 480×640 JPEG of 20–40 KB at 300 dpi. */
+  readonly photo: Uint8Array | undefined;
+  /** The full frame the photo was cut from, as a JPEG. */
+  readonly original: Uint8Array | undefined;
 }
 
 declare global {

@@ -69,6 +69,12 @@ export class GradCaptureElement extends HTMLElement {
   /** Retries after a failure. */
   retry() { this._capture?.retry(); }
 
+  /** The standard photo just taken (a JPEG as Uint8Array), or undefined. */
+  get photo() { return this._capture?.photo; }
+
+  /** The full frame the photo was cut from (JPEG), or undefined. */
+  get original() { return this._capture?.original; }
+
   #showNoWasm() {
     const en = (this.getAttribute('lang') || '').toLowerCase().startsWith('en');
     const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });

@@ -16,6 +16,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Response};
 /// int8 weights (`gradcap pack-model`: half the download, points within 0.4 % of the face width).
 const DETECTOR: &str = "face_detection_short_range.tflite";
 const MESH: &str = "face_landmark.q8.tflite";
+/// The person-segmentation model, for the standard photo's background.
+const SEGMENTATION: &str = "selfie_segmentation.tflite";
 
 /// What the page sees of the face in the last frame.
 #[derive(serde::Serialize, Clone, Copy)]
@@ -59,6 +61,22 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             Ok(finder) => rc.borrow_mut().faces = Some(finder),
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the face models".into(), &e);
+                super::component::emit_error(&rc, "model.load");
+                return;
+            }
+        }
+        drop(rc);
+        // The segmentation model is needed only at the shutter: fetched after the face models.
+        let segmenter = async {
+            let bytes = fetch_bytes(&join(SEGMENTATION)).await?;
+            crate::photo::segment::Segmenter::new(&bytes).map_err(|e| JsValue::from_str(&e.to_string()))
+        }
+        .await;
+        let Some(rc) = weak.upgrade() else { return };
+        match segmenter {
+            Ok(segmenter) => rc.borrow_mut().segmenter = Some(segmenter),
+            Err(e) => {
+                web_sys::console::error_2(&"gradcap: cannot load the segmentation model".into(), &e);
                 super::component::emit_error(&rc, "model.load");
             }
         }

@@ -36,6 +36,7 @@ pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) 
     let judgement = inner.judge.judge(view, &detections, face, guide, report.guidance, now);
     show_guidance(inner, judgement.guidance);
     inner.gate = Some(judgement.verdict);
+    inner.last_checks = judgement.checks.clone();
     set_gate(
         inner,
         match judgement.verdict.state {

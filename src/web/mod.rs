@@ -9,6 +9,7 @@ mod faces;
 mod frames;
 mod judging;
 mod options;
+mod review;
 
 pub use component::GradCapture;
 

@@ -281,6 +281,25 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
       await page.waitForTimeout(100);
       assert.equal(await shutterOff(page), false, `frame ${i}`);
     }
+    // The shutter: the calibration view shows the standard photo with the report.
+    const captured = page.evaluate(() => new Promise((resolve) => {
+      document.querySelector('grad-capture').addEventListener('capture', (e) => resolve(e.detail), { once: true });
+    }));
+    await inShadow(page, 'shutter', (el) => el.click());
+    const detail = await captured;
+    assert.deepEqual([detail.width, detail.height], [480, 640]);
+    assert.ok(detail.bytes >= 20 * 1024 && detail.bytes <= 40 * 1024 && detail.quality >= 60, JSON.stringify(detail));
+    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+    const report = await inShadow(page, 'report', (el) => [...el.children].map((li) => [li.dataset.check, li.className]));
+    assert.ok(report.length >= 19 && report.every(([, c]) => c === 'pass'), JSON.stringify(report));
+    const jpeg = await page.evaluate(() => [...document.querySelector('grad-capture').photo.slice(0, 3)]);
+    assert.deepEqual(jpeg, [0xff, 0xd8, 0xff], 'capture.photo is the JPEG');
+    await page.screenshot({ path: path.join(shots, 'phone-review.png') });
+    // 重拍 goes back to the live view with the same camera, the gate closed again.
+    await inShadow(page, 'retake', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').cameraActive), true);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo), undefined);
   } finally {
     await close();
   }

@@ -1,0 +1,119 @@
+//! The calibration view (图像校准): after the shutter, the standard photo exactly as the school
+//! will receive it, the report of the checks, and 重拍 / 确认.
+
+use super::component::{emit, Inner};
+use crate::guide::cover_crop;
+use crate::photo::jpeg;
+use crate::photo::{render, standard_photo, Placement, StandardPhoto};
+use crate::{Frame, FrameView};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, ImageData};
+
+/// The photo taken, kept for the upload.
+pub(crate) struct Captured {
+    /// The standard photo as a JPEG.
+    pub jpeg: jpeg::Jpeg,
+    /// The full frame it was cut from (upright RGBA), kept beside it for the backend.
+    pub original: Frame,
+}
+
+/// Cuts the standard photo from the full-resolution frame, shows it with the report, and emits
+/// `capture` `{width, height, bytes, quality}`. Returns `false` when there was no frame or face.
+pub(super) fn take_photo(inner: &mut Inner) -> bool {
+    let Some(made) = make(inner) else {
+        web_sys::console::error_1(&"gradcap: cannot make the photo".into());
+        return false;
+    };
+    let (photo, original) = made;
+    let Ok(file) = jpeg::encode_sized(&photo.photo.view()) else { return false };
+    show(inner, &photo.photo.view(), &file);
+    let detail = Object::new();
+    for (k, v) in [
+        ("width", photo.photo.view().width() as f64),
+        ("height", photo.photo.view().height() as f64),
+        ("bytes", file.bytes.len() as f64),
+        ("quality", file.quality as f64),
+    ] {
+        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_f64(v));
+    }
+    emit(&inner.dom.host, "capture", &detail);
+    inner.captured = Some(Captured { jpeg: file, original });
+    true
+}
+
+/// The standard photo and the full frame, from the current video frame and the last face.
+fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
+    let video = inner.dom.video.clone();
+    let rotation = inner.options.rotation;
+    let (uw, uh) = rotation.upright_size(video.video_width() as f64, video.video_height() as f64);
+    let raw = inner.reader.read(&video, (uw, uh), rotation, u32::MAX).ok()??;
+    let full = Frame::from_rgba(raw.rgba, raw.width, raw.height).ok()?;
+    let face = inner.face.as_ref()?;
+    let analysed = inner.stats_last_size()?;
+    // The analysis frame is the part of the video the view shows (`object-fit: cover`), scaled.
+    let crop = cover_crop(uw, uh, inner.dom.view_size().0, inner.dom.view_size().1);
+    let factor = crop.w / analysed.0 as f64;
+    let mut placement = Placement::of(face).scaled(factor);
+    placement.eyes = [placement.eyes[0] + crop.x, placement.eyes[1] + crop.y];
+    let made = match inner.segmenter.as_mut() {
+        Some(segmenter) => standard_photo(&full.view(), placement, inner.faces.as_mut(), segmenter).ok()?,
+        // Without the segmentation model the cut is shown as it is, background and all.
+        None => {
+            let cut = render(&full.view(), &placement);
+            let mask = crate::photo::segment::Mask { width: 480, height: 640, values: vec![1.0; 480 * 640] };
+            StandardPhoto { photo: cut.clone(), cut, placement, mask }
+        }
+    };
+    Some((made, full))
+}
+
+/// Draws the photo into the calibration view and writes the report under it.
+fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
+    let canvas = &inner.dom.photo;
+    canvas.set_width(photo.width());
+    canvas.set_height(photo.height());
+    let pixels: Vec<u8> = (0..photo.height()).flat_map(|y| photo.row(y).to_vec()).collect();
+    let drawn = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .zip(ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), photo.width(), photo.height()).ok())
+        .map(|(ctx, data)| ctx.put_image_data(&data, 0.0, 0.0));
+    if !matches!(drawn, Some(Ok(()))) {
+        web_sys::console::error_1(&"gradcap: cannot show the photo".into());
+    }
+    let lang = inner.options.lang;
+    let facts = match lang {
+        crate::Lang::ZhCn => format!(
+            "{}×{} 像素 · {:.1} KB · JPEG 质量 {} · 300 dpi",
+            photo.width(),
+            photo.height(),
+            file.bytes.len() as f64 / 1024.0,
+            file.quality
+        ),
+        crate::Lang::En => format!(
+            "{}×{} px · {:.1} KB · JPEG quality {} · 300 dpi",
+            photo.width(),
+            photo.height(),
+            file.bytes.len() as f64 / 1024.0,
+            file.quality
+        ),
+    };
+    inner.dom.photo_facts.set_text_content(Some(&facts));
+    let list = &inner.dom.report;
+    list.set_inner_html("");
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    for check in &inner.last_checks {
+        let Ok(item) = document.create_element("li") else { continue };
+        item.set_text_content(Some(&format!(
+            "{} {}",
+            if check.pass { "✓" } else { "✗" },
+            check.id.name().get(lang)
+        )));
+        let _ = item.set_attribute("data-check", check.id.id());
+        let _ = item.set_attribute("class", if check.pass { "pass" } else { "fail" });
+        let _ = list.append_child(&item);
+    }
+}
