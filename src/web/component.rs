@@ -19,9 +19,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack,
-};
+use web_sys::{CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack};
 
 /// Timing and statistics of the frame loop, for the page's debug panel and the tests.
 #[derive(serde::Serialize, Default, Clone, Copy)]

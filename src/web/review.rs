@@ -79,7 +79,9 @@ fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        .zip(ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), photo.width(), photo.height()).ok())
+        .zip(
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), photo.width(), photo.height()).ok(),
+        )
         .map(|(ctx, data)| ctx.put_image_data(&data, 0.0, 0.0));
     if !matches!(drawn, Some(Ok(()))) {
         web_sys::console::error_1(&"gradcap: cannot show the photo".into());
