@@ -1,6 +1,7 @@
 //! `gradcap`: the command line over the gradcap core.
 
 mod analyze;
+mod backend;
 mod decode;
 mod photo;
 mod serve;
@@ -65,6 +66,21 @@ enum Command {
         /// this binary was built from).
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Where the database (gradcap.db) and the photos go (default: data/ under the root).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// A bearer token every API call must carry (default: none, for the local demo).
+        #[arg(long, env = "GRADCAP_TOKEN")]
+        token: Option<String>,
+        /// An origin allowed to call the API from another site (repeatable; "*" for any).
+        #[arg(long)]
+        cors: Vec<String>,
+        /// A JSON file of sessions: [{"code", "name", "school", "open"}].
+        #[arg(long)]
+        sessions: Option<PathBuf>,
+        /// A session as CODE=NAME (CODE=NAME=closed for a closed one); repeatable.
+        #[arg(long)]
+        session: Vec<String>,
     },
 }
 
@@ -104,7 +120,16 @@ fn main() -> std::process::ExitCode {
                 Err("some files could not be read".to_string())
             }
         }
-        Command::Serve { addr, root } => serve::run(addr, serve::project_root(root)),
+        Command::Serve { addr, root, data, token, cors, sessions, session } => {
+            let root = serve::project_root(root);
+            let data = data.unwrap_or_else(|| root.join("data"));
+            serve::sessions(sessions.as_deref(), &session)
+                .and_then(|sessions| {
+                    let config = backend::Config { token, cors };
+                    backend::Backend::new(&data, &sessions, &root.join("models"), config)
+                })
+                .and_then(|backend| serve::run(addr, root, backend.router()))
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

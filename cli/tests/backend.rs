@@ -1,0 +1,328 @@
+//! The reference backend as a client sees it: `gradcap serve` on a free port with a token, spoken
+//! to over plain HTTP. Sessions, uploads (once per Idempotency-Key), status, staff review, and bad
+//! input refused with a JSON error while the server keeps serving.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const TOKEN: &str = "s3cret-token";
+
+struct Server {
+    child: Child,
+    addr: String,
+    data: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn start(name: &str) -> Server {
+    let data = std::env::temp_dir().join(format!("gradcap-backend-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN, "--cors", "https://school.example"])
+        .args(["--session", "26050704=安徽建筑大学2026届图像采集", "--session", "26050105=旧场次=closed"])
+        .arg("--data")
+        .arg(&data)
+        .arg("--root")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().trim_start_matches("gradcap serving http://").trim_end_matches('/').to_string();
+    Server { child, addr, data }
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// One HTTP/1.1 request with `Connection: close`.
+fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server.addr);
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response");
+    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = headers[9..12].parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Reply { status, headers, body }
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let end = raw.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&raw[end + 2..end + 2 + size]);
+        raw = &raw[end + 4 + size..];
+    }
+}
+
+const AUTH: (&str, &str) = ("Authorization", "Bearer s3cret-token");
+const BOUNDARY: &str = "gradcapBoundary7MA4YWxk";
+
+/// A multipart body of `(name, content type, bytes)` parts.
+fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, kind, bytes) in parts {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    body
+}
+
+fn photo() -> Vec<u8> {
+    // A 480×640 JPEG: no face in it, which the server's check must report.
+    let mut data = Vec::new();
+    for y in 0..640u32 {
+        for x in 0..480u32 {
+            data.extend([(x / 2) as u8, (y / 3) as u8, ((x * y) % 251) as u8, 255]);
+        }
+    }
+    let frame = gradcap::Frame::from_rgba(data, 480, 640).unwrap();
+    gradcap::photo::jpeg::encode_sized(&frame.view()).unwrap().bytes
+}
+
+fn upload(server: &Server, key: &str, parts: &[(&str, &str, &[u8])]) -> Reply {
+    let body = multipart(parts);
+    let kind = format!("multipart/form-data; boundary={BOUNDARY}");
+    request(
+        server,
+        "POST",
+        "/api/captures",
+        &[AUTH, ("Idempotency-Key", key), ("Content-Type", &kind)],
+        &body,
+    )
+}
+
+const META: &[u8] = br#"{"captureCode": "CHSI-1234", "sessionCode": "26050704", "source": "live"}"#;
+
+#[test]
+fn sessions_are_looked_up_and_the_token_is_required() {
+    let server = start("sessions");
+    let open = request(&server, "GET", "/api/sessions/26050704", &[AUTH], b"");
+    assert_eq!(open.status, 200);
+    assert_eq!(open.json()["name"], "安徽建筑大学2026届图像采集");
+    assert_eq!(open.json()["open"], true);
+    assert_eq!(request(&server, "GET", "/api/sessions/26050105", &[AUTH], b"").json()["open"], false);
+    let unknown = request(&server, "GET", "/api/sessions/99999999", &[AUTH], b"");
+    assert_eq!((unknown.status, unknown.json()["error"]["code"].as_str()), (404, Some("session.unknown")));
+    let no_token = request(&server, "GET", "/api/sessions/26050704", &[], b"");
+    assert_eq!((no_token.status, no_token.json()["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let wrong = request(&server, "GET", "/api/sessions/26050704", &[("Authorization", "Bearer nope")], b"");
+    assert_eq!(wrong.status, 401);
+    // CORS: the allowed origin gets the headers (preflight included), another does not.
+    let pre = request(&server, "OPTIONS", "/api/captures", &[("Origin", "https://school.example")], b"");
+    assert_eq!(pre.status, 204);
+    assert!(pre.headers.to_ascii_lowercase().contains("access-control-allow-origin: https://school.example"));
+    assert!(pre.headers.contains("Idempotency-Key"));
+    let other =
+        request(&server, "GET", "/api/sessions/26050704", &[AUTH, ("Origin", "https://evil.example")], b"");
+    assert!(!other.headers.to_ascii_lowercase().contains("access-control-allow-origin"));
+}
+
+#[test]
+fn an_upload_is_stored_once_per_key_checked_and_reviewed() {
+    let server = start("upload");
+    let jpeg = photo();
+    let parts: [(&str, &str, &[u8]); 3] = [
+        ("photo", "image/jpeg", &jpeg),
+        ("original", "image/jpeg", &jpeg),
+        ("meta", "application/json", META),
+    ];
+    let first = upload(&server, "key-0001", &parts);
+    assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.body));
+    let capture = first.json();
+    assert_eq!(capture["status"], "pending");
+    assert_eq!(capture["captureCode"], "CHSI-1234");
+    assert_eq!(capture["verdict"]["dimensionsOk"], true);
+    assert_eq!(capture["verdict"]["pass"], false, "no face in it");
+    let sha: String = {
+        use std::fmt::Write as _;
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&jpeg);
+        digest.iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    };
+    assert_eq!(capture["photoSha256"], sha.as_str());
+    // The same key again (a retry after a lost answer): the same record, not a second one.
+    let again = upload(&server, "key-0001", &parts);
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["id"], capture["id"]);
+    let list = request(&server, "GET", "/api/captures", &[AUTH], b"").json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let file = request(&server, "GET", &format!("/api/files/{sha}"), &[AUTH], b"");
+    assert_eq!(file.body, jpeg, "the photo on disk is the one sent");
+    // Staff review: a rejection needs a reason; the student's status follows.
+    let id = capture["id"].as_str().unwrap();
+    let path = format!("/api/captures/{id}/review");
+    let json = ("Content-Type", "application/json");
+    let no_reason = request(&server, "POST", &path, &[AUTH, json], br#"{"status": "rejected"}"#);
+    assert_eq!(no_reason.status, 400);
+    let body = r#"{"status": "rejected", "reason": "背景不是纯色，请重拍"}"#;
+    let rejected = request(&server, "POST", &path, &[AUTH, json], body.as_bytes());
+    assert_eq!(rejected.status, 200);
+    let status = request(&server, "GET", &format!("/api/captures/{id}"), &[AUTH], b"").json();
+    assert_eq!(
+        (status["status"].as_str(), status["reason"].as_str()),
+        (Some("rejected"), Some("背景不是纯色，请重拍"))
+    );
+    let page = request(&server, "GET", "/review", &[], b"");
+    assert!(page.status == 200 && String::from_utf8_lossy(&page.body).contains("图像审核"));
+}
+
+#[test]
+fn bad_input_gets_a_json_4xx_stores_nothing_and_the_server_keeps_serving() {
+    let server = start("bad");
+    let jpeg = photo();
+    let kind = format!("multipart/form-data; boundary={BOUNDARY}");
+    let good: [(&str, &str, &[u8]); 2] = [("photo", "image/jpeg", &jpeg), ("meta", "application/json", META)];
+    let cases: Vec<(&str, Reply, u16, &str)> = vec![
+        (
+            "wrong content type",
+            request(
+                &server,
+                "POST",
+                "/api/captures",
+                &[AUTH, ("Idempotency-Key", "k1"), ("Content-Type", "application/json")],
+                b"{}",
+            ),
+            415,
+            "body.type",
+        ),
+        (
+            "oversized body",
+            request(
+                &server,
+                "POST",
+                "/api/captures",
+                &[AUTH, ("Idempotency-Key", "k2"), ("Content-Type", &kind), ("Content-Length", "50000000")],
+                b"",
+            ),
+            413,
+            "body.too_large",
+        ),
+        (
+            "not a JPEG",
+            upload(
+                &server,
+                "k3",
+                &[("photo", "image/jpeg", b"GIF89a not a jpeg at all"), ("meta", "application/json", META)],
+            ),
+            400,
+            "photo.not_jpeg",
+        ),
+        (
+            "photo labelled as PNG",
+            upload(&server, "k4", &[("photo", "image/png", &jpeg), ("meta", "application/json", META)]),
+            415,
+            "field.type",
+        ),
+        (
+            "malformed meta",
+            upload(
+                &server,
+                "k5",
+                &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", b"{not json")],
+            ),
+            400,
+            "meta.malformed",
+        ),
+        ("no meta", upload(&server, "k6", &[("photo", "image/jpeg", &jpeg)]), 400, "meta.missing"),
+        (
+            "photo too large",
+            upload(
+                &server,
+                "k7",
+                &[("photo", "image/jpeg", &vec![0xff; 200 * 1024]), ("meta", "application/json", META)],
+            ),
+            413,
+            "field.too_large",
+        ),
+        (
+            "no idempotency key",
+            request(&server, "POST", "/api/captures", &[AUTH, ("Content-Type", &kind)], &multipart(&good)),
+            400,
+            "idempotency_key.missing",
+        ),
+        (
+            "wrong token",
+            request(
+                &server,
+                "POST",
+                "/api/captures",
+                &[("Authorization", "Bearer wrong"), ("Idempotency-Key", "k9"), ("Content-Type", &kind)],
+                &multipart(&good),
+            ),
+            401,
+            "unauthorized",
+        ),
+        (
+            "truncated body",
+            {
+                let mut body = multipart(&good);
+                body.truncate(body.len() / 2);
+                request(
+                    &server,
+                    "POST",
+                    "/api/captures",
+                    &[AUTH, ("Idempotency-Key", "k10"), ("Content-Type", &kind)],
+                    &body,
+                )
+            },
+            400,
+            "body.malformed",
+        ),
+    ];
+    for (what, reply, status, code) in cases {
+        assert_eq!(reply.status, status, "{what}: {}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(reply.json()["error"]["code"], code, "{what}");
+    }
+    let list = request(&server, "GET", "/api/captures", &[AUTH], b"").json();
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored");
+    assert_eq!(upload(&server, "k11", &good).status, 201, "and a good upload still works");
+}
