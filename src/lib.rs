@@ -33,6 +33,7 @@ pub mod guide;
 pub mod lang;
 pub mod photo;
 pub mod qr;
+pub mod upload;
 
 pub use error::{Error, ErrorKind};
 pub use frame::{Frame, FrameView};
