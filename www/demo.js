@@ -11,13 +11,27 @@ function note(line) {
   log.textContent = `${time} ${line}\n${log.textContent}`.slice(0, 4000);
 }
 
-for (const name of ['ready', 'code', 'session', 'check', 'capture', 'upload-progress', 'uploaded', 'error']) {
+for (const name of ['ready', 'code', 'session', 'check', 'capture', 'upload-progress', 'uploaded', 'reviewed', 'error']) {
   capture.addEventListener(name, (e) => note(`${name} ${JSON.stringify(e.detail ?? {})}`));
 }
 
 const params = new URLSearchParams(location.search);
-// ?steps=portrait skips the capture code; ?steps=code,session,portrait adds the session.
-if (params.get('steps')) capture.setAttribute('steps', params.get('steps'));
+// The demo sends confirmed photos to the reference backend that serves it (`/api`).
+// ?steps=portrait skips the capture code; ?steps=code,session,portrait,upload adds the session.
+capture.setAttribute('steps', params.get('steps') ?? 'code,portrait,upload');
+// ?backoff={"baseMs":50} retries faster (the end-to-end tests).
+if (params.get('backoff')) capture.setAttribute('backoff', params.get('backoff'));
+
+// A review result: shown as a notification where the student allowed them, and in the page.
+capture.addEventListener('uploaded', () => {
+  if (window.Notification && Notification.permission === 'default') Notification.requestPermission().catch(() => {});
+});
+capture.addEventListener('reviewed', (e) => {
+  const { status, reason } = e.detail;
+  const text = status === 'approved' ? '你的毕业生照片已审核通过' : `你的毕业生照片未通过审核：${reason ?? ''}`;
+  document.getElementById('notice').textContent = text;
+  if (window.Notification && Notification.permission === 'granted') new Notification('学历图像采集', { body: text });
+});
 const toggles = {
   front: (on) => capture.setAttribute('facing', on ? 'front' : 'back'),
   english: (on) => capture.setAttribute('lang', on ? 'en' : 'zh-CN'),

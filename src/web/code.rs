@@ -38,6 +38,62 @@ pub(super) fn scan_live(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Even
     event
 }
 
+/// Binds the session `code`: with a backend (the `upload` step), only once the backend has named
+/// it and it is open; unknown and closed sessions get a message instead.
+pub(super) fn bind_session(rc: &Rc<RefCell<Inner>>, code: String) {
+    let (upload, endpoint, get_headers) = {
+        let mut inner = rc.borrow_mut();
+        if inner.looking_up {
+            return;
+        }
+        inner.looking_up = inner.options.steps.upload;
+        (inner.options.steps.upload, inner.options.endpoint.clone(), inner.options.get_headers.clone())
+    };
+    if !upload {
+        dispatch(rc, Event::SessionBound(code));
+        return;
+    }
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        let found = super::upload::lookup(&endpoint, &code, get_headers).await;
+        let Some(rc) = weak.upgrade() else { return };
+        rc.borrow_mut().looking_up = false;
+        let (status, lang) = {
+            let inner = rc.borrow();
+            (inner.dom.session_status.clone(), inner.options.lang)
+        };
+        let say = |text: crate::lang::Text, extra: &str| {
+            status.set_text_content(Some(&format!("{}{extra}", text.get(lang))));
+        };
+        use super::upload::Lookup;
+        match found {
+            Lookup::Open(info) => {
+                status.set_text_content(None);
+                rc.borrow_mut().session_info = Some(info);
+                dispatch(&rc, Event::SessionBound(code));
+            }
+            Lookup::Closed(info) => say(
+                crate::lang::Text { zh: "该场次已结束采集：", en: "This session has closed: " },
+                &info.label(),
+            ),
+            Lookup::Unknown => say(
+                crate::lang::Text {
+                    zh: "没有这个场次号，请核对后重新输入：",
+                    en: "No such session, check the code: ",
+                },
+                &code,
+            ),
+            Lookup::Unreachable => say(
+                crate::lang::Text {
+                    zh: "无法查询场次，请检查网络后重试",
+                    en: "Cannot look the session up: check the connection and try again",
+                },
+                "",
+            ),
+        }
+    });
+}
+
 /// Listens to the album picker and the session form.
 pub(super) fn wire(rc: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(rc);
@@ -62,7 +118,7 @@ pub(super) fn wire(rc: &Rc<RefCell<Inner>>) {
         match session_code(&typed) {
             Some(code) => {
                 status.set_text_content(None);
-                dispatch(&rc, Event::SessionBound(code));
+                bind_session(&rc, code);
             }
             None => status.set_text_content(Some(Label::SessionInvalid.text().get(lang))),
         }

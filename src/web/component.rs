@@ -66,6 +66,12 @@ pub(super) struct Inner {
     pub(super) segmenter: Option<crate::photo::segment::Segmenter>,
     /// The photo taken, until it is confirmed or retaken.
     pub(super) captured: Option<super::review::Captured>,
+    /// Idempotency keys being delivered right now.
+    pub(super) sending: std::collections::HashSet<String>,
+    /// The session as the backend named it.
+    pub(super) session_info: Option<crate::upload::SessionInfo>,
+    /// A session lookup is under way (scanned codes wait for it).
+    pub(super) looking_up: bool,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
@@ -128,6 +134,9 @@ impl GradCapture {
             last_checks: Vec::new(),
             segmenter: None,
             captured: None,
+            sending: Default::default(),
+            session_info: None,
+            looking_up: false,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -153,6 +162,8 @@ impl GradCapture {
     pub fn connect(&self) {
         self.listen_visibility(true);
         dispatch(&self.inner, Event::Start);
+        // Photos confirmed on an earlier page that the backend does not have yet.
+        super::upload::resume(&self.inner);
     }
 
     /// Stops everything (camera, frame loop, listeners). Called when the element is removed.
@@ -353,11 +364,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             inner.captured = None;
             inner.dom.review.set_hidden(true);
         }
-        Effect::Upload => {
-            // No backend is configured in this build of the flow: report it rather than pretend.
-            web_sys::console::warn_1(&"gradcap: no backend configured for uploads".into());
-            dispatch(rc, Event::UploadFailed);
-        }
+        Effect::Upload => super::upload::start(rc),
         Effect::Emit(notice) => emit_notice(rc, notice),
     }
 }
@@ -383,8 +390,8 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
             show_binding(rc);
             "session"
         }
-        Notice::Capture => "capture",
-        Notice::Uploaded => "uploaded",
+        // The photo and upload modules emit these with their details.
+        Notice::Capture | Notice::Uploaded => return,
         Notice::Error(code) => {
             set("code", code);
             if let Some(f) = failure.filter(|f| f.code() == *code) {
@@ -411,7 +418,10 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
         parts.push(format!("{}{code}", Label::CodeRecognized.text().get(lang)));
     }
     if let Some(session) = flow.session_code() {
-        parts.push(session.to_string());
+        match inner.session_info.as_ref().filter(|s| s.code == session) {
+            Some(info) => parts.push(info.label()),
+            None => parts.push(session.to_string()),
+        }
     }
     inner.dom.binding.set_text_content(Some(&parts.join(" · ")));
 }
@@ -546,7 +556,10 @@ fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
         }
     };
     for event in events {
-        dispatch(rc, event);
+        match event {
+            Event::SessionBound(code) => super::code::bind_session(rc, code),
+            event => dispatch(rc, event),
+        }
     }
     let still = rc.borrow().running && rc.borrow().loop_id == id;
     if still {
@@ -602,6 +615,11 @@ impl Inner {
     /// Frames analysed so far.
     pub(super) fn stats_frames(&self) -> u64 {
         self.stats.frames
+    }
+
+    /// Analysed frames per second.
+    pub(super) fn stats_fps(&self) -> f64 {
+        self.stats.fps
     }
 
     /// The size of the last analysis frame.

@@ -9,7 +9,9 @@ mod faces;
 mod frames;
 mod judging;
 mod options;
+mod outbox;
 mod review;
+mod upload;
 
 pub use component::GradCapture;
 

@@ -5,6 +5,7 @@ use crate::checks::Rules;
 use crate::flow::Steps;
 use crate::guide::Rotation;
 use crate::lang::Lang;
+use crate::upload::{Backoff, Endpoint};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
@@ -22,6 +23,12 @@ pub(super) struct Options {
     pub(super) debug: bool,
     /// The photo checks' thresholds, switched-off checks and the gate's settings.
     pub(super) rules: Rules,
+    /// Where confirmed photos and session lookups go.
+    pub(super) endpoint: Endpoint,
+    /// How uploads are retried.
+    pub(super) backoff: Backoff,
+    /// The integrator's `getHeaders()` (options only), for headers that change, such as tokens.
+    pub(super) get_headers: Option<js_sys::Function>,
 }
 
 impl Options {
@@ -50,6 +57,11 @@ impl Options {
             max_side: 640,
             debug: false,
             rules: Rules::default(),
+            endpoint: Endpoint::default(),
+            backoff: Backoff::default(),
+            get_headers: Reflect::get(options, &JsValue::from_str("getHeaders"))
+                .ok()
+                .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok()),
         };
         for (key, attr) in [
             ("lang", "lang"),
@@ -62,6 +74,8 @@ impl Options {
             ("models", "models"),
             ("rules", "rules"),
             ("autoCapture", "auto-capture"),
+            ("endpoint", "endpoint"),
+            ("backoff", "backoff"),
         ] {
             let value = get(key, attr);
             // Without the attribute, `auto-capture` keeps what `rules` said.
@@ -110,6 +124,22 @@ impl Options {
                 self.rules.auto_capture |= auto_capture;
             }
             "auto-capture" => self.rules.auto_capture = value.is_some_and(|v| v != "false"),
+            "endpoint" => {
+                self.endpoint = match value.map(str::trim) {
+                    None | Some("") => Endpoint::default(),
+                    Some(json) if json.starts_with('{') => parse_json(json).unwrap_or_else(|e| {
+                        web_sys::console::warn_1(&format!("gradcap: `endpoint` ignored: {e}").into());
+                        Endpoint::default()
+                    }),
+                    Some(base) => Endpoint { base: base.to_string(), ..Endpoint::default() },
+                }
+            }
+            "backoff" => {
+                self.backoff = value.map_or(Ok(Backoff::default()), parse_json).unwrap_or_else(|e| {
+                    web_sys::console::warn_1(&format!("gradcap: `backoff` ignored: {e}").into());
+                    Backoff::default()
+                })
+            }
             _ => {}
         }
     }
@@ -118,6 +148,11 @@ impl Options {
 /// Reads the `rules` option: JSON with [`Rules`]' camelCase fields, missing ones kept at their
 /// defaults.
 fn parse_rules(json: &str) -> Result<Rules, String> {
+    parse_json(json)
+}
+
+/// Reads a JSON option into `T`.
+fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
     let value = js_sys::JSON::parse(json).map_err(|_| "not JSON".to_string())?;
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }

@@ -12,6 +12,11 @@ use web_sys::{CanvasRenderingContext2d, ImageData};
 
 /// The photo taken, kept for the upload.
 pub(crate) struct Captured {
+    /// The upload's idempotency key, fixed at the shutter: every attempt to send this photo
+    /// carries it.
+    pub key: String,
+    /// The upload's `meta` field, as JSON.
+    pub meta: String,
     /// The standard photo as a JPEG.
     pub jpeg: jpeg::Jpeg,
     /// The full frame it was cut from (upright RGBA), kept beside it for the backend.
@@ -38,8 +43,42 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
         let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_f64(v));
     }
     emit(&inner.dom.host, "capture", &detail);
-    inner.captured = Some(Captured { jpeg: file, original });
+    let meta = meta(inner, &photo.photo.view(), &file, &original);
+    inner.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
     true
+}
+
+/// The upload's metadata: codes, the checks' report, the photo's facts, the live stream's timing.
+fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Frame) -> String {
+    use crate::upload::{Meta, PhotoFacts, StreamFacts};
+    let flow = inner.flow.as_ref();
+    let meta = Meta {
+        capture_code: flow.and_then(|f| f.capture_code()).map(str::to_string),
+        session_code: flow.and_then(|f| f.session_code()).map(str::to_string),
+        source: "live",
+        report: inner.last_checks.clone(),
+        photo: PhotoFacts {
+            width: photo.width(),
+            height: photo.height(),
+            bytes: file.bytes.len(),
+            quality: file.quality,
+        },
+        stream: StreamFacts {
+            frames: inner.stats_frames(),
+            fps: inner.stats_fps(),
+            width: original.view().width(),
+            height: original.view().height(),
+        },
+        device: web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default(),
+        component_version: crate::VERSION,
+        captured_at: js_sys::Date::new_0().to_iso_string().into(),
+    };
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&meta, &serializer)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "{}".into())
 }
 
 /// The standard photo and the full frame, from the current video frame and the last face.

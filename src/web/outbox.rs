@@ -1,0 +1,79 @@
+//! The outbox: confirmed photos wait in IndexedDB (`gradcap` database, `outbox` store) until the
+//! backend has them, so a reload, a closed tab or a lost connection loses nothing.
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "gradcap";
+const STORE: &str = "outbox";
+
+/// A request's outcome as a promise (`result` on success, the error otherwise).
+fn settle(request: &IdbRequest) -> Promise {
+    let request = request.clone();
+    Promise::new(&mut |resolve, reject| {
+        let r = request.clone();
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &r.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let fail = Closure::once_into_js(move |e: JsValue| {
+            let _ = reject.call1(&JsValue::UNDEFINED, &e);
+        });
+        request.set_onsuccess(Some(ok.unchecked_ref()));
+        request.set_onerror(Some(fail.unchecked_ref()));
+    })
+}
+
+async fn open() -> Result<IdbDatabase, JsValue> {
+    let factory = web_sys::window().ok_or("no window")?.indexed_db()?.ok_or("no IndexedDB")?;
+    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, 1)?;
+    let upgrade = Closure::once_into_js(move |e: web_sys::Event| {
+        let db = e
+            .target()
+            .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|r| r.dyn_into::<IdbDatabase>().ok());
+        if let Some(db) = db {
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&JsValue::from_str("key"));
+            let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+    JsFuture::from(settle(&request)).await?.dyn_into()
+}
+
+async fn run(
+    mode: IdbTransactionMode,
+    f: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, JsValue> {
+    let db = open().await?;
+    let tx = db.transaction_with_str_and_mode(STORE, mode)?;
+    let request = f(&tx.object_store(STORE)?)?;
+    let result = JsFuture::from(settle(&request)).await;
+    db.close();
+    result
+}
+
+/// Keeps `item` (an object with a `key` field) until [`remove`] is called with its key.
+pub async fn put(item: &Object) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, |s| s.put(item)).await.map(|_| ())
+}
+
+/// Forgets the item with `key`.
+pub async fn remove(key: &str) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, |s| s.delete(&JsValue::from_str(key))).await.map(|_| ())
+}
+
+/// Every item waiting.
+pub async fn all() -> Result<Vec<Object>, JsValue> {
+    let items = run(IdbTransactionMode::Readonly, |s| s.get_all()).await?;
+    Ok(items.dyn_into::<Array>()?.iter().filter_map(|v| v.dyn_into::<Object>().ok()).collect())
+}
+
+/// A field of an outbox item.
+pub fn field(item: &Object, name: &str) -> JsValue {
+    Reflect::get(item, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}

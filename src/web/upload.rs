@@ -1,0 +1,361 @@
+//! Sending the confirmed photo to the backend ([`crate::upload`] says how): every upload carries
+//! an `Idempotency-Key`, waits in the [outbox](super::outbox) until the backend has it, retries
+//! with backoff and jitter, waits for `online` when offline, reports progress, and after a reload
+//! is sent again from the outbox. Also the session lookup, and the status polling that tells the
+//! page of a review result.
+
+use super::component::{dispatch, emit, Inner};
+use super::outbox;
+use crate::flow::Event;
+use crate::upload::{idempotency_key, Endpoint, Outcome, SessionInfo};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, FormData, ProgressEvent, XmlHttpRequest};
+
+/// How often the status of a stored capture is asked, ms, until staff have reviewed it.
+const POLL_MS: i32 = 10_000;
+
+fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
+}
+
+/// A fresh idempotency key from the browser's random source.
+pub(super) fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    idempotency_key(bytes)
+}
+
+/// Starts delivering the photo just confirmed (the flow's `Upload` effect).
+pub(super) fn start(rc: &Rc<RefCell<Inner>>) {
+    let item = {
+        let inner = rc.borrow();
+        let Some(captured) = inner.captured.as_ref() else {
+            drop(inner);
+            dispatch(rc, Event::UploadFailed);
+            return;
+        };
+        let endpoint = &inner.options.endpoint;
+        let item = Object::new();
+        set(&item, "key", captured.key.as_str());
+        set(&item, "url", endpoint.captures_url());
+        set(&item, "endpoint", serde_wasm_bindgen::to_value(endpoint).unwrap_or(JsValue::NULL));
+        set(&item, "photoField", endpoint.photo_field.as_str());
+        set(&item, "originalField", endpoint.original_field.as_str());
+        set(&item, "metaField", endpoint.meta_field.as_str());
+        set(&item, "meta", captured.meta.as_str());
+        set(&item, "photo", Uint8Array::from(&captured.jpeg.bytes[..]));
+        let original =
+            crate::photo::jpeg::encode(&captured.original.view(), 90).map(|j| j.bytes).unwrap_or_default();
+        set(&item, "original", Uint8Array::from(&original[..]));
+        let headers = Object::new();
+        for (k, v) in &endpoint.headers {
+            set(&headers, k, v.as_str());
+        }
+        set(&item, "headers", headers);
+        item
+    };
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = outbox::put(&item).await {
+            web_sys::console::warn_2(&"gradcap: the outbox is not available".into(), &e);
+        }
+        deliver(weak, item, true).await;
+    });
+}
+
+/// Sends everything left in the outbox by an earlier page (called once the component starts).
+pub(super) fn resume(rc: &Rc<RefCell<Inner>>) {
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(items) = outbox::all().await else { return };
+        for item in items {
+            deliver(weak.clone(), item, false).await;
+        }
+    });
+}
+
+fn text(item: &Object, k: &str) -> String {
+    outbox::field(item, k).as_string().unwrap_or_default()
+}
+
+/// Tries until the backend has the item (or refuses it, or the attempts run out: then it stays in
+/// the outbox for the next page load). `in_flow`: the flow waits for the answer.
+async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
+    let key = text(&item, "key");
+    let Some(backoff) = weak.upgrade().and_then(|rc| {
+        let mut inner = rc.borrow_mut();
+        // One delivery per key at a time (the flow and the outbox resume may both hold it).
+        inner.sending.insert(key.clone()).then_some(inner.options.backoff)
+    }) else {
+        return;
+    };
+    let mut result = Outcome::Retry;
+    let mut answer = String::new();
+    for attempt in 0..backoff.attempts.max(1) {
+        wait_online().await;
+        let headers = headers(&weak, &item).await;
+        let (status, body) = send(&weak, &item, &headers).await;
+        result = Outcome::of(status);
+        answer = body;
+        if result != Outcome::Retry {
+            break;
+        }
+        sleep(backoff.delay(attempt, js_sys::Math::random())).await;
+    }
+    let Some(rc) = weak.upgrade() else { return };
+    rc.borrow_mut().sending.remove(&key);
+    let host = rc.borrow().dom.host.clone();
+    let detail = Object::new();
+    set(&detail, "key", key.as_str());
+    match result {
+        Outcome::Done => {
+            let _ = outbox::remove(&key).await;
+            let reply = js_sys::JSON::parse(&answer).unwrap_or(JsValue::NULL);
+            let id = Reflect::get(&reply, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            set(&detail, "id", id.as_str());
+            set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
+            emit(&host, "uploaded", &detail);
+            if in_flow {
+                dispatch(&rc, Event::Uploaded);
+            }
+            let endpoint: Option<Endpoint> =
+                serde_wasm_bindgen::from_value(outbox::field(&item, "endpoint")).ok();
+            if let Some(url) = endpoint.filter(|_| !id.is_empty()).map(|e| e.status_url(&id)) {
+                wasm_bindgen_futures::spawn_local(poll(Rc::downgrade(&rc), url, item));
+            }
+        }
+        Outcome::Refused => {
+            // The backend will never take this one: keeping it would only resend it forever.
+            let _ = outbox::remove(&key).await;
+            set(&detail, "code", "upload.refused");
+            set(&detail, "message", answer.as_str());
+            emit(&host, "error", &detail);
+            if in_flow {
+                dispatch(&rc, Event::UploadFailed);
+            }
+        }
+        Outcome::Retry => {
+            set(&detail, "code", "upload.failed");
+            emit(&host, "error", &detail);
+            if in_flow {
+                dispatch(&rc, Event::UploadFailed);
+            }
+        }
+    }
+}
+
+/// The item's headers, the integrator's `getHeaders()` (which may be async), and the key.
+async fn headers(weak: &Weak<RefCell<Inner>>, item: &Object) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let stored = outbox::field(item, "headers");
+    let get_headers = weak.upgrade().and_then(|rc| rc.borrow().options.get_headers.clone());
+    let mut sources = vec![stored];
+    if let Some(f) = get_headers {
+        let value = f.call0(&JsValue::UNDEFINED).unwrap_or(JsValue::UNDEFINED);
+        let value = match value.dyn_into::<Promise>() {
+            Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
+            Err(v) => v,
+        };
+        sources.push(value);
+    }
+    for source in sources.into_iter().filter_map(|s| s.dyn_into::<Object>().ok()) {
+        for pair in Object::entries(&source).iter() {
+            let pair: Array = pair.unchecked_into();
+            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                out.push((k, v));
+            }
+        }
+    }
+    out.push(("Idempotency-Key".into(), text(item, "key")));
+    out
+}
+
+fn blob(bytes: &JsValue, kind: &str) -> Result<Blob, JsValue> {
+    let parts = Array::of1(bytes);
+    let bag = BlobPropertyBag::new();
+    bag.set_type(kind);
+    Blob::new_with_u8_array_sequence_and_options(&parts, &bag)
+}
+
+/// One attempt: `(status, body)`, status 0 when there was no answer.
+async fn send(weak: &Weak<RefCell<Inner>>, item: &Object, headers: &[(String, String)]) -> (u16, String) {
+    let attempt = async {
+        let form = FormData::new()?;
+        form.append_with_blob_and_filename(
+            &text(item, "photoField"),
+            &blob(&outbox::field(item, "photo"), "image/jpeg")?,
+            "photo.jpg",
+        )?;
+        let original = outbox::field(item, "original");
+        if original.dyn_ref::<Uint8Array>().is_some_and(|a| a.length() > 0) {
+            form.append_with_blob_and_filename(
+                &text(item, "originalField"),
+                &blob(&original, "image/jpeg")?,
+                "original.jpg",
+            )?;
+        }
+        let meta = JsValue::from_str(&text(item, "meta"));
+        form.append_with_blob_and_filename(
+            &text(item, "metaField"),
+            &blob(&meta, "application/json")?,
+            "meta.json",
+        )?;
+        let xhr = XmlHttpRequest::new()?;
+        xhr.open_with_async("POST", &text(item, "url"), true)?;
+        xhr.set_timeout(60_000);
+        for (k, v) in headers {
+            xhr.set_request_header(k, v)?;
+        }
+        let host = weak.upgrade().map(|rc| rc.borrow().dom.host.clone());
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+            if let Some(host) = &host {
+                let detail = Object::new();
+                set(&detail, "loaded", e.loaded());
+                set(&detail, "total", e.total());
+                emit(host, "upload-progress", &detail);
+            }
+        });
+        xhr.upload()?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        let done = Promise::new(&mut |resolve, _| {
+            let r = resolve.clone();
+            let ok = Closure::once_into_js(move || {
+                let _ = r.call0(&JsValue::UNDEFINED);
+            });
+            let r = resolve.clone();
+            let fail = Closure::once_into_js(move || {
+                let _ = r.call0(&JsValue::UNDEFINED);
+            });
+            xhr.set_onload(Some(ok.unchecked_ref()));
+            xhr.set_onerror(Some(fail.unchecked_ref()));
+            let r = resolve.clone();
+            let timeout = Closure::once_into_js(move || {
+                let _ = r.call0(&JsValue::UNDEFINED);
+            });
+            xhr.set_ontimeout(Some(timeout.unchecked_ref()));
+        });
+        xhr.send_with_opt_form_data(Some(&form))?;
+        JsFuture::from(done).await?;
+        drop(progress);
+        Ok::<_, JsValue>((xhr.status().unwrap_or(0), xhr.response_text().ok().flatten().unwrap_or_default()))
+    };
+    attempt.await.unwrap_or((0, String::new()))
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: f64) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Resolves at once when online, else at the next `online` event.
+async fn wait_online() {
+    let Some(window) = web_sys::window() else { return };
+    if window.navigator().on_line() {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        let _ = window
+            .add_event_listener_with_callback_and_add_event_listener_options("online", &resolve, &options);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Asks for the capture's status until staff have reviewed it; then emits `reviewed`
+/// `{id, status, reason}` (the page may show a notification).
+async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object) {
+    loop {
+        sleep(POLL_MS as f64).await;
+        if weak.upgrade().is_none() {
+            return;
+        }
+        let headers = headers(&weak, &item).await;
+        let Some(reply) = get_json(&url, &headers).await.ok().flatten() else { continue };
+        let status =
+            Reflect::get(&reply, &"status".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        if status == "approved" || status == "rejected" {
+            let Some(rc) = weak.upgrade() else { return };
+            let host = rc.borrow().dom.host.clone();
+            emit(&host, "reviewed", &reply);
+            return;
+        }
+    }
+}
+
+/// GET `url` as JSON: `Ok(None)` for a 404.
+async fn get_json(url: &str, headers: &[(String, String)]) -> Result<Option<JsValue>, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    let h = web_sys::Headers::new()?;
+    for (k, v) in headers.iter().filter(|(k, _)| k != "Idempotency-Key") {
+        h.set(k, v)?;
+    }
+    init.set_headers(&h);
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await?.dyn_into()?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    if !response.ok() {
+        return Err(JsValue::from_f64(response.status() as f64));
+    }
+    Ok(Some(JsFuture::from(response.json()?).await?))
+}
+
+/// What a session lookup found.
+pub(super) enum Lookup {
+    /// An open session.
+    Open(SessionInfo),
+    /// It exists but takes no more photos.
+    Closed(SessionInfo),
+    /// No such session.
+    Unknown,
+    /// The backend could not be asked.
+    Unreachable,
+}
+
+/// Looks the session up at the backend.
+pub(super) async fn lookup(endpoint: &Endpoint, code: &str, get_headers: Option<Function>) -> Lookup {
+    let mut headers: Vec<(String, String)> =
+        endpoint.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(f) = get_headers {
+        if let Ok(value) = f.call0(&JsValue::UNDEFINED) {
+            let value = match value.dyn_into::<Promise>() {
+                Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
+                Err(v) => v,
+            };
+            if let Ok(o) = value.dyn_into::<Object>() {
+                for pair in Object::entries(&o).iter() {
+                    let pair: Array = pair.unchecked_into();
+                    if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                        headers.push((k, v));
+                    }
+                }
+            }
+        }
+    }
+    match get_json(&endpoint.session_url(code), &headers).await {
+        Ok(None) => Lookup::Unknown,
+        Ok(Some(v)) => match serde_wasm_bindgen::from_value::<SessionInfo>(v) {
+            Ok(s) if s.open => Lookup::Open(s),
+            Ok(s) => Lookup::Closed(s),
+            Err(_) => Lookup::Unreachable,
+        },
+        Err(_) => Lookup::Unreachable,
+    }
+}

@@ -1,0 +1,190 @@
+// End-to-end delivery: the demo page, `gradcap serve` with a fresh database, headless Chromium
+// with a fake camera that shows a capture code, then a good face. Run by scripts/test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../../bench/serve.mjs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
+const shots = path.join(root, 'target/e2e');
+const PHONE = { width: 390, height: 844 };
+const CODE = 'CHSI-2026-ABCDEFGH12345';
+const base = path.join(media, 'variants', 'biden-frontal.png');
+const skip = !existsSync(base) && 'no portrait variants (needs ../shared/faces and models/)';
+
+/** Starts `gradcap serve` on a free port with its own database; `{url, data, stop}`. */
+async function server() {
+  const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
+  const child = spawn(path.join(root, 'target/release/gradcap'), ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/serving (http:\/\/\S+?)\/?\s/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
+  });
+  return { url, data, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
+}
+
+/** A camera for the phone view: the code for a while, then the good face (the file loops). */
+function camera(withCode) {
+  const name = withCode ? 'upload-code-face.y4m' : 'upload-face.y4m';
+  // The demo's component on the phone viewport, as measured by the demo test: 390 × 699.
+  const args = ['guided', base, path.join(media, name), '390', '699', '150'];
+  if (withCode) args.push(CODE, '20');
+  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), args);
+  return name;
+}
+
+function launch(cam) {
+  return launchChromium({
+    args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(media, cam)}`,
+      '--use-fake-ui-for-media-stream'],
+    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  });
+}
+
+const shadow = (page, id, fn) => page.evaluate(([id, fn]) => {
+  const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
+  return new Function('el', `return (${fn})(el)`)(el);
+}, [id, fn.toString()]);
+
+/** Waits for the shutter, presses it, waits for the calibration view, presses 确认 and returns
+ * the photo the page holds (bytes). */
+async function shootAndConfirm(page, beforeConfirm) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+    if (el && !el.disabled) { el.click(); return true; }
+    return false;
+  }, null, { timeout: 60000, polling: 50 });
+  await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+  const photo = await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo));
+  await beforeConfirm?.();
+  await shadow(page, 'confirm', (el) => el.click());
+  return Buffer.from(photo);
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const captures = async (url) => (await fetch(`${url}/api/captures`)).json();
+
+test('code, session, good face, shutter, calibration, confirm: the backend stores that photo once', { skip }, async () => {
+  const srv = await server();
+  const { page, close } = await launch(camera(true));
+  try {
+    await page.goto(`${srv.url}/?steps=code,session,portrait,upload`);
+    const uploaded = page.evaluate(() => new Promise((resolve) => {
+      document.querySelector('grad-capture').addEventListener('uploaded', (e) => resolve(e.detail), { once: true });
+    }));
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'session', null, { timeout: 30000 });
+    // An unknown session is refused with a message; the real one is named for confirmation.
+    await shadow(page, 'session-input', (el) => { el.value = '12345678'; });
+    await shadow(page, 'sessionbar', (el) => el.requestSubmit());
+    await page.waitForFunction(() => /没有这个场次号/.test(document.querySelector('grad-capture').shadowRoot.getElementById('session-status').textContent));
+    await shadow(page, 'session-input', (el) => { el.value = '26050704'; });
+    await shadow(page, 'sessionbar', (el) => el.requestSubmit());
+    await page.waitForFunction(() => /26050704 - 示例大学2026届图像采集/.test(document.querySelector('grad-capture').shadowRoot.getElementById('binding').textContent));
+    const sent = await shootAndConfirm(page);
+    const detail = await uploaded;
+    assert.ok(detail?.id, `uploaded ${JSON.stringify(detail)}`);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done');
+    const stored = await captures(srv.url);
+    assert.equal(stored.length, 1);
+    const [record] = stored;
+    assert.equal(record.id, detail.id);
+    assert.equal(record.photoSha256, sha256(sent), 'the stored photo is the one the page sent');
+    assert.deepEqual([record.verdict.width, record.verdict.height, record.verdict.sizeOk], [480, 640, true]);
+    assert.equal(record.captureCode, CODE);
+    assert.equal(record.sessionCode, '26050704');
+    const file = Buffer.from(await (await fetch(`${srv.url}/api/files/${record.photoSha256}`)).arrayBuffer());
+    assert.equal(sha256(file), record.photoSha256);
+    await page.screenshot({ path: path.join(shots, 'phone-uploaded.png') });
+    // Staff approve it: the page hears of it (status polling) and shows it.
+    await fetch(`${srv.url}/api/captures/${record.id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"approved"}' });
+    await page.waitForFunction(() => /审核通过/.test(document.getElementById('notice').textContent), null, { timeout: 20000 });
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
+
+test('500s, a dropped connection, a lost answer and going offline: stored exactly once', { skip }, async () => {
+  const srv = await server();
+  const { page, context, close } = await launch(camera(false));
+  try {
+    let attempts = 0;
+    await page.route('**/api/captures', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      attempts += 1;
+      if (attempts === 1) return route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
+      if (attempts === 2) return route.abort('connectionreset');
+      if (attempts === 3) { await route.fetch(); return route.abort('connectionreset'); } // stored, answer lost
+      return route.continue();
+    });
+    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10}`);
+    const uploaded = page.evaluate(() => new Promise((resolve) => {
+      document.querySelector('grad-capture').addEventListener('uploaded', (e) => resolve(e.detail), { once: true });
+    }));
+    await shootAndConfirm(page, async () => context.setOffline(true));
+    await page.waitForTimeout(1500);
+    assert.equal(attempts, 0, 'nothing is sent while offline');
+    await context.setOffline(false);
+    const detail = await uploaded;
+    assert.ok(attempts >= 4, `${attempts} attempts`);
+    const stored = await captures(srv.url);
+    assert.equal(stored.length, 1, 'one record despite four attempts');
+    assert.equal(stored[0].id, detail.id);
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
+
+test('a reload in the middle of an upload resumes it from the outbox: stored once', { skip }, async () => {
+  const srv = await server();
+  const { page, close } = await launch(camera(false));
+  try {
+    let held = 0;
+    await page.route('**/api/captures', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      held += 1;
+      if (held === 1) {
+        await route.fetch(); // the server stores it, but the page is reloaded before the answer
+        await new Promise((r) => setTimeout(r, 30000));
+        return route.abort().catch(() => {});
+      }
+      return route.continue();
+    });
+    await page.goto(`${srv.url}/?steps=portrait,upload`);
+    await shootAndConfirm(page);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'uploading');
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+    // The new page finds the photo in the outbox and sends it again, with the same key.
+    for (let i = 0; i < 100 && held < 2; i++) await page.waitForTimeout(200);
+    assert.ok(held >= 2, 'sent again after the reload');
+    await page.waitForFunction(async () => {
+      const dbs = await indexedDB.databases?.() ?? [];
+      if (!dbs.some((d) => d.name === 'gradcap')) return true;
+      return new Promise((resolve) => {
+        const open = indexedDB.open('gradcap', 1);
+        open.onsuccess = () => {
+          const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+          all.onsuccess = () => { resolve(all.result.length === 0); open.result.close(); };
+        };
+      });
+    }, null, { timeout: 20000, polling: 200 });
+    const stored = await captures(srv.url);
+    assert.equal(stored.length, 1);
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
