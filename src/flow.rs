@@ -374,7 +374,8 @@ impl Flow {
             (State::Uploading, E::UploadFailed) => {
                 self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.failed"))])
             }
-            (State::UploadFailed, E::Retry) => self.to(State::Uploading, vec![Effect::Upload]),
+            // The calibration view's 确认 sends again too.
+            (State::UploadFailed, E::Retry | E::Confirm) => self.to(State::Uploading, vec![Effect::Upload]),
             (_, _) => (self, Vec::new()),
         }
     }

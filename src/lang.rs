@@ -65,6 +65,12 @@ pub enum Label {
     Retry,
     /// Take another photo (重拍).
     Retake,
+    /// While the photo is being sent.
+    Uploading,
+    /// The backend has the photo.
+    Uploaded,
+    /// Sending failed for now.
+    UploadFailed,
     /// Confirm the photo (确认).
     Confirm,
     /// Before an error code.
@@ -100,6 +106,12 @@ impl Label {
             Label::Shutter => ("拍照", "Take photo"),
             Label::Retry => ("重试", "Try again"),
             Label::Retake => ("重拍", "Retake"),
+            Label::Uploading => ("正在提交照片…", "Sending the photo…"),
+            Label::Uploaded => ("照片已提交，请等待学校审核", "Photo sent: the school will review it"),
+            Label::UploadFailed => (
+                "提交失败：网络恢复后会自动重发，也可点击确认重试",
+                "Sending failed: it is sent again when the connection returns, or press Confirm to retry",
+            ),
             Label::Confirm => ("确认", "Confirm"),
             Label::ErrorCode => ("错误代码", "Error code"),
             Label::Review => ("图像校准", "Check your photo"),

@@ -326,3 +326,25 @@ fn bad_input_gets_a_json_4xx_stores_nothing_and_the_server_keeps_serving() {
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored");
     assert_eq!(upload(&server, "k11", &good).status, 201, "and a good upload still works");
 }
+
+/// Every path of `openapi.yaml` is an endpoint of the server (none answers "no such endpoint").
+#[test]
+fn the_openapi_file_names_the_endpoints_the_server_has() {
+    let server = start("openapi");
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
+    let paths: Vec<&str> =
+        spec.lines().filter_map(|l| l.strip_prefix("  /").and_then(|p| p.strip_suffix(':'))).collect();
+    assert!(paths.len() >= 5, "{paths:?}");
+    for path in paths {
+        let concrete = format!("/api/{path}")
+            .replace("{code}", "26050704")
+            .replace("{id}", "c0")
+            .replace("{sha256}", &"0".repeat(64));
+        for method in ["GET", "POST"] {
+            let reply =
+                request(&server, method, &concrete, &[AUTH, ("Content-Type", "application/json")], b"{}");
+            let body = String::from_utf8_lossy(&reply.body).to_string();
+            assert!(!body.contains("no such endpoint"), "{method} {concrete}: {body}");
+        }
+    }
+}

@@ -157,6 +157,13 @@ fn failed_uploads_can_be_retried() {
     let (flow, effects) = flow.next(Event::Retry);
     assert_eq!(flow.state(), &State::Uploading);
     assert_eq!(effects, [Effect::Upload]);
+    let (flow, _) = flow.next(Event::UploadFailed);
+    let (flow, effects) = flow.next(Event::Confirm);
+    assert_eq!(
+        (flow.state(), &effects[..]),
+        (&State::Uploading, &[Effect::Upload][..]),
+        "确认 again sends again"
+    );
 }
 
 #[test]

@@ -362,6 +362,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             let mut inner = rc.borrow_mut();
             inner.judge.reset();
             inner.captured = None;
+            inner.dom.upload_status.set_text_content(None);
             inner.dom.review.set_hidden(true);
         }
         Effect::Upload => super::upload::start(rc),

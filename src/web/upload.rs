@@ -23,6 +23,14 @@ fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
     let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
 }
 
+/// Shows how the upload stands in the calibration view.
+fn say(weak: &Weak<RefCell<Inner>>, label: crate::lang::Label) {
+    if let Some(rc) = weak.upgrade() {
+        let inner = rc.borrow();
+        inner.dom.upload_status.set_text_content(Some(label.text().get(inner.options.lang)));
+    }
+}
+
 /// A fresh idempotency key from the browser's random source.
 pub(super) fn new_key() -> String {
     let mut bytes = [0u8; 16];
@@ -66,6 +74,7 @@ pub(super) fn start(rc: &Rc<RefCell<Inner>>) {
     };
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
+        say(&weak, crate::lang::Label::Uploading);
         if let Err(e) = outbox::put(&item).await {
             web_sys::console::warn_2(&"gradcap: the outbox is not available".into(), &e);
         }
@@ -126,6 +135,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
             emit(&host, "uploaded", &detail);
             if in_flow {
+                say(&weak, crate::lang::Label::Uploaded);
                 dispatch(&rc, Event::Uploaded);
             }
             let endpoint: Option<Endpoint> =
@@ -148,6 +158,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             set(&detail, "code", "upload.failed");
             emit(&host, "error", &detail);
             if in_flow {
+                say(&weak, crate::lang::Label::UploadFailed);
                 dispatch(&rc, Event::UploadFailed);
             }
         }

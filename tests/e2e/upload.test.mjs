@@ -95,6 +95,7 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
     const detail = await uploaded;
     assert.ok(detail?.id, `uploaded ${JSON.stringify(detail)}`);
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done');
+    assert.match(await shadow(page, 'upload-status', (el) => el.textContent), /照片已提交/);
     const stored = await captures(srv.url);
     assert.equal(stored.length, 1);
     const [record] = stored;
