@@ -193,11 +193,13 @@ pub struct Backoff {
     pub max_ms: f64,
     /// Attempts before the upload is left in the outbox for the next page load or `online` event.
     pub attempts: u32,
+    /// How long one attempt may wait for an answer, ms.
+    pub timeout_ms: u32,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base_ms: 500.0, max_ms: 30_000.0, attempts: 6 }
+        Backoff { base_ms: 500.0, max_ms: 30_000.0, attempts: 6, timeout_ms: 60_000 }
     }
 }
 

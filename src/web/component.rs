@@ -72,6 +72,8 @@ pub(super) struct Inner {
     pub(super) session_info: Option<crate::upload::SessionInfo>,
     /// A session lookup is under way (scanned codes wait for it).
     pub(super) looking_up: bool,
+    /// Sends the outbox again whenever the browser comes back online.
+    on_online: Option<Closure<dyn FnMut()>>,
     browser: Browser,
     stream: Option<MediaStream>,
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
@@ -137,6 +139,7 @@ impl GradCapture {
             sending: Default::default(),
             session_info: None,
             looking_up: false,
+            on_online: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
             camera_generation: 0,
@@ -162,8 +165,21 @@ impl GradCapture {
     pub fn connect(&self) {
         self.listen_visibility(true);
         dispatch(&self.inner, Event::Start);
-        // Photos confirmed on an earlier page that the backend does not have yet.
+        // Photos confirmed on an earlier page that the backend does not have yet, now and
+        // whenever the connection returns.
         super::upload::resume(&self.inner);
+        if self.inner.borrow().on_online.is_none() {
+            let weak = Rc::downgrade(&self.inner);
+            let closure = Closure::<dyn FnMut()>::new(move || {
+                if let Some(rc) = weak.upgrade() {
+                    super::upload::resume(&rc);
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.add_event_listener_with_callback("online", closure.as_ref().unchecked_ref());
+            }
+            self.inner.borrow_mut().on_online = Some(closure);
+        }
     }
 
     /// Stops everything (camera, frame loop, listeners). Called when the element is removed.
@@ -649,6 +665,9 @@ fn show_debug(inner: &Inner) {
 impl Drop for Inner {
     fn drop(&mut self) {
         stop_camera(self);
+        if let (Some(closure), Some(window)) = (self.on_online.take(), web_sys::window()) {
+            let _ = window.remove_event_listener_with_callback("online", closure.as_ref().unchecked_ref());
+        }
         if let Some(closure) = self.on_visibility.take() {
             if let Some(document) = web_sys::window().and_then(|w| w.document()) {
                 let _ = document.remove_event_listener_with_callback(

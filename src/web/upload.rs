@@ -113,7 +113,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
     for attempt in 0..backoff.attempts.max(1) {
         wait_online().await;
         let headers = headers(&weak, &item).await;
-        let (status, body) = send(&weak, &item, &headers).await;
+        let (status, body) = send(&weak, &item, &headers, backoff.timeout_ms).await;
         result = Outcome::of(status);
         answer = body;
         if result != Outcome::Retry {
@@ -199,7 +199,12 @@ fn blob(bytes: &JsValue, kind: &str) -> Result<Blob, JsValue> {
 }
 
 /// One attempt: `(status, body)`, status 0 when there was no answer.
-async fn send(weak: &Weak<RefCell<Inner>>, item: &Object, headers: &[(String, String)]) -> (u16, String) {
+async fn send(
+    weak: &Weak<RefCell<Inner>>,
+    item: &Object,
+    headers: &[(String, String)],
+    timeout_ms: u32,
+) -> (u16, String) {
     let attempt = async {
         let form = FormData::new()?;
         form.append_with_blob_and_filename(
@@ -223,7 +228,7 @@ async fn send(weak: &Weak<RefCell<Inner>>, item: &Object, headers: &[(String, St
         )?;
         let xhr = XmlHttpRequest::new()?;
         xhr.open_with_async("POST", &text(item, "url"), true)?;
-        xhr.set_timeout(60_000);
+        xhr.set_timeout(timeout_ms);
         for (k, v) in headers {
             xhr.set_request_header(k, v)?;
         }

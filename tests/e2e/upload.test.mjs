@@ -116,7 +116,7 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
   }
 });
 
-test('500s, a dropped connection, a lost answer and going offline: stored exactly once', { skip }, async () => {
+test('500s, a dropped connection, a timeout, a lost answer and going offline: stored exactly once', { skip }, async () => {
   const srv = await server();
   const { page, context, close } = await launch(camera(false));
   try {
@@ -126,10 +126,11 @@ test('500s, a dropped connection, a lost answer and going offline: stored exactl
       attempts += 1;
       if (attempts === 1) return route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
       if (attempts === 2) return route.abort('connectionreset');
-      if (attempts === 3) { await route.fetch(); return route.abort('connectionreset'); } // stored, answer lost
+      if (attempts === 3) { await new Promise((r) => setTimeout(r, 3000)); return route.abort().catch(() => {}); } // no answer in time
+      if (attempts === 4) { await route.fetch(); return route.abort('connectionreset'); } // stored, answer lost
       return route.continue();
     });
-    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10}`);
+    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10,"timeoutMs":1000}`);
     const uploaded = page.evaluate(() => new Promise((resolve) => {
       document.querySelector('grad-capture').addEventListener('uploaded', (e) => resolve(e.detail), { once: true });
     }));
@@ -138,9 +139,9 @@ test('500s, a dropped connection, a lost answer and going offline: stored exactl
     assert.equal(attempts, 0, 'nothing is sent while offline');
     await context.setOffline(false);
     const detail = await uploaded;
-    assert.ok(attempts >= 4, `${attempts} attempts`);
+    assert.ok(attempts >= 5, `${attempts} attempts`);
     const stored = await captures(srv.url);
-    assert.equal(stored.length, 1, 'one record despite four attempts');
+    assert.equal(stored.length, 1, 'one record despite five attempts');
     assert.equal(stored[0].id, detail.id);
   } finally {
     await close();
