@@ -3,10 +3,12 @@
 import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { serve, contentType, launchChromium, root } from './serve.mjs';
 
 const corpus = process.env.GRADCAP_QR_CORPUS ?? path.resolve(root, '../shared/qr-corpus');
-if (!existsSync(corpus)) {
+export const haveCorpus = existsSync(corpus);
+if (!haveCorpus && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`skipped: no QR corpus at ${corpus} (set GRADCAP_QR_CORPUS)`);
   process.exit(0);
 }
@@ -21,50 +23,64 @@ function cases() {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
-const { server, url } = await serve();
-const { page, close } = await launchChromium();
-page.on('pageerror', (e) => console.error('page error:', e));
-await page.goto(`${url}/bench/qr.html`);
-await page.waitForFunction(() => window.benchInit, null, { timeout: 60000 });
-const init = await page.evaluate(() => window.benchInit);
-const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
+/** Decodes the corpus with the three decoders on `page` (the bench server at `url`). */
+export async function qrBench(page, url) {
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${url}/bench/qr.html`);
+  await page.waitForFunction(() => window.benchInit, null, { timeout: 60000 });
+  const init = await page.evaluate(() => window.benchInit);
+  const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
 
-const all = cases();
-const names = ['gradcap', 'zxing-wasm', 'jsqr'];
-// Warm up every decoder once before timing.
-await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(all[0].path).toString('base64'), 'image/png']);
-const results = [];
-for (const c of all) {
-  const type = contentType(c.file);
-  const out = await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(c.path).toString('base64'), type]);
-  const ok = (texts) => texts.some((t) => t === c.expected || t === c.expected.replace(/\n$/, ''));
-  results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),
-    wrong: out[n].texts.length > 0 && !ok(out[n].texts), ms: out[n].ms }])) });
+  const all = cases();
+  const names = ['gradcap', 'zxing-wasm', 'jsqr'];
+  // Warm up every decoder once before timing.
+  await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(all[0].path).toString('base64'), 'image/png']);
+  const results = [];
+  for (const c of all) {
+    const type = contentType(c.file);
+    const out = await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(c.path).toString('base64'), type]);
+    const ok = (texts) => texts.some((t) => t === c.expected || t === c.expected.replace(/\n$/, ''));
+    results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),
+      wrong: out[n].texts.length > 0 && !ok(out[n].texts), ms: out[n].ms }])) });
+  }
+  const sets = [...new Set(results.map((r) => r.set)), 'all'];
+  const table = sets.map((set) => {
+    const rs = results.filter((r) => set === 'all' || r.set === set);
+    return { set, images: rs.length, ...Object.fromEntries(names.map((n) => [n, {
+      rate: rs.filter((r) => r.out[n].ok).length / rs.length,
+      wrong: rs.filter((r) => r.out[n].wrong).length,
+      medianMs: median(rs.map((r) => r.out[n].ms)),
+    }])) };
+  });
+  const wrong = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.out[n].wrong).map((r) => `${r.set}/${r.file}`)]));
+  return { chromium: chromiumVersion, cpu: cpus()[0].model, init, table, wrong, results };
 }
-await close();
-server.close();
 
-const sets = [...new Set(results.map((r) => r.set)), 'all'];
-const table = sets.map((set) => {
-  const rs = results.filter((r) => set === 'all' || r.set === set);
-  return { set, images: rs.length, ...Object.fromEntries(names.map((n) => [n, {
-    rate: rs.filter((r) => r.out[n].ok).length / rs.length,
-    wrong: rs.filter((r) => r.out[n].wrong).length,
-    medianMs: median(rs.map((r) => r.out[n].ms)),
-  }])) };
-});
-const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(6);
-const ms = (x) => x.toFixed(2).padStart(7);
-console.log(`\nQR decoding, headless Chromium ${chromiumVersion} on ${cpus()[0].model} (${cpus().length} cores)`);
-console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms\n`);
-console.log('set             n   gradcap zxing-wasm   jsqr | median ms: gradcap zxing-wasm    jsqr | ratio');
-for (const row of table) {
-  const ratio = row.gradcap.medianMs / row['zxing-wasm'].medianMs;
-  console.log(`${row.set.padEnd(15)}${String(row.images).padStart(3)}  ${pct(row.gradcap.rate)}     ${pct(row['zxing-wasm'].rate)} ${pct(row.jsqr.rate)} |         ${ms(row.gradcap.medianMs)}    ${ms(row['zxing-wasm'].medianMs)} ${ms(row.jsqr.medianMs)} | ${ratio.toFixed(2)}`);
+/** Prints the QR table. */
+export function printQr({ chromium, init, table, wrong }) {
+  const names = ['gradcap', 'zxing-wasm', 'jsqr'];
+  const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(6);
+  const ms = (x) => x.toFixed(2).padStart(7);
+  console.log(`\nQR decoding, headless Chromium ${chromium} on ${cpus()[0].model} (${cpus().length} cores)`);
+  console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms\n`);
+  console.log('set             n   gradcap zxing-wasm   jsqr | median ms: gradcap zxing-wasm    jsqr | ratio');
+  for (const row of table) {
+    const ratio = row.gradcap.medianMs / row['zxing-wasm'].medianMs;
+    console.log(`${row.set.padEnd(15)}${String(row.images).padStart(3)}  ${pct(row.gradcap.rate)}     ${pct(row['zxing-wasm'].rate)} ${pct(row.jsqr.rate)} |         ${ms(row.gradcap.medianMs)}    ${ms(row['zxing-wasm'].medianMs)} ${ms(row.jsqr.medianMs)} | ${ratio.toFixed(2)}`);
+  }
+  console.log('\nwrong text:', JSON.stringify(wrong));
 }
-const wrong = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.out[n].wrong).map((r) => `${r.set}/${r.file}`)]));
-console.log('\nwrong text:', JSON.stringify(wrong));
-mkdirSync(path.join(root, 'target/bench'), { recursive: true });
-writeFileSync(path.join(root, 'target/bench/qr.json'),
-  JSON.stringify({ chromium: chromiumVersion, cpu: cpus()[0].model, init, table, wrong, results }, null, 1));
-console.log('written: target/bench/qr.json');
+
+// Run directly: its own server and browser.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { server, url } = await serve();
+  const { page, close } = await launchChromium();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  const out = await qrBench(page, url);
+  await close();
+  server.close();
+  printQr(out);
+  mkdirSync(path.join(root, 'target/bench'), { recursive: true });
+  writeFileSync(path.join(root, 'target/bench/qr.json'), JSON.stringify(out, null, 1));
+  console.log('written: target/bench/qr.json');
+}

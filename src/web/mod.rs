@@ -82,6 +82,71 @@ impl FaceAnalyzer {
     }
 }
 
+/// The component's per-frame work without the camera, for benchmarks and workers: the face
+/// followed from frame to frame, every check, the gate; or the capture-code scan.
+#[wasm_bindgen]
+pub struct Pipeline {
+    finder: crate::face::FaceFinder,
+    judge: crate::analysis::FrameJudge,
+    scanner: crate::qr::Scanner,
+    analyzer: crate::analysis::Analyzer,
+    frames: u64,
+}
+
+#[wasm_bindgen]
+impl Pipeline {
+    /// Loads the face models from the bytes of their `.tflite` files.
+    #[wasm_bindgen(constructor)]
+    pub fn new(detector: &[u8], mesh: &[u8]) -> Result<Pipeline, JsError> {
+        let finder =
+            crate::face::FaceFinder::new(detector, mesh).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Pipeline {
+            finder,
+            judge: crate::analysis::FrameJudge::new(crate::checks::Rules::default()),
+            scanner: crate::qr::Scanner::default(),
+            analyzer: crate::analysis::Analyzer::default(),
+            frames: 0,
+        })
+    }
+
+    /// One portrait frame (RGBA) at `now_ms`, as the component judges it (the detector again on
+    /// every fifth frame): the gate's state, `waiting`, `holding` or `ready`.
+    pub fn portrait(&mut self, rgba: &[u8], width: u32, height: u32, now_ms: f64) -> Result<String, JsError> {
+        let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+        self.frames += 1;
+        if self.frames % 5 == 0 {
+            self.finder.redetect(&frame).map_err(|e| JsError::new(&e.to_string()))?;
+        }
+        let face = self.finder.next(&frame).map_err(|e| JsError::new(&e.to_string()))?;
+        let detections = self.finder.detections().to_vec();
+        let light = self.analyzer.analyze(&frame).guidance;
+        let guide = crate::guide::Guide::layout(width as f64, height as f64, crate::guide::GUIDE_MARGIN);
+        let j = self.judge.judge(&frame, &detections, face, guide, light, now_ms);
+        Ok(match j.verdict.state {
+            crate::checks::GateState::Waiting => "waiting",
+            crate::checks::GateState::Holding { .. } => "holding",
+            crate::checks::GateState::Ready => "ready",
+        }
+        .into())
+    }
+
+    /// One frame of the capture-code step (RGBA): the number of codes read.
+    pub fn scan(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<u32, JsError> {
+        let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(self.scanner.scan(&frame).len() as u32)
+    }
+}
+
+/// The size of this module's memory, bytes (to watch for growth).
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
 /// The component's version.
 #[wasm_bindgen]
 pub fn version() -> String {
