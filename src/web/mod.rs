@@ -109,12 +109,12 @@ impl Pipeline {
         })
     }
 
-    /// One portrait frame (RGBA) at `now_ms`, as the component judges it (the detector again on
-    /// every fifth frame): the gate's state, `waiting`, `holding` or `ready`.
+    /// One portrait frame (RGBA) at `now_ms`, as the component judges it (the detector again every
+    /// 30 frames): the gate's state, `waiting`, `holding` or `ready`.
     pub fn portrait(&mut self, rgba: &[u8], width: u32, height: u32, now_ms: f64) -> Result<String, JsError> {
         let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
         self.frames += 1;
-        if self.frames % 5 == 0 {
+        if self.frames % judging::REDETECT_EVERY == 0 {
             self.finder.redetect(&frame).map_err(|e| JsError::new(&e.to_string()))?;
         }
         let face = self.finder.next(&frame).map_err(|e| JsError::new(&e.to_string()))?;
