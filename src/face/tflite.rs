@@ -410,8 +410,14 @@ impl Model {
         Ok(model)
     }
 
-    /// Every index points at something that exists.
+    /// Every index points at something that exists, and all the tensors together fit in memory
+    /// (at most 2²⁵ values, 128 MB as f32: the face models need under 2 MB).
     fn check(&self) -> Result<(), Error> {
+        let total =
+            self.tensors.iter().try_fold(0usize, |n, t| n.checked_add(t.shape.iter().product::<usize>()));
+        if total.is_none_or(|n| n > 1 << 25) {
+            return Err(bad("tensors too large"));
+        }
         for t in &self.tensors {
             if t.buffer >= self.buffers.len().max(1) {
                 return Err(bad("tensor buffer index out of range"));
