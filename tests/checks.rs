@@ -1,31 +1,12 @@
 //! The face checks on the real photos of `../shared/faces`: several show teeth or an open mouth
 //! and must fail `mouth.closed`. Needs `models/` (scripts/fetch-models); skips without.
 
+mod common;
+
+use common::{finder, photo};
 use gradcap::checks::{self, Check, CheckId, Rules, Scene};
 use gradcap::face::FaceFinder;
-use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::Frame;
-use std::path::{Path, PathBuf};
-
-fn finder() -> Option<FaceFinder> {
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let read = |n: &str| std::fs::read(models.join(n)).ok();
-    match (read("face_detection_short_range.tflite"), read("face_landmark.tflite")) {
-        (Some(d), Some(m)) => Some(FaceFinder::new(&d, &m).unwrap()),
-        _ => {
-            eprintln!("skipped: no models/ (run scripts/fetch-models)");
-            None
-        }
-    }
-}
-
-fn photo(name: &str) -> Option<Frame> {
-    let dir = std::env::var_os("GRADCAP_FACES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/faces"));
-    let bytes = std::fs::read(dir.join(name)).ok()?;
-    Some(decode_image(&bytes, DecodeLimits::default()).unwrap())
-}
 
 fn judge(finder: &mut FaceFinder, frame: &Frame) -> Vec<Check> {
     let detections = finder.detect_all(&frame.view()).unwrap();

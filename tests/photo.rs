@@ -2,36 +2,20 @@
 //! turned versions of them: its layout measured again on the written JPEG, its file size and
 //! header, and the background replacement. Needs `models/` (scripts/fetch-models); skips without.
 
+mod common;
+
+use common::{finder, model, photo};
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::photo::jpeg::{self, jfif_density, MIN_QUALITY, SIZE_RANGE};
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::{replace_background, standard_photo, Geometry, Placement, BACKGROUND};
 use gradcap::Frame;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn models() -> Option<(FaceFinder, Segmenter)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let read = |n: &str| std::fs::read(dir.join(n)).ok();
-    match (
-        read("face_detection_short_range.tflite"),
-        read("face_landmark.tflite"),
-        read("selfie_segmentation.tflite"),
-    ) {
-        (Some(d), Some(m), Some(s)) => Some((FaceFinder::new(&d, &m).unwrap(), Segmenter::new(&s).unwrap())),
-        _ => {
-            eprintln!("skipped: no models/ (run scripts/fetch-models)");
-            None
-        }
-    }
-}
-
-fn photo(name: &str) -> Option<Frame> {
-    let dir = std::env::var_os("GRADCAP_FACES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/faces"));
-    let bytes = std::fs::read(dir.join(name)).ok()?;
-    Some(decode_image(&bytes, DecodeLimits::default()).unwrap())
+    let segmenter = Segmenter::new(&model("selfie_segmentation.tflite")?).expect("the pinned model loads");
+    Some((finder()?, segmenter))
 }
 
 /// `frame` scaled by `scale`, moved by (`dx`, `dy`) and turned by `degrees` about its centre,

@@ -3,7 +3,7 @@
 
 use super::ofiq::Measure;
 use super::skin::Cheeks;
-use super::{graded, teeth, Check, CheckId, Rules, Scene};
+use super::{graded, span, teeth, Check, CheckId, Rules, Scene};
 use crate::face::Face;
 use crate::FrameView;
 
@@ -59,18 +59,13 @@ fn t_metric(face: &Face) -> f64 {
     (eyes[0] - mouth[0]).hypot(eyes[1] - mouth[1]).max(1e-6)
 }
 
-fn gap(face: &Face, a: usize, b: usize) -> f64 {
-    let (p, q) = (face.mesh[a], face.mesh[b]);
-    ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)
-}
-
 /// `eyes.open` (OFIQ EyesOpen: the smaller eyelid gap ÷ T) and `mouth.closed` (OFIQ MouthClosed:
 /// inner-lip gap ÷ T, and no teeth between the lips).
 pub fn features(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> [Check; 2] {
     let t = t_metric(face);
-    let eyes = gap(face, 159, 145).min(gap(face, 386, 374)) / t;
+    let eyes = span(face, 159, 145).min(span(face, 386, 374)) / t;
     let eyes_score = Measure::EyesOpen.score(eyes);
-    let mouth = gap(face, 13, 14) / t;
+    let mouth = span(face, 13, 14) / t;
     let mouth_score = Measure::MouthClosed.score(mouth);
     let teeth = teeth::share(frame, &face.mesh, cheeks);
     let showing = teeth > rules.max_teeth;

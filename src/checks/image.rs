@@ -4,17 +4,13 @@
 use super::light::eye_box;
 use super::region::Polygon;
 use super::skin::Cheeks;
-use super::{graded, unmeasured, Check, CheckId, Rules};
+use super::{face_width, graded, unmeasured, Check, CheckId, Rules};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
 
 /// Side of the grid the inner face is averaged onto before measuring focus.
 const GRID: usize = 64;
-
-fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
-    ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64)
-}
 
 /// The three checks, in [`CheckId`] order.
 pub fn checks(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> [Check; 3] {
@@ -147,7 +143,7 @@ fn hair(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> C
     for brow in [band([70, 63, 105, 66, 107]), band([336, 296, 334, 293, 300])] {
         value = value.max(dark_share(frame, &brow, cheeks, nose_x).unwrap_or(0.0));
     }
-    let width = distance(m[234], m[454]);
+    let width = face_width(face);
     let ear = |side: [usize; 3], out: f64| {
         let mut points: Vec<[f64; 2]> = side.iter().map(|&i| point(i)).collect();
         points.extend(side.iter().rev().map(|&i| shift(point(i), across, out * 0.1 * width)));

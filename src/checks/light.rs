@@ -5,7 +5,7 @@
 use super::ofiq::Measure;
 use super::region::{LumaStats, Polygon};
 use super::skin::Cheeks;
-use super::{graded, unmeasured, Check, CheckId, Rules};
+use super::{face_width, graded, span, unmeasured, Check, CheckId, Rules};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -62,7 +62,7 @@ impl FaceLight {
 pub fn eye_box(face: &Face, outer: usize, inner: usize) -> [f64; 4] {
     let (a, b) = (face.mesh[outer], face.mesh[inner]);
     let (cx, cy) = (((a[0] + b[0]) / 2.0) as f64, ((a[1] + b[1]) / 2.0) as f64);
-    let width = ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64);
+    let width = span(face, outer, inner);
     [cx - 0.9 * width, cy - 0.6 * width, cx + 0.9 * width, cy + 0.6 * width]
 }
 
@@ -107,7 +107,7 @@ fn exposure(light: &FaceLight, all: &LumaStats, rules: &Rules) -> Check {
 /// The background beside the head at eye level, left and right, past the hair.
 fn background(face: &Face) -> [Polygon; 2] {
     let m = &face.mesh;
-    let width = ((m[454][0] - m[234][0]) as f64).hypot((m[454][1] - m[234][1]) as f64);
+    let width = face_width(face);
     let (top, eyes) = (m[10][1] as f64 - 0.2 * width, (m[33][1] + m[263][1]) as f64 / 2.0);
     let (right, left) = (m[234][0] as f64, m[454][0] as f64);
     [

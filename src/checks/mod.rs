@@ -93,6 +93,17 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
     checks
 }
 
+/// The distance in pixels between mesh points `a` and `b` of `face`.
+fn span(face: &Face, a: usize, b: usize) -> f64 {
+    let (p, q) = (face.mesh[a], face.mesh[b]);
+    ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)
+}
+
+/// The face's width: cheek side to cheek side (mesh points 234 and 454).
+fn face_width(face: &Face) -> f64 {
+    span(face, 234, 454)
+}
+
 /// The first failing check: what the student should fix now.
 pub fn first_failure(checks: &[Check]) -> Option<&Check> {
     checks.iter().find(|c| !c.pass)

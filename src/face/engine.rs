@@ -88,6 +88,11 @@ fn window_axis(
     }
 }
 
+/// The four dimensions of a 4-D shape; `what` names it in the error.
+fn dims4(shape: &[usize], what: &str) -> Result<[usize; 4], Error> {
+    <[usize; 4]>::try_from(shape).map_err(|_| bad(format!("{what} are not 4-D")))
+}
+
 /// `[h, w, c]` of an NHWC shape (batch 1).
 fn hwc(shape: &[usize]) -> Result<[usize; 3], Error> {
     match shape {
@@ -175,10 +180,7 @@ impl Engine {
             Op::Conv2d(_) => {
                 // [Co, Kh, Kw, Ci] → [Kh, Kw, Ci, Co]: the inner loop then runs over Co.
                 let w = input(1)?;
-                let [co, kh, kw, ci] = match self.shapes[w][..] {
-                    [a, b, c, d] => [a, b, c, d],
-                    _ => return Err(bad("convolution weights are not 4-D")),
-                };
+                let [co, kh, kw, ci] = dims4(&self.shapes[w], "convolution weights")?;
                 let src = &self.values[w];
                 if src.len() != co * kh * kw * ci {
                     return Err(bad("convolution weights do not match their shape"));
@@ -334,10 +336,7 @@ impl Engine {
         dst: &mut [f32],
     ) -> Result<(), Error> {
         let [h, wd, ci] = hwc(&self.shapes[a])?;
-        let [co, kh, kw, wci] = match self.shapes[w][..] {
-            [p, q, r, s] => [p, q, r, s],
-            _ => return Err(bad("transposed-convolution weights are not 4-D")),
-        };
+        let [co, kh, kw, wci] = dims4(&self.shapes[w], "transposed-convolution weights")?;
         let [oh, ow, oc] = hwc(&self.shapes[out])?;
         let weights = &self.values[w];
         if wci != ci || oc != co || dst.len() != oh * ow * oc || weights.len() != co * kh * kw * ci {
@@ -363,10 +362,7 @@ impl Engine {
         dst: &mut [f32],
     ) -> Result<(), Error> {
         let [h, wd, ci] = hwc(&self.shapes[a])?;
-        let [kh, kw, wci, co] = match self.shapes[w][..] {
-            [p, q, r, s] => [p, q, r, s],
-            _ => return Err(bad("convolution weights are not 4-D")),
-        };
+        let [kh, kw, wci, co] = dims4(&self.shapes[w], "convolution weights")?;
         let [oh, ow, oc] = hwc(&self.shapes[out])?;
         let (eh, pt) = window_axis(h, kh, win.stride_h, win.dilation_h, win.padding);
         let (ew, pl) = window_axis(wd, kw, win.stride_w, win.dilation_w, win.padding);

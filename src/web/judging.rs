@@ -24,7 +24,7 @@ pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) 
     let report = inner.analyzer.analyze(view);
     let redetect = inner.stats_frames() % REDETECT_EVERY == 0;
     inner.face = faces::find(inner, view, redetect);
-    let Some(detections) = inner.faces.as_ref().map(|f| f.detections().to_vec()) else {
+    let Some(finder) = inner.faces.as_ref() else {
         // The models are still loading (or failed): only whole-frame light can be told.
         show_guidance(inner, report.guidance);
         set_gate(inner, "fix");
@@ -34,10 +34,10 @@ pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) 
     let (fw, fh) = (view.width() as f64, view.height() as f64);
     let guide = Guide::layout(vw, vh, GUIDE_MARGIN).scaled_to(vw, vh, fw, fh);
     let face = inner.face.clone();
-    let judgement = inner.judge.judge(view, &detections, face, guide, report.guidance, now);
+    let judgement = inner.judge.judge(view, finder.detections(), face, guide, report.guidance, now);
     show_guidance(inner, judgement.guidance);
     inner.gate = Some(judgement.verdict);
-    inner.last_checks = judgement.checks.clone();
+    inner.last_checks = judgement.checks;
     set_gate(
         inner,
         match judgement.verdict.state {

@@ -91,7 +91,8 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     let face = inner.face.as_ref()?;
     let analysed = inner.stats_last_size()?;
     // The analysis frame is the part of the video the view shows (`object-fit: cover`), scaled.
-    let crop = cover_crop(uw, uh, inner.dom.view_size().0, inner.dom.view_size().1);
+    let (view_w, view_h) = inner.dom.view_size();
+    let crop = cover_crop(uw, uh, view_w, view_h);
     let factor = crop.w / analysed.0 as f64;
     let mut placement = Placement::of(face).scaled(factor);
     placement.eyes = [placement.eyes[0] + crop.x, placement.eyes[1] + crop.y];
@@ -126,22 +127,18 @@ fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
         web_sys::console::error_1(&"gradcap: cannot show the photo".into());
     }
     let lang = inner.options.lang;
-    let facts = match lang {
-        crate::Lang::ZhCn => format!(
-            "{}×{} 像素 · {:.1} KB · JPEG 质量 {} · 300 dpi",
-            photo.width(),
-            photo.height(),
-            file.bytes.len() as f64 / 1024.0,
-            file.quality
-        ),
-        crate::Lang::En => format!(
-            "{}×{} px · {:.1} KB · JPEG quality {} · 300 dpi",
-            photo.width(),
-            photo.height(),
-            file.bytes.len() as f64 / 1024.0,
-            file.quality
-        ),
+    let (pixels_word, quality_word) = match lang {
+        crate::Lang::ZhCn => ("像素", "JPEG 质量"),
+        crate::Lang::En => ("px", "JPEG quality"),
     };
+    let facts = format!(
+        "{}×{} {pixels_word} · {:.1} KB · {quality_word} {} · {} dpi",
+        photo.width(),
+        photo.height(),
+        file.bytes.len() as f64 / 1024.0,
+        file.quality,
+        jpeg::DPI
+    );
     inner.dom.photo_facts.set_text_content(Some(&facts));
     let list = &inner.dom.report;
     list.set_inner_html("");

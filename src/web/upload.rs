@@ -167,28 +167,33 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
 
 /// The item's headers, the integrator's `getHeaders()` (which may be async), and the key.
 async fn headers(weak: &Weak<RefCell<Inner>>, item: &Object) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let stored = outbox::field(item, "headers");
+    let mut out = string_entries(&outbox::field(item, "headers"));
     let get_headers = weak.upgrade().and_then(|rc| rc.borrow().options.get_headers.clone());
-    let mut sources = vec![stored];
-    if let Some(f) = get_headers {
-        let value = f.call0(&JsValue::UNDEFINED).unwrap_or(JsValue::UNDEFINED);
-        let value = match value.dyn_into::<Promise>() {
-            Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
-            Err(v) => v,
-        };
-        sources.push(value);
-    }
-    for source in sources.into_iter().filter_map(|s| s.dyn_into::<Object>().ok()) {
-        for pair in Object::entries(&source).iter() {
-            let pair: Array = pair.unchecked_into();
-            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                out.push((k, v));
-            }
-        }
-    }
+    out.extend(integrator_headers(get_headers).await);
     out.push(("Idempotency-Key".into(), text(item, "key")));
     out
+}
+
+/// The string-valued entries of a JS object (none for anything else).
+fn string_entries(value: &JsValue) -> Vec<(String, String)> {
+    let Some(object) = value.dyn_ref::<Object>() else { return Vec::new() };
+    Object::entries(object)
+        .iter()
+        .filter_map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
+/// What the integrator's `getHeaders()` gives (awaited when it is async); none without one.
+async fn integrator_headers(get_headers: Option<Function>) -> Vec<(String, String)> {
+    let Some(value) = get_headers.and_then(|f| f.call0(&JsValue::UNDEFINED).ok()) else { return Vec::new() };
+    let value = match value.dyn_into::<Promise>() {
+        Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
+        Err(v) => v,
+    };
+    string_entries(&value)
 }
 
 fn blob(bytes: &JsValue, kind: &str) -> Result<Blob, JsValue> {
@@ -349,22 +354,7 @@ pub(super) enum Lookup {
 pub(super) async fn lookup(endpoint: &Endpoint, code: &str, get_headers: Option<Function>) -> Lookup {
     let mut headers: Vec<(String, String)> =
         endpoint.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    if let Some(f) = get_headers {
-        if let Ok(value) = f.call0(&JsValue::UNDEFINED) {
-            let value = match value.dyn_into::<Promise>() {
-                Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
-                Err(v) => v,
-            };
-            if let Ok(o) = value.dyn_into::<Object>() {
-                for pair in Object::entries(&o).iter() {
-                    let pair: Array = pair.unchecked_into();
-                    if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                        headers.push((k, v));
-                    }
-                }
-            }
-        }
-    }
+    headers.extend(integrator_headers(get_headers).await);
     match get_json(&endpoint.session_url(code), &headers).await {
         Ok(None) => Lookup::Unknown,
         Ok(Some(v)) => match serde_wasm_bindgen::from_value::<SessionInfo>(v) {
