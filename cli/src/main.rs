@@ -1,7 +1,7 @@
 //! `gradcap`: the command line over the gradcap core.
 
 mod analyze;
-mod backend;
+use gradcap_cli::backend;
 mod decode;
 mod photo;
 mod serve;

@@ -1,9 +1,9 @@
 //! `gradcap serve`: the demo page and the built component over HTTP on a local address, with the
 //! reference backend (`/api`, `/review`) over an SQLite database.
 
-use crate::backend::store::Session;
 use axum::http::{header, HeaderValue};
 use axum::Router;
+use gradcap_cli::backend::store::Session;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tower_http::services::ServeDir;

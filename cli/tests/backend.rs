@@ -2,143 +2,9 @@
 //! to over plain HTTP. Sessions, uploads (once per Idempotency-Key), status, staff review, and bad
 //! input refused with a JSON error while the server keeps serving.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
 
-const TOKEN: &str = "s3cret-token";
-
-struct Server {
-    child: Child,
-    addr: String,
-    data: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
-
-fn start(name: &str) -> Server {
-    let data = std::env::temp_dir().join(format!("gradcap-backend-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN, "--cors", "https://school.example"])
-        .args(["--session", "26050704=安徽建筑大学2026届图像采集", "--session", "26050105=旧场次=closed"])
-        .arg("--data")
-        .arg(&data)
-        .arg("--root")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().trim_start_matches("gradcap serving http://").trim_end_matches('/').to_string();
-    Server { child, addr, data }
-}
-
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`.
-fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect(&server.addr).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server.addr);
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers[9..12].parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    Reply { status, headers, body }
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let end = raw.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&raw[..end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[end + 2..end + 2 + size]);
-        raw = &raw[end + 4 + size..];
-    }
-}
-
-const AUTH: (&str, &str) = ("Authorization", "Bearer s3cret-token");
-const BOUNDARY: &str = "gradcapBoundary7MA4YWxk";
-
-/// A multipart body of `(name, content type, bytes)` parts.
-fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, kind, bytes) in parts {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
-    body
-}
-
-fn photo() -> Vec<u8> {
-    // A 480×640 JPEG: no face in it, which the server's check must report.
-    let mut data = Vec::new();
-    for y in 0..640u32 {
-        for x in 0..480u32 {
-            data.extend([(x / 2) as u8, (y / 3) as u8, ((x * y) % 251) as u8, 255]);
-        }
-    }
-    let frame = gradcap::Frame::from_rgba(data, 480, 640).unwrap();
-    gradcap::photo::jpeg::encode_sized(&frame.view()).unwrap().bytes
-}
-
-fn upload(server: &Server, key: &str, parts: &[(&str, &str, &[u8])]) -> Reply {
-    let body = multipart(parts);
-    let kind = format!("multipart/form-data; boundary={BOUNDARY}");
-    request(
-        server,
-        "POST",
-        "/api/captures",
-        &[AUTH, ("Idempotency-Key", key), ("Content-Type", &kind)],
-        &body,
-    )
-}
-
-const META: &[u8] = br#"{"captureCode": "CHSI-1234", "sessionCode": "26050704", "source": "live"}"#;
+use common::*;
 
 #[test]
 fn sessions_are_looked_up_and_the_token_is_required() {
@@ -316,6 +182,21 @@ fn bad_input_gets_a_json_4xx_stores_nothing_and_the_server_keeps_serving() {
             },
             400,
             "body.malformed",
+        ),
+        // Found by the backend_request fuzz target: axum's own rejections were plain text.
+        (
+            "a path that is not UTF-8",
+            request(&server, "GET", "/api/sessions/2605%FF%FFNq0704", &[AUTH], b""),
+            400,
+            "request.malformed",
+        ),
+        ("the API's root", request(&server, "GET", "/api/", &[AUTH], b""), 404, "not_found"),
+        ("the API's root without a slash", request(&server, "GET", "/api", &[AUTH], b""), 404, "not_found"),
+        (
+            "a wrong method",
+            request(&server, "DELETE", "/api/captures", &[AUTH], b""),
+            405,
+            "method.not_allowed",
         ),
     ];
     for (what, reply, status, code) in cases {

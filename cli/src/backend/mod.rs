@@ -12,6 +12,7 @@
 //! `{"error": {"code", "message"}}` with a 4xx or 5xx status.
 
 pub mod check;
+pub mod probe;
 pub mod store;
 
 use axum::body::Bytes;
@@ -94,9 +95,12 @@ impl Backend {
             .route("/files/{sha}", get(file))
             .layer(axum::middleware::from_fn_with_state(shared.clone(), authorize))
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "not_found", "no such endpoint".into()) });
+            .layer(axum::middleware::from_fn(json_errors))
+            .fallback(no_endpoint);
         Router::new()
             .nest("/api", api)
+            // The nested router does not see "/api/" itself; it is an API path all the same.
+            .route("/api/", axum::routing::any(no_endpoint))
             .route("/review", get(|| async { Html(include_str!("review.html")) }))
             .route(
                 "/review.js",
@@ -107,6 +111,10 @@ impl Backend {
             .layer(axum::middleware::from_fn_with_state(shared.clone(), cors))
             .with_state(shared)
     }
+}
+
+async fn no_endpoint() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "not_found", "no such endpoint".into())
 }
 
 /// Answers CORS preflights and marks responses for allowed origins.
@@ -130,6 +138,30 @@ async fn cors(State(app): State<Shared>, request: Request, next: Next) -> Respon
         h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
     response
+}
+
+/// Turns the errors axum answers by itself (a path that is not UTF-8, a bad query, a body over
+/// the limit, a wrong method) into the API's JSON error, so a client can always read `code`.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method.not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body.too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "body.type",
+        s if s.is_server_error() => "internal",
+        _ => "request.malformed",
+    };
+    ApiError(status, code, String::from_utf8_lossy(&text).into_owned()).into_response()
 }
 
 /// With a token configured, every API call must bear it.

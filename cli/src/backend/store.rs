@@ -70,12 +70,19 @@ pub struct Capture {
 
 /// A new capture to store.
 pub struct NewCapture<'a> {
+    /// The client's Idempotency-Key: one record per key.
     pub idempotency_key: &'a str,
+    /// The student's capture code, from the metadata.
     pub capture_code: Option<&'a str>,
+    /// The session code, from the metadata.
     pub session_code: Option<&'a str>,
+    /// The standard photo's bytes.
     pub photo: &'a [u8],
+    /// The full frame's bytes, if sent.
     pub original: Option<&'a [u8]>,
+    /// The metadata as sent.
     pub meta: &'a serde_json::Value,
+    /// The server's own check of the photo.
     pub verdict: &'a serde_json::Value,
 }
 

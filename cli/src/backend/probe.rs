@@ -1,0 +1,60 @@
+//! Requests made from arbitrary bytes and what every answer to them must be: the
+//! `backend_request` fuzz target and its regression replay (`cli/tests/fuzz_regressions.rs`) share
+//! them, so a crash found by the fuzzer is replayed exactly.
+//!
+//! The first byte picks the request: 0–1 an upload (the rest is the multipart body, boundary
+//! `gcfz`), 2 a review decision (the rest is the JSON body), 3 a GET of the rest as a path under
+//! `/api/` (bytes outside `A–Z a–z 0–9 / - _ .` percent-encoded).
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::response::Response;
+
+/// The request `data` describes, with `key` as its Idempotency-Key; `None` for empty input.
+pub fn request(data: &[u8], key: &str) -> Option<Request<Body>> {
+    let (&pick, rest) = data.split_first()?;
+    let builder = Request::builder();
+    let request = match pick % 4 {
+        0 | 1 => builder
+            .method("POST")
+            .uri("/api/captures")
+            .header("content-type", "multipart/form-data; boundary=gcfz")
+            .header("idempotency-key", key)
+            .body(Body::from(rest.to_vec())),
+        2 => builder.method("POST").uri("/api/captures/c0123/review").body(Body::from(rest.to_vec())),
+        _ => builder.method("GET").uri(format!("/api/{}", escape(rest))).body(Body::empty()),
+    };
+    request.ok()
+}
+
+fn escape(path: &[u8]) -> String {
+    path.iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() || b"/-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Why `response` is not what the API promises: a success, or a 4xx with a JSON error that has a
+/// `code`. Bad input is never a server error.
+pub async fn fault(response: Response) -> Option<String> {
+    let status = response.status();
+    if status.is_server_error() {
+        return Some(format!("bad input answered with {status}"));
+    }
+    if !status.is_client_error() {
+        return None;
+    }
+    let body = match axum::body::to_bytes(response.into_body(), 1 << 20).await {
+        Ok(body) => body,
+        Err(e) => return Some(format!("the error's body could not be read: {e}")),
+    };
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(json) if json["error"]["code"].is_string() => None,
+        _ => Some(format!("{status} without a JSON error: {}", String::from_utf8_lossy(&body))),
+    }
+}
