@@ -109,3 +109,22 @@ pub fn stop(stream: &MediaStream) {
         }
     }
 }
+
+/// Why a live track ended: the permission was revoked (where the browser can tell), or the
+/// camera went away.
+pub async fn why_ended() -> CameraFailure {
+    let denied = async {
+        let navigator = web_sys::window()?.navigator();
+        let permissions = Reflect::get(&navigator, &JsValue::from_str("permissions")).ok()?;
+        let query: js_sys::Function =
+            Reflect::get(&permissions, &JsValue::from_str("query")).ok()?.dyn_into().ok()?;
+        let promise = query.call1(&permissions, &object(&[("name", JsValue::from_str("camera"))])).ok()?;
+        let status = JsFuture::from(js_sys::Promise::resolve(&promise)).await.ok()?;
+        let state = Reflect::get(&status, &JsValue::from_str("state")).ok()?.as_string()?;
+        Some(state == "denied")
+    };
+    match denied.await {
+        Some(true) => CameraFailure::PermissionDenied,
+        _ => CameraFailure::CameraEnded,
+    }
+}

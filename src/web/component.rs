@@ -492,10 +492,19 @@ fn open_camera(rc: &Rc<RefCell<Inner>>) {
 
 fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
     let weak: Weak<RefCell<Inner>> = Rc::downgrade(rc);
+    let generation = rc.borrow().camera_generation;
+    // A track ends when the camera is unplugged or taken by the system, and also when the student
+    // revokes the permission in the browser's settings: then say how to turn it back on.
     let on_ended = Closure::<dyn FnMut()>::new(move || {
-        if let Some(rc) = weak.upgrade() {
-            dispatch(&rc, Event::CameraFailed(CameraFailure::CameraEnded));
-        }
+        let weak = weak.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let failure = camera::why_ended().await;
+            if let Some(rc) = weak.upgrade() {
+                if rc.borrow().camera_generation == generation {
+                    dispatch(&rc, Event::CameraFailed(failure));
+                }
+            }
+        });
     });
     for track in stream.get_video_tracks().iter() {
         if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {

@@ -2,16 +2,12 @@
 // Run by scripts/test (which builds pkg/, the CLI and the fake-camera video first).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../../bench/serve.mjs';
+import { startServer, launchPhone, shadow, root, media, shots } from './harness.mjs';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
 const CODE_TEXT = 'CHSI-TEST-CAPTURE-1234567890'; // what qr.y4m and screenshot.png hold
-const shots = path.join(root, 'target/e2e');
-const PHONE = { width: 390, height: 844 };
 // What the fake camera shows: left half luma 60, right half 190 (tools/fixtures `halves`).
 const LEFT_Y = 60;
 const RIGHT_Y = 190;
@@ -21,29 +17,15 @@ let baseUrl;
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  server = spawn(path.join(root, 'target/release/gradcap'), ['serve', '--addr', '127.0.0.1:0', '--root', root], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/serving (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
-  });
+  server = await startServer();
+  baseUrl = server.url;
 });
 
-after(() => server?.kill());
+after(() => server?.stop());
 
-/** Launches Chromium as this machine needs it, with the fake camera when `allowCamera`. */
-async function launch({ allowCamera, userAgent, camera = 'halves.y4m' } = {}) {
-  return launchChromium({
-    args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(media, camera)}`,
-      allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts'],
-    viewport: PHONE, userAgent, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
-  });
+/** Chromium as a phone with the fake camera (granted when `allowCamera`). */
+function launch({ allowCamera, userAgent, camera = 'halves.y4m' } = {}) {
+  return launchPhone(camera, { allowCamera, userAgent });
 }
 
 /** Waits until the demo's stats output reports at least `frames` analysed frames. */
@@ -55,11 +37,6 @@ async function statsAfter(page, frames) {
   }, frames, { timeout: 20000 });
   return handle.jsonValue();
 }
-
-const inShadow = (page, id, fn) => page.evaluate(([id, fn]) => {
-  const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
-  return new Function('el', `return (${fn})(el)`)(el);
-}, [id, fn.toString()]);
 
 test('frames from the fake camera reach the core, the guide is drawn and the shutter is off', async () => {
   const { page, close } = await launch({ allowCamera: true });
@@ -80,11 +57,11 @@ test('frames from the fake camera reach the core, the guide is drawn and the shu
     assert.ok(Math.abs(s.last.rightLuma - expectRight) < 6, `right luma ${s.last.rightLuma} vs ${expectRight}`);
     assert.ok(s.frameMsAvg > 0 && s.fps > 0);
 
-    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true);
-    const oval = await inShadow(page, 'oval', (el) => ['cx', 'cy', 'rx', 'ry'].map((a) => +el.getAttribute(a)));
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
+    const oval = await shadow(page, 'oval', (el) => ['cx', 'cy', 'rx', 'ry'].map((a) => +el.getAttribute(a)));
     assert.ok(Math.abs(oval[0] - box.width / 2) < 1, 'oval centred');
     assert.ok(oval[1] < box.height / 2 && oval[3] > oval[2], 'oval upright, above the middle');
-    assert.match(await inShadow(page, 'guidance', (el) => el.textContent), /虚线框/);
+    assert.match(await shadow(page, 'guidance', (el) => el.textContent), /虚线框/);
     await page.screenshot({ path: path.join(shots, 'phone-live.png') });
 
     // Removing the element stops the camera.
@@ -112,10 +89,10 @@ test('a denied camera shows the browser-specific guidance and a stable error cod
     const errors = await page.evaluate(() => window.gradcapErrors);
     assert.deepEqual(errors.map((e) => e.code), ['camera.denied']);
     assert.match(errors[0].message, /网站设置/);
-    assert.match(await inShadow(page, 'failure-text', (el) => el.textContent), /网站设置/);
-    assert.match(await inShadow(page, 'failure-code', (el) => el.textContent), /camera\.denied/);
-    assert.equal(await inShadow(page, 'retry', (el) => el.hidden), false);
-    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true);
+    assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /网站设置/);
+    assert.match(await shadow(page, 'failure-code', (el) => el.textContent), /camera\.denied/);
+    assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
     await page.screenshot({ path: path.join(shots, 'phone-denied.png') });
   } finally {
     await close();
@@ -128,7 +105,7 @@ test('in WeChat a denied camera says where WeChat keeps the switch', async () =>
   try {
     await page.goto(baseUrl);
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'failed', null, { timeout: 20000 });
-    assert.match(await inShadow(page, 'failure-text', (el) => el.textContent), /点击右上角 ··· → 设置 → 打开摄像头后重试/);
+    assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /点击右上角 ··· → 设置 → 打开摄像头后重试/);
     await page.screenshot({ path: path.join(shots, 'phone-denied-wechat.png') });
   } finally {
     await close();
@@ -153,7 +130,7 @@ test('the capture code is read from the live camera, then the portrait step begi
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
     const events = await page.evaluate(() => window.gradcapEvents);
     assert.deepEqual(events.filter((e) => e.name === 'code').map((e) => e.code), [CODE_TEXT]);
-    assert.match(await inShadow(page, 'binding', (el) => el.textContent), new RegExp(`已识别采集码：${CODE_TEXT}`));
+    assert.match(await shadow(page, 'binding', (el) => el.textContent), new RegExp(`已识别采集码：${CODE_TEXT}`));
     await page.screenshot({ path: path.join(shots, 'phone-code-read.png') });
   } finally {
     await close();
@@ -194,7 +171,7 @@ test('the session code can be typed after the capture code', async () => {
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'session', null, { timeout: 20000 });
     await page.locator('grad-capture #session-input').fill('2605070');
     await page.locator('grad-capture #session-ok').click();
-    assert.match(await inShadow(page, 'session-status', (el) => el.textContent), /8位数字/);
+    assert.match(await shadow(page, 'session-status', (el) => el.textContent), /8位数字/);
     await page.locator('grad-capture #session-input').fill('26050704');
     await page.locator('grad-capture #session-ok').click();
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 20000 });
@@ -218,8 +195,8 @@ test('the face in the camera is found, tracked, and drawn with the debug switch'
     assert.ok(s.face.score > 0.8, `score ${s.face.score}`);
     const [x, y, w, h] = s.face.box;
     assert.ok(x > 0 && y > 0 && x + w < s.last.width && y + h < s.last.height, `box ${s.face.box} in ${s.last.width}×${s.last.height}`);
-    assert.equal(await inShadow(page, 'debug-canvas', (el) => el.hidden), false);
-    assert.equal(await inShadow(page, 'shutter', (el) => el.disabled), true, 'obama.jpg shows his teeth: the shutter stays off');
+    assert.equal(await shadow(page, 'debug-canvas', (el) => el.hidden), false);
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true, 'obama.jpg shows his teeth: the shutter stays off');
     console.log(`face frames: ${s.frameMsAvg.toFixed(1)} ms a frame on average, ${s.fps.toFixed(1)} fps`);
     await page.screenshot({ path: path.join(shots, 'phone-face-debug.png') });
   } finally {
@@ -227,9 +204,9 @@ test('the face in the camera is found, tracked, and drawn with the debug switch'
   }
 });
 
-const shutterOff = (page) => inShadow(page, 'shutter', (el) => el.disabled);
-const guidance = (page) => inShadow(page, 'guidance', (el) => el.textContent);
-const ovalColour = (page) => inShadow(page, 'oval', (el) => getComputedStyle(el).stroke);
+const shutterOff = (page) => shadow(page, 'shutter', (el) => el.disabled);
+const guidance = (page) => shadow(page, 'guidance', (el) => el.textContent);
+const ovalColour = (page) => shadow(page, 'oval', (el) => getComputedStyle(el).stroke);
 
 const variants = path.join(media, 'variants');
 const noGuided = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
@@ -285,18 +262,18 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
     const captured = page.evaluate(() => new Promise((resolve) => {
       document.querySelector('grad-capture').addEventListener('capture', (e) => resolve(e.detail), { once: true });
     }));
-    await inShadow(page, 'shutter', (el) => el.click());
+    await shadow(page, 'shutter', (el) => el.click());
     const detail = await captured;
     assert.deepEqual([detail.width, detail.height], [480, 640]);
     assert.ok(detail.bytes >= 20 * 1024 && detail.bytes <= 40 * 1024 && detail.quality >= 60, JSON.stringify(detail));
     await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
-    const report = await inShadow(page, 'report', (el) => [...el.children].map((li) => [li.dataset.check, li.className]));
+    const report = await shadow(page, 'report', (el) => [...el.children].map((li) => [li.dataset.check, li.className]));
     assert.ok(report.length >= 19 && report.every(([, c]) => c === 'pass'), JSON.stringify(report));
     const jpeg = await page.evaluate(() => [...document.querySelector('grad-capture').photo.slice(0, 3)]);
     assert.deepEqual(jpeg, [0xff, 0xd8, 0xff], 'capture.photo is the JPEG');
     await page.screenshot({ path: path.join(shots, 'phone-review.png') });
     // 重拍 goes back to the live view with the same camera, the gate closed again.
-    await inShadow(page, 'retake', (el) => el.click());
+    await shadow(page, 'retake', (el) => el.click());
     await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').cameraActive), true);
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo), undefined);

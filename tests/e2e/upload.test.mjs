@@ -2,37 +2,15 @@
 // with a fake camera that shows a capture code, then a good face. Run by scripts/test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../../bench/serve.mjs';
+import { startServer, launchPhone, shadow, root, media, shots } from './harness.mjs';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
-const shots = path.join(root, 'target/e2e');
-const PHONE = { width: 390, height: 844 };
 const CODE = 'CHSI-2026-ABCDEFGH12345';
 const base = path.join(media, 'variants', 'biden-frontal.png');
 const skip = !existsSync(base) && 'no portrait variants (needs ../shared/faces and models/)';
-
-/** Starts `gradcap serve` on a free port with its own database; `{url, data, stop}`. */
-async function server() {
-  const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
-  const child = spawn(path.join(root, 'target/release/gradcap'), ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/serving (http:\/\/\S+?)\/?\s/);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
-  });
-  return { url, data, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
-}
 
 /** A camera for the phone view: the code for a while, then the good face (the file loops). */
 function camera(withCode) {
@@ -43,19 +21,6 @@ function camera(withCode) {
   execFileSync(path.join(root, 'target/release/gradcap-fixtures'), args);
   return name;
 }
-
-function launch(cam) {
-  return launchChromium({
-    args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(media, cam)}`,
-      '--use-fake-ui-for-media-stream'],
-    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
-  });
-}
-
-const shadow = (page, id, fn) => page.evaluate(([id, fn]) => {
-  const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
-  return new Function('el', `return (${fn})(el)`)(el);
-}, [id, fn.toString()]);
 
 /** Waits for the shutter, presses it, waits for the calibration view, presses 确认 and returns
  * the photo the page holds (bytes). */
@@ -76,8 +41,8 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const captures = async (url) => (await fetch(`${url}/api/captures`)).json();
 
 test('code, session, good face, shutter, calibration, confirm: the backend stores that photo once', { skip }, async () => {
-  const srv = await server();
-  const { page, close } = await launch(camera(true));
+  const srv = await startServer();
+  const { page, close } = await launchPhone(camera(true));
   try {
     await page.goto(`${srv.url}/?steps=code,session,portrait,upload`);
     const uploaded = page.evaluate(() => new Promise((resolve) => {
@@ -117,8 +82,8 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
 });
 
 test('500s, a dropped connection, a timeout, a lost answer and going offline: stored exactly once', { skip }, async () => {
-  const srv = await server();
-  const { page, context, close } = await launch(camera(false));
+  const srv = await startServer();
+  const { page, context, close } = await launchPhone(camera(false));
   try {
     let attempts = 0;
     await page.route('**/api/captures', async (route) => {
@@ -150,8 +115,8 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
 });
 
 test('a reload in the middle of an upload resumes it from the outbox: stored once', { skip }, async () => {
-  const srv = await server();
-  const { page, close } = await launch(camera(false));
+  const srv = await startServer();
+  const { page, close } = await launchPhone(camera(false));
   try {
     let held = 0;
     await page.route('**/api/captures', async (route) => {

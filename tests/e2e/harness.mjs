@@ -1,0 +1,46 @@
+// What the end-to-end tests share: `gradcap serve` started on a free port with its own database,
+// headless Chromium as a phone with the fake camera, and a look into the component's shadow DOM.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../../bench/serve.mjs';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+export const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
+export const shots = path.join(root, 'target/e2e');
+export const PHONE = { width: 390, height: 844 };
+
+/** Starts `gradcap serve` on a free port with a fresh database; resolves to `{url, data, stop}`. */
+export async function startServer(args = []) {
+  const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
+  const child = spawn(path.join(root, 'target/release/gradcap'),
+    ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/serving (http:\/\/\S+?)\/?\s/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
+  });
+  return { url, data, child, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
+}
+
+/** Chromium as a phone whose fake camera plays `camera` (a file in the test media folder);
+ * `allowCamera: false` refuses the permission prompt instead of granting it. */
+export function launchPhone(camera, { allowCamera = true, args = [], ...options } = {}) {
+  return launchChromium({
+    args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(media, camera)}`,
+      allowCamera ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts', ...args],
+    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, ...options,
+  });
+}
+
+/** Runs `fn(el)` in the page on the element with `id` inside the component's shadow root. */
+export const shadow = (page, id, fn) => page.evaluate(([id, fn]) => {
+  const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
+  return new Function('el', `return (${fn})(el)`)(el);
+}, [id, fn.toString()]);
