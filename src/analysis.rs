@@ -5,7 +5,7 @@
 //! until the face models have loaded, and it never opens the shutter. [`FrameJudge`] runs the
 //! photo checks on the face of each frame and keeps the [`Gate`] that the shutter follows.
 
-use crate::checks::{judge, Check, CheckId, Gate, GateState, Rules, Scene, Verdict};
+use crate::checks::{judge, liveness, Check, CheckId, Gate, GateState, Rules, Scene, Verdict};
 use crate::face::detect::Detection;
 use crate::face::Face;
 use crate::frame::{luma, FrameView};
@@ -164,19 +164,20 @@ pub struct Judgement {
     pub guidance: Guidance,
 }
 
-/// Judges video frames against the photo rules, keeping what spans frames: the gate and the last
-/// face (for `motion.stable`).
+/// Judges video frames against the photo rules, keeping what spans frames: the gate, the last
+/// face (for `motion.stable`) and the recapture evidence (for `liveness.recapture`).
 #[derive(Debug, Clone)]
 pub struct FrameJudge {
     rules: Rules,
     gate: Gate,
     previous: Option<Face>,
+    liveness: liveness::Tracker,
 }
 
 impl FrameJudge {
     /// A judge following `rules`, its gate closed.
     pub fn new(rules: Rules) -> FrameJudge {
-        FrameJudge { gate: Gate::new(&rules), rules, previous: None }
+        FrameJudge { gate: Gate::new(&rules), rules, previous: None, liveness: liveness::Tracker::default() }
     }
 
     /// The rules it follows.
@@ -184,10 +185,17 @@ impl FrameJudge {
         &self.rules
     }
 
-    /// Closes the gate and forgets the last face (after a capture, or when the camera restarts).
+    /// Closes the gate and forgets the last face and the recapture evidence (after a capture, or
+    /// when the camera restarts).
     pub fn reset(&mut self) {
         self.gate.reset();
         self.previous = None;
+        self.liveness.reset();
+    }
+
+    /// What the frames so far say about a recapture.
+    pub fn liveness(&self) -> liveness::Evidence {
+        self.liveness.evidence()
     }
 
     /// Judges one frame at `now_ms`: `face` is the main face found in it (if any), `detections`
@@ -202,8 +210,15 @@ impl FrameJudge {
         light: Guidance,
         now_ms: f64,
     ) -> Judgement {
-        let scene =
-            Scene { frame: *frame, detections, face: face.as_ref(), guide, previous: self.previous.as_ref() };
+        self.liveness.update(frame, face.as_ref(), now_ms, &self.rules);
+        let scene = Scene {
+            frame: *frame,
+            detections,
+            face: face.as_ref(),
+            guide,
+            previous: self.previous.as_ref(),
+            liveness: Some(self.liveness.evidence()),
+        };
         let checks = judge(&scene, &self.rules);
         let verdict = self.gate.update(&checks, now_ms);
         let guidance = match (verdict.state, verdict.hint) {

@@ -117,6 +117,8 @@ pub struct Meta {
     pub photo: PhotoFacts,
     /// The live stream's timing, which shows the photo came from it.
     pub stream: StreamFacts,
+    /// What the frames before the shutter said about a recapture (`liveness.recapture`).
+    pub liveness: crate::checks::liveness::Evidence,
     /// The browser's user agent.
     pub device: String,
     /// The component's version.
@@ -150,6 +152,8 @@ pub struct StreamFacts {
     pub width: u32,
     /// Height of the camera frames.
     pub height: u32,
+    /// Milliseconds from the camera's first frame to the shutter.
+    pub live_ms: f64,
 }
 
 /// What to do after an attempt, from its HTTP status (0: no answer — offline, dropped, timed out).

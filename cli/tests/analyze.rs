@@ -50,6 +50,7 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
         let all = [
             "face.present",
             "face.single",
+            "liveness.recapture",
             "face.in_guide",
             "face.size",
             "pose.roll",
@@ -69,7 +70,10 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
             "clothing.color",
             "motion.stable",
         ];
-        assert_eq!(ids, all, "every check but liveness, in the order a student fixes them");
+        assert_eq!(ids, all, "every check, in the order a student fixes them");
+        let live =
+            line["checks"].as_array().unwrap().iter().find(|c| c["id"] == "liveness.recapture").unwrap();
+        assert_eq!(live["pass"], true, "a real photo shows no screen or print pattern: {live}");
         let mouth = line["checks"].as_array().unwrap().iter().find(|c| c["id"] == "mouth.closed").unwrap();
         assert_eq!(mouth["pass"], false, "obama.jpg shows his teeth: {mouth}");
         assert_eq!(line["ready"], false, "a photo that fails a check is not ready");

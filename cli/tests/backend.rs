@@ -46,6 +46,7 @@ fn an_upload_is_stored_once_per_key_checked_and_reviewed() {
     assert_eq!(capture["captureCode"], "CHSI-1234");
     assert_eq!(capture["verdict"]["dimensionsOk"], true);
     assert_eq!(capture["verdict"]["pass"], false, "no face in it");
+    assert_eq!(capture["verdict"]["live"], true, "from the live stream, with its frames");
     let sha: String = {
         use std::fmt::Write as _;
         let digest = <sha2::Sha256 as sha2::Digest>::digest(&jpeg);
@@ -76,6 +77,17 @@ fn an_upload_is_stored_once_per_key_checked_and_reviewed() {
     assert_eq!(
         (status["status"].as_str(), status["reason"].as_str()),
         (Some("rejected"), Some("背景不是纯色，请重拍"))
+    );
+    let not_live = br#"{"captureCode": "CHSI-1234", "source": "album"}"#;
+    let album = upload(
+        &server,
+        "key-album",
+        &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", not_live)],
+    );
+    assert_eq!(
+        album.json()["verdict"]["live"],
+        false,
+        "the staff see a photo that did not come from the stream"
     );
     let page = request(&server, "GET", "/review", &[], b"");
     assert!(page.status == 200 && String::from_utf8_lossy(&page.body).contains("图像审核"));

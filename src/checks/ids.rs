@@ -12,6 +12,9 @@ pub enum CheckId {
     /// No second face of any size.
     #[serde(rename = "face.single")]
     FaceSingle,
+    /// The camera films the student, not a photo of them on paper or a screen.
+    #[serde(rename = "liveness.recapture")]
+    LivenessRecapture,
     /// The face sits inside the dashed guide, centred.
     #[serde(rename = "face.in_guide")]
     FaceInGuide,
@@ -70,9 +73,10 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in the order a student should fix them.
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::FacePresent,
         CheckId::FaceSingle,
+        CheckId::LivenessRecapture,
         CheckId::FaceInGuide,
         CheckId::FaceSize,
         CheckId::PoseRoll,
@@ -98,6 +102,7 @@ impl CheckId {
         match self {
             CheckId::FacePresent => "face.present",
             CheckId::FaceSingle => "face.single",
+            CheckId::LivenessRecapture => "liveness.recapture",
             CheckId::FaceInGuide => "face.in_guide",
             CheckId::FaceSize => "face.size",
             CheckId::PoseRoll => "pose.roll",
@@ -135,6 +140,7 @@ impl CheckId {
         let (zh, en) = match self {
             CheckId::FacePresent => ("检测到人脸", "Face found"),
             CheckId::FaceSingle => ("仅一人", "One person"),
+            CheckId::LivenessRecapture => ("本人实拍", "Live capture"),
             CheckId::FaceInGuide => ("头像居中", "Head centred"),
             CheckId::FaceSize => ("头像大小", "Head size"),
             CheckId::PoseRoll => ("头部端正", "Head level"),
@@ -167,6 +173,10 @@ impl CheckId {
             CheckId::FaceSingle => (
                 "画面中只能有一张人脸，请其他人离开取景范围",
                 "Only one face may be in the picture: ask others to step out",
+            ),
+            CheckId::LivenessRecapture => (
+                "请勿翻拍照片，请本人面对摄像头实时拍照",
+                "Do not photograph a photo or a screen: the student must face the camera in person",
             ),
             CheckId::FaceInGuide => (
                 "请移动手机，让头像位于虚线框正中",

@@ -12,6 +12,7 @@ mod gate;
 mod ids;
 mod image;
 mod light;
+pub mod liveness;
 pub mod ofiq;
 mod placement;
 pub mod region;
@@ -55,6 +56,9 @@ pub struct Scene<'a> {
     pub guide: Guide,
     /// The main face of the previous frame (for `motion.stable`); `None` for a still image.
     pub previous: Option<&'a Face>,
+    /// What the frames so far say about a recapture (for `liveness.recapture`); `None` for a
+    /// still image, which is judged on its own spectrum.
+    pub liveness: Option<liveness::Evidence>,
 }
 
 impl<'a> Scene<'a> {
@@ -62,7 +66,7 @@ impl<'a> Scene<'a> {
     /// and the face counts as still.
     pub fn still(frame: FrameView<'a>, detections: &'a [Detection], face: Option<&'a Face>) -> Scene<'a> {
         let guide = Guide::layout(frame.width() as f64, frame.height() as f64, 0.0);
-        Scene { frame, detections, face, guide, previous: None }
+        Scene { frame, detections, face, guide, previous: None, liveness: None }
     }
 }
 
@@ -79,6 +83,10 @@ impl<'a> Scene<'a> {
 pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
     let mut checks = face::presence(scene, rules);
     if let Some(face) = scene.face {
+        if rules.enabled(CheckId::LivenessRecapture) {
+            let evidence = scene.liveness.unwrap_or_else(|| liveness::Evidence::still(&scene.frame, face));
+            checks.push(liveness::check(&evidence, rules));
+        }
         checks.extend(placement::checks(scene, face, rules));
         checks.extend(face::pose(face, rules));
         let cheeks = skin::Cheeks::of(&scene.frame, face);

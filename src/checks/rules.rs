@@ -59,6 +59,19 @@ pub struct Rules {
     pub max_light_blue: f64,
     /// Largest movement of the eyes between frames, as a share of the distance between them.
     pub max_motion: f64,
+    /// Largest periodic peak in the skin's spectrum (power over the median at that frequency):
+    /// a screen's pixel grid or a print's dots.
+    pub max_screen_peak: f64,
+    /// Foreshortening of the face between views (the ratio of its two stretches, minus one) that
+    /// shows the picture's plane turned.
+    pub min_turn: f64,
+    /// Change of the face's own yaw (from the mesh: the nose against the outline), degrees, that
+    /// shows a live face turned in 3-D; a picture whose plane turned while its face turned less
+    /// than half this is flat.
+    pub min_face_turn: f64,
+    /// Frames on which the view turned and the face stayed flat, with none showing depth, after
+    /// which the face counts as a picture.
+    pub flat_frames: u32,
     /// Consecutive frames on which every check passes before the hold-still countdown starts.
     pub frames_to_open: u32,
     /// Consecutive failing frames that close the shutter again (so it does not flicker).
@@ -93,6 +106,10 @@ impl Default for Rules {
             max_stripes: 0.4,
             max_light_blue: 0.3,
             max_motion: 0.05,
+            max_screen_peak: 600.0,
+            min_turn: 0.04,
+            min_face_turn: 3.0,
+            flat_frames: 8,
             frames_to_open: 5,
             frames_to_close: 3,
             hold_ms: 1000.0,

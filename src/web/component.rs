@@ -58,6 +58,8 @@ pub(super) struct Inner {
     pub(super) face: Option<crate::face::Face>,
     /// The photo checks and the shutter gate.
     pub(super) judge: FrameJudge,
+    /// When the current camera stream was attached (`Date.now()`), for the upload's timing.
+    pub(super) camera_opened_at: f64,
     /// The gate's verdict on the last portrait frame.
     pub(super) gate: Option<Verdict>,
     /// The checks of the last portrait frame (the calibration view's report).
@@ -126,6 +128,7 @@ impl GradCapture {
             dom,
             flow: Some(Flow::new(options.steps)),
             judge,
+            camera_opened_at: 0.0,
             options,
             scanner: Scanner::default(),
             validation,
@@ -536,6 +539,7 @@ fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
         let _ = style.remove_property("height");
     }
     inner.stream = Some(stream);
+    inner.camera_opened_at = js_sys::Date::now();
     inner.on_track_ended = Some(on_ended);
 }
 

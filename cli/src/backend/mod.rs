@@ -302,7 +302,12 @@ async fn upload(
         .map_err(internal)?
         .map_err(internal)?
     };
-    let verdict = verdict.map_err(|message| bad("photo.not_jpeg", message))?;
+    let mut verdict = verdict.map_err(|message| bad("photo.not_jpeg", message))?;
+    // What the client says of the photo's origin, for staff: from the live stream, with frames.
+    let meta = &upload.meta;
+    let live = meta.get("source").and_then(|v| v.as_str()) == Some("live")
+        && meta.pointer("/stream/frames").and_then(|v| v.as_u64()).is_some_and(|n| n > 0);
+    verdict["live"] = serde_json::Value::Bool(live);
     let text = |k: &str| upload.meta.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let (capture_code, session_code) = (text("captureCode"), text("sessionCode"));
     let new = NewCapture {

@@ -143,4 +143,4 @@ pub fn upload_body(server: &Server, key: &str, body: &[u8]) -> Reply {
     request(server, "POST", "/api/captures", &[AUTH, ("Idempotency-Key", key), ("Content-Type", &kind)], body)
 }
 
-pub const META: &[u8] = br#"{"captureCode": "CHSI-1234", "sessionCode": "26050704", "source": "live"}"#;
+pub const META: &[u8] = br#"{"captureCode": "CHSI-1234", "sessionCode": "26050704", "source": "live", "stream": {"frames": 240, "fps": 15, "liveMs": 16000}}"#;

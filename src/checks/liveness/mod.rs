@@ -1,0 +1,148 @@
+//! `liveness.recapture`: signs that the camera films a photo of the student — a print or a
+//! screen — rather than the student (教育部: 本人实时拍照，禁止翻拍照片).
+//!
+//! Two passive signals:
+//! - [`spectrum`]: a screen's pixel grid, the moiré it makes with the camera's grid, and a
+//!   print's halftone dots put narrow peaks into the spectrum of the skin. A single image shows
+//!   this, so `gradcap analyze` reports it on stills.
+//! - [`planar`]: over a run of frames, when the view turns (the phone moves, the head turns) a
+//!   live face shows parallax — the nose moves against the cheeks — while a picture moves as one
+//!   plane. Only video shows this; a face that never turns neither proves nor disproves it.
+
+pub mod planar;
+pub mod spectrum;
+
+use super::{graded, Check, CheckId, Rules};
+use crate::face::Face;
+use crate::FrameView;
+use std::collections::VecDeque;
+
+/// What the frames so far say about a recapture.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    /// The strongest periodic peak in the skin (in video, the median of the last frames).
+    pub peak: Option<f64>,
+    /// Frames on which the view had turned and the face moved as a plane.
+    pub flat_turns: u32,
+    /// Frames on which the view had turned and the face showed depth.
+    pub deep_turns: u32,
+}
+
+impl Evidence {
+    /// What one image shows: the spectrum only.
+    pub fn still(frame: &FrameView<'_>, face: &Face) -> Evidence {
+        Evidence { peak: spectrum::peak(frame, face), ..Evidence::default() }
+    }
+
+    /// Whether the face has moved as a flat picture: turned often enough, never with depth.
+    pub fn moves_flat(&self, rules: &Rules) -> bool {
+        self.flat_turns >= rules.flat_frames && self.deep_turns == 0
+    }
+}
+
+/// The check: the peak graded against its limit (100 without any peak, 50 at the limit); a face
+/// that moved as a flat picture fails whatever its spectrum.
+pub fn check(evidence: &Evidence, rules: &Rules) -> Check {
+    let mut check =
+        graded(CheckId::LivenessRecapture, evidence.peak.unwrap_or(0.0), 0.0, rules.max_screen_peak);
+    check.value = evidence.peak;
+    if evidence.moves_flat(rules) {
+        check.pass = false;
+        check.score = check.score.min(25);
+    }
+    check
+}
+
+/// How long the tracker remembers views, ms: the view ~1 s ago is compared with now.
+const HISTORY_MS: f64 = 1200.0;
+/// Views closer together than this are not kept, ms.
+const VIEW_GAP_MS: f64 = 100.0;
+/// Frames whose peaks are pooled.
+const PEAK_FRAMES: usize = 5;
+/// Every how many mesh points the tracker keeps (156 of 468 still span the whole face).
+const MESH_STEP: usize = 3;
+
+/// One remembered view of the face.
+#[derive(Debug, Clone)]
+struct View {
+    at_ms: f64,
+    points: Vec<[f32; 3]>,
+    yaw: f32,
+}
+
+/// Follows the face over frames and gathers the [`Evidence`].
+#[derive(Debug, Clone, Default)]
+pub struct Tracker {
+    views: VecDeque<View>,
+    peaks: VecDeque<f64>,
+    flat_turns: u32,
+    deep_turns: u32,
+}
+
+impl Tracker {
+    /// Takes the frame at `now_ms` with its main face (`None`: the face was lost, and with it
+    /// everything gathered: another face may come).
+    pub fn update(&mut self, frame: &FrameView<'_>, face: Option<&Face>, now_ms: f64, rules: &Rules) {
+        let Some(face) = face else {
+            self.reset();
+            return;
+        };
+        if let Some(peak) = spectrum::peak(frame, face) {
+            self.peaks.push_back(peak);
+            if self.peaks.len() > PEAK_FRAMES {
+                self.peaks.pop_front();
+            }
+        }
+        while self.views.front().is_some_and(|v| now_ms - v.at_ms > HISTORY_MS) {
+            self.views.pop_front();
+        }
+        let points: Vec<[f32; 3]> = face.mesh.iter().step_by(MESH_STEP).copied().collect();
+        if let Some(oldest) = self.views.front() {
+            if let Some(m) = planar::motion(&oldest.points, &points, planar::width(face)) {
+                let turned = (face.measures.pose.yaw - oldest.yaw).abs() as f64;
+                if turned >= rules.min_face_turn {
+                    self.deep_turns += 1;
+                } else if m.foreshortening >= rules.min_turn && turned < rules.min_face_turn / 2.0 {
+                    self.flat_turns += 1;
+                }
+            }
+        }
+        if self.views.back().is_none_or(|v| now_ms - v.at_ms >= VIEW_GAP_MS) {
+            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw });
+        }
+    }
+
+    /// Forgets everything (the camera restarted, the face was lost).
+    pub fn reset(&mut self) {
+        *self = Tracker::default();
+    }
+
+    /// The evidence so far.
+    pub fn evidence(&self) -> Evidence {
+        let mut peaks: Vec<f64> = self.peaks.iter().copied().collect();
+        peaks.sort_by(f64::total_cmp);
+        Evidence {
+            peak: peaks.get(peaks.len() / 2).copied(),
+            flat_turns: self.flat_turns,
+            deep_turns: self.deep_turns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flat_run_fails_even_with_a_clean_spectrum_and_depth_clears_it() {
+        let rules = Rules::default();
+        let clean = Evidence { peak: Some(20.0), ..Evidence::default() };
+        assert!(check(&clean, &rules).pass);
+        let flat = Evidence { flat_turns: rules.flat_frames, ..clean };
+        assert!(!check(&flat, &rules).pass);
+        assert!(check(&Evidence { deep_turns: 1, ..flat }, &rules).pass);
+        let screen = Evidence { peak: Some(5000.0), ..Evidence::default() };
+        assert!(!check(&screen, &rules).pass);
+    }
+}
