@@ -62,15 +62,21 @@ pub struct Rules {
     /// Largest periodic peak in the skin's spectrum (power over the median at that frequency):
     /// a screen's pixel grid or a print's dots.
     pub max_screen_peak: f64,
-    /// Foreshortening of the face between views (the ratio of its two stretches, minus one) that
-    /// shows the picture's plane turned.
+    /// Foreshortening of the face between views ~1 s apart (the ratio of the two stretches of
+    /// the affine map that aligns its pixels, minus one) that shows a picture's plane turned.
     pub min_turn: f64,
+    /// Largest misfit of that alignment (RMS of the normalised luma) for the face to count as
+    /// having moved as one plane.
+    pub max_flat_residual: f64,
+    /// Misfit from which the face counts as not flat (its nose and outline moved against each
+    /// other, or its expression changed): evidence of a live face.
+    pub min_live_residual: f64,
     /// Change of the face's own yaw (from the mesh: the nose against the outline), degrees, that
-    /// shows a live face turned in 3-D; a picture whose plane turned while its face turned less
-    /// than half this is flat.
+    /// shows a live face turned in 3-D; a picture that turned while its face turned less than
+    /// half this is flat.
     pub min_face_turn: f64,
-    /// Frames on which the view turned and the face stayed flat, with none showing depth, after
-    /// which the face counts as a picture.
+    /// Comparisons (every other frame) on which the view turned and the face stayed flat, with
+    /// none showing depth, after which the face counts as a picture.
     pub flat_frames: u32,
     /// Consecutive frames on which every check passes before the hold-still countdown starts.
     pub frames_to_open: u32,
@@ -107,7 +113,9 @@ impl Default for Rules {
             max_light_blue: 0.3,
             max_motion: 0.05,
             max_screen_peak: 600.0,
-            min_turn: 0.04,
+            min_turn: 0.01,
+            max_flat_residual: 0.2,
+            min_live_residual: 0.3,
             min_face_turn: 3.0,
             flat_frames: 8,
             frames_to_open: 5,

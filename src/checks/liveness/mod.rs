@@ -10,6 +10,7 @@
 //!   plane. Only video shows this; a face that never turns neither proves nor disproves it.
 
 pub mod planar;
+pub mod register;
 pub mod spectrum;
 
 use super::{graded, Check, CheckId, Rules};
@@ -60,6 +61,8 @@ const HISTORY_MS: f64 = 1200.0;
 const VIEW_GAP_MS: f64 = 100.0;
 /// Frames whose peaks are pooled.
 const PEAK_FRAMES: usize = 5;
+/// Every how many frames the face is compared with the view ~1 s before.
+const COMPARE_EVERY: u64 = 2;
 /// Every how many mesh points the tracker keeps (156 of 468 still span the whole face).
 const MESH_STEP: usize = 3;
 
@@ -69,11 +72,13 @@ struct View {
     at_ms: f64,
     points: Vec<[f32; 3]>,
     yaw: f32,
+    patch: Option<register::Patch>,
 }
 
 /// Follows the face over frames and gathers the [`Evidence`].
 #[derive(Debug, Clone, Default)]
 pub struct Tracker {
+    frames: u64,
     views: VecDeque<View>,
     peaks: VecDeque<f64>,
     flat_turns: u32,
@@ -98,18 +103,17 @@ impl Tracker {
             self.views.pop_front();
         }
         let points: Vec<[f32; 3]> = face.mesh.iter().step_by(MESH_STEP).copied().collect();
-        if let Some(oldest) = self.views.front() {
-            if let Some(m) = planar::motion(&oldest.points, &points, planar::width(face)) {
-                let turned = (face.measures.pose.yaw - oldest.yaw).abs() as f64;
-                if turned >= rules.min_face_turn {
-                    self.deep_turns += 1;
-                } else if m.foreshortening >= rules.min_turn && turned < rules.min_face_turn / 2.0 {
-                    self.flat_turns += 1;
-                }
-            }
+        self.frames += 1;
+        // Aligning the pixels is the costly part: every other frame is enough.
+        let due = self.frames % COMPARE_EVERY == 0;
+        match self.views.front().filter(|_| due).and_then(|then| compare(then, frame, face, &points, rules)) {
+            Some(Turn::Deep) => self.deep_turns += 1,
+            Some(Turn::Flat) => self.flat_turns += 1,
+            None => {}
         }
         if self.views.back().is_none_or(|v| now_ms - v.at_ms >= VIEW_GAP_MS) {
-            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw });
+            let patch = register::Patch::of(frame, face);
+            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw, patch });
         }
     }
 
@@ -128,6 +132,36 @@ impl Tracker {
             deep_turns: self.deep_turns,
         }
     }
+}
+
+/// What a comparison of two views shows.
+enum Turn {
+    /// The face turned in 3-D, or its pixels did not move as one plane.
+    Deep,
+    /// The picture foreshortened as a plane does while the face itself did not turn.
+    Flat,
+}
+
+/// Compares the face now with the view `then`; `None` when it shows neither.
+fn compare(
+    then: &View,
+    frame: &FrameView<'_>,
+    face: &Face,
+    points: &[[f32; 3]],
+    rules: &Rules,
+) -> Option<Turn> {
+    let turned = (face.measures.pose.yaw - then.yaw).abs() as f64;
+    let aligned = then
+        .patch
+        .as_ref()
+        .zip(planar::affine(&then.points, points))
+        .and_then(|(patch, guess)| patch.register(frame, guess));
+    if turned >= rules.min_face_turn || aligned.is_some_and(|r| r.residual >= rules.min_live_residual) {
+        return Some(Turn::Deep);
+    }
+    let r = aligned?;
+    let flat = r.foreshortening >= rules.min_turn && r.residual <= rules.max_flat_residual;
+    (flat && turned < rules.min_face_turn / 2.0).then_some(Turn::Flat)
 }
 
 #[cfg(test)]

@@ -43,9 +43,15 @@ pub fn motion(before: &[[f32; 3]], now: &[[f32; 3]], face_width: f64) -> Option<
         moved += ((a[0] - 1.0) * x + a[1] * y).powi(2) + (b[0] * x + (b[1] - 1.0) * y).powi(2);
     }
     let turn = (moved / n).sqrt() / face_width;
-    let [s1, s2] = stretches([[a[0], a[1]], [b[0], b[1]]]);
+    let [s1, s2] = super::register::stretches([[a[0], a[1]], [b[0], b[1]]]);
     let foreshortening = if s2 > 0.0 { s1 / s2 - 1.0 } else { f64::INFINITY };
     Some(Motion { turn, foreshortening, parallax })
+}
+
+/// The least-squares affine map from the points `before` to `now`, as `[[a, b, c], [d, e, f]]`.
+pub fn affine(before: &[[f32; 3]], now: &[[f32; 3]]) -> Option<super::register::Affine> {
+    let (a, b) = affine_fit(before, now)?;
+    Some([a, b])
 }
 
 /// The least-squares affine map `x' = a·(x, y, 1)`, `y' = b·(x, y, 1)` from `from` to `to`.
@@ -78,15 +84,6 @@ fn affine_fit(from: &[[f32; 3]], to: &[[f32; 3]]) -> Option<([f64; 3], [f64; 3])
     let [a0, a1] = solve(ux, uy);
     let [b0, b1] = solve(vx, vy);
     Some(([a0, a1, nx - a0 * mx - a1 * my], [b0, b1, ny - b0 * mx - b1 * my]))
-}
-
-/// The singular values of a 2×2 matrix, larger first.
-fn stretches(m: [[f64; 2]; 2]) -> [f64; 2] {
-    let (a, b, c, d) = (m[0][0], m[0][1], m[1][0], m[1][1]);
-    let s = a * a + b * b + c * c + d * d;
-    let det = (a * d - b * c).abs();
-    let root = (s * s / 4.0 - det * det).max(0.0).sqrt();
-    [(s / 2.0 + root).sqrt(), (s / 2.0 - root).max(0.0).sqrt()]
 }
 
 /// The face's width for [`motion`]: cheek side to cheek side.

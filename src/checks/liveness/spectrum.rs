@@ -96,12 +96,15 @@ fn fft(re: &mut [f32], im: &mut [f32]) {
             im.swap(i, j);
         }
     }
+    // The twiddle factors e^(−2πik/n), once; a stage of length `len` uses every (n/len)-th.
+    let twiddles: Vec<(f32, f32)> =
+        (0..n / 2).map(|k| (-2.0 * std::f32::consts::PI * k as f32 / n as f32).sin_cos()).collect();
     let mut len = 2;
     while len <= n {
-        let angle = -2.0 * std::f32::consts::PI / len as f32;
+        let stride = n / len;
         for start in (0..n).step_by(len) {
             for k in 0..len / 2 {
-                let (s, c) = (angle * k as f32).sin_cos();
+                let (s, c) = twiddles[k * stride];
                 let (a, b) = (start + k, start + k + len / 2);
                 let (tr, ti) = (re[b] * c - im[b] * s, re[b] * s + im[b] * c);
                 re[b] = re[a] - tr;

@@ -1,0 +1,240 @@
+//! The face's pixels aligned between two views. The mesh's points jitter by about 1 % of the
+//! face's width from frame to frame, too much to see a picture's plane turn a few degrees; its
+//! pixels, aligned by one affine map, show it to a tenth of that, and how well one affine map
+//! fits them says whether the face moved as a plane.
+
+use crate::face::Face;
+use crate::frame::luma;
+use crate::FrameView;
+
+/// Samples per side of the grid laid over the face.
+const GRID: usize = 24;
+/// Gauss–Newton steps at most.
+const STEPS: usize = 12;
+
+/// The face's luma on a grid, kept from an earlier frame: where each sample was and its value
+/// (normalised to mean 0, deviation 1).
+#[derive(Debug, Clone)]
+pub struct Patch {
+    points: Vec<[f32; 2]>,
+    values: Vec<f32>,
+}
+
+/// An affine map `[[a, b, c], [d, e, f]]`: `(x, y) → (a·x + b·y + c, d·x + e·y + f)`.
+pub type Affine = [[f64; 3]; 2];
+
+/// How a patch aligns with a later frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Registration {
+    /// The map from the patch's points to the frame.
+    pub affine: Affine,
+    /// The ratio of the map's two stretches, minus one: how much more one way than the other the
+    /// face was foreshortened (a plane turned away). Turning in the image's plane, moving nearer
+    /// and shifting do not count.
+    pub foreshortening: f64,
+    /// The RMS difference of the aligned, normalised luma (0: the same picture moved as one
+    /// plane; a live face that turned leaves its nose and outline unexplained).
+    pub residual: f64,
+}
+
+impl Patch {
+    /// The grid over the inner face of `face` in `frame` (cheek to cheek, brows to chin).
+    pub fn of(frame: &FrameView<'_>, face: &Face) -> Option<Patch> {
+        let m = &face.mesh;
+        let (x0, x1) = (m[234][0].min(m[454][0]), m[234][0].max(m[454][0]));
+        Patch::grid(frame, [x0, m[105][1].min(m[334][1]), x1, m[152][1]])
+    }
+
+    /// The grid over the box `[x0, y0, x1, y1]` of `frame`.
+    fn grid(frame: &FrameView<'_>, [x0, y0, x1, y1]: [f32; 4]) -> Option<Patch> {
+        if x1 - x0 < GRID as f32 || y1 - y0 < GRID as f32 {
+            return None;
+        }
+        let mut points = Vec::with_capacity(GRID * GRID);
+        let mut values = Vec::with_capacity(GRID * GRID);
+        for gy in 0..GRID {
+            for gx in 0..GRID {
+                let x = x0 + (x1 - x0) * (gx as f32 + 0.5) / GRID as f32;
+                let y = y0 + (y1 - y0) * (gy as f32 + 0.5) / GRID as f32;
+                values.push(sample(frame, x as f64, y as f64)?);
+                points.push([x, y]);
+            }
+        }
+        normalise(&mut values)?;
+        Some(Patch { points, values })
+    }
+
+    /// Aligns the patch with `frame`, starting from `guess` (from the mesh): Gauss–Newton on the
+    /// normalised luma. `None` when the patch leaves the frame or the fit does not settle.
+    pub fn register(&self, frame: &FrameView<'_>, guess: Affine) -> Option<Registration> {
+        let mut a = guess;
+        for _ in 0..STEPS {
+            let (step, _) = self.step(frame, &a)?;
+            for (k, d) in step.iter().enumerate() {
+                a[k / 3][k % 3] += d;
+            }
+            let shift = (step[2].abs()).max(step[5].abs());
+            let stretch = step[0].abs().max(step[1].abs()).max(step[3].abs()).max(step[4].abs());
+            if shift < 0.01 && stretch < 1e-4 {
+                break;
+            }
+        }
+        let (_, residual) = self.step(frame, &a)?;
+        let [s1, s2] = stretches([[a[0][0], a[0][1]], [a[1][0], a[1][1]]]);
+        let foreshortening = if s2 > 0.0 { s1 / s2 - 1.0 } else { f64::INFINITY };
+        Some(Registration { affine: a, foreshortening, residual })
+    }
+
+    /// One Gauss–Newton step at `a`: the parameter change and the RMS residual before it.
+    fn step(&self, frame: &FrameView<'_>, a: &Affine) -> Option<([f64; 6], f64)> {
+        let n = self.points.len();
+        let (mut warped, mut grads) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for p in &self.points {
+            let (x, y) = (p[0] as f64, p[1] as f64);
+            let (u, v) = (a[0][0] * x + a[0][1] * y + a[0][2], a[1][0] * x + a[1][1] * y + a[1][2]);
+            let (value, gradient) = sample_with_gradient(frame, u, v)?;
+            warped.push(value);
+            grads.push(gradient);
+        }
+        let deviation = normalise(&mut warped)?;
+        let (mut h, mut g, mut sum) = ([[0.0f64; 6]; 6], [0.0f64; 6], 0.0);
+        for i in 0..n {
+            let r = (warped[i] - self.values[i]) as f64;
+            sum += r * r;
+            let (x, y) = (self.points[i][0] as f64, self.points[i][1] as f64);
+            let (gx, gy) = (grads[i][0] as f64 / deviation, grads[i][1] as f64 / deviation);
+            let j = [gx * x, gx * y, gx, gy * x, gy * y, gy];
+            for r_ in 0..6 {
+                g[r_] -= j[r_] * r;
+                for c in 0..6 {
+                    h[r_][c] += j[r_] * j[c];
+                }
+            }
+        }
+        Some((solve(h, g)?, (sum / n as f64).sqrt()))
+    }
+}
+
+/// Bilinear luma at (`x`, `y`) (pixel centres at +0.5); `None` outside the frame.
+fn sample(frame: &FrameView<'_>, x: f64, y: f64) -> Option<f32> {
+    sample_with_gradient(frame, x, y).map(|(value, _)| value)
+}
+
+/// Bilinear luma at (`x`, `y`) and its gradient, from the same four pixels.
+fn sample_with_gradient(frame: &FrameView<'_>, x: f64, y: f64) -> Option<(f32, [f32; 2])> {
+    let (fx, fy) = (x - 0.5, y - 0.5);
+    let (w, h) = (frame.width() as f64, frame.height() as f64);
+    if fx < 0.0 || fy < 0.0 || fx >= w - 1.0 || fy >= h - 1.0 {
+        return None;
+    }
+    let (x0, y0) = (fx as usize, fy as u32);
+    let (tx, ty) = ((fx - x0 as f64) as f32, (fy - y0 as f64) as f32);
+    let (top, bottom) = (frame.row(y0), frame.row(y0 + 1));
+    let at = |row: &[u8], x: usize| luma(row[4 * x], row[4 * x + 1], row[4 * x + 2]);
+    let (a, b, c, d) = (at(top, x0), at(top, x0 + 1), at(bottom, x0), at(bottom, x0 + 1));
+    let value = (a * (1.0 - tx) + b * tx) * (1.0 - ty) + (c * (1.0 - tx) + d * tx) * ty;
+    let gx = (b - a) * (1.0 - ty) + (d - c) * ty;
+    let gy = (c - a) * (1.0 - tx) + (d - b) * tx;
+    Some((value, [gx, gy]))
+}
+
+/// Scales `values` to mean 0 and deviation 1 (so exposure changes do not count); returns the
+/// deviation it divided by, `None` for a flat patch.
+fn normalise(values: &mut [f32]) -> Option<f64> {
+    let n = values.len() as f64;
+    let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let deviation = (values.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    if deviation < 1.0 {
+        return None;
+    }
+    for v in values.iter_mut() {
+        *v = ((*v as f64 - mean) / deviation) as f32;
+    }
+    Some(deviation)
+}
+
+/// Solves `h · x = g` (6×6, Gaussian elimination with partial pivoting).
+fn solve(mut h: [[f64; 6]; 6], mut g: [f64; 6]) -> Option<[f64; 6]> {
+    for col in 0..6 {
+        let pivot = (col..6).max_by(|&a, &b| h[a][col].abs().total_cmp(&h[b][col].abs()))?;
+        if h[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        h.swap(col, pivot);
+        g.swap(col, pivot);
+        let pivot_row = h[col];
+        for row in col + 1..6 {
+            let f = h[row][col] / pivot_row[col];
+            for (value, above) in h[row].iter_mut().zip(pivot_row).skip(col) {
+                *value -= f * above;
+            }
+            g[row] -= f * g[col];
+        }
+    }
+    let mut x = [0.0; 6];
+    for row in (0..6).rev() {
+        let rest: f64 = (row + 1..6).map(|k| h[row][k] * x[k]).sum();
+        x[row] = (g[row] - rest) / h[row][row];
+    }
+    Some(x)
+}
+
+/// The singular values of a 2×2 matrix, larger first.
+pub fn stretches(m: [[f64; 2]; 2]) -> [f64; 2] {
+    let (a, b, c, d) = (m[0][0], m[0][1], m[1][0], m[1][1]);
+    let s = a * a + b * b + c * c + d * d;
+    let det = (a * d - b * c).abs();
+    let root = (s * s / 4.0 - det * det).max(0.0).sqrt();
+    [(s / 2.0 + root).sqrt(), (s / 2.0 - root).max(0.0).sqrt()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Frame;
+
+    /// A smooth textured picture, `w`×`h`, seen through the affine map `a` (output → picture).
+    fn picture(w: u32, h: u32, a: Affine) -> Frame {
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let (u, v) = (x as f64 + 0.5, y as f64 + 0.5);
+                let (px, py) = (a[0][0] * u + a[0][1] * v + a[0][2], a[1][0] * u + a[1][1] * v + a[1][2]);
+                let value =
+                    128.0 + 60.0 * (px / 9.0).sin() * (py / 13.0).cos() + 30.0 * ((px + py) / 23.0).sin();
+                let g = value.clamp(0.0, 255.0) as u8;
+                data.extend([g, g, g, 255]);
+            }
+        }
+        Frame::from_rgba(data, w, h).unwrap()
+    }
+
+    #[test]
+    fn a_picture_turned_away_is_registered_with_its_foreshortening_and_no_residual() {
+        let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+        let before = picture(200, 200, identity);
+        // The picture squeezed 4 % across and shifted: output (x, y) shows picture (x/0.96 + …).
+        let after = picture(200, 200, [[1.0 / 0.96, 0.0, -3.0], [0.0, 1.0, 2.0]]);
+        let patch = Patch::grid(&before.view(), [50.0, 50.0, 150.0, 150.0]).unwrap();
+        let guess = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+        let r = patch.register(&after.view(), guess).unwrap();
+        assert!((r.foreshortening - 0.0417).abs() < 0.004, "{r:?}");
+        assert!(r.residual < 0.05, "{r:?}");
+    }
+
+    #[test]
+    fn singular_values_of_a_stretch() {
+        let [a, b] = stretches([[2.0, 0.0], [0.0, 0.5]]);
+        assert!((a - 2.0).abs() < 1e-12 && (b - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_solver_inverts_a_diagonal_system() {
+        let mut h = [[0.0; 6]; 6];
+        for (i, row) in h.iter_mut().enumerate() {
+            row[i] = (i + 1) as f64;
+        }
+        let x = solve(h, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+        assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-12), "{x:?}");
+    }
+}
