@@ -62,6 +62,8 @@ test('frames from the fake camera reach the core, the guide is drawn and the shu
     assert.ok(Math.abs(oval[0] - box.width / 2) < 1, 'oval centred');
     assert.ok(oval[1] < box.height / 2 && oval[3] > oval[2], 'oval upright, above the middle');
     assert.match(await shadow(page, 'guidance', (el) => el.textContent), /虚线框/);
+    // Live capture only: the album picker (for the capture code) is gone in the portrait step.
+    assert.equal(await shadow(page, 'codebar', (el) => getComputedStyle(el).display), 'none');
     await page.screenshot({ path: path.join(shots, 'phone-live.png') });
 
     // Removing the element stops the camera.
