@@ -62,6 +62,9 @@ pub struct Rules {
     /// Largest periodic peak in the skin's spectrum (power over the median at that frequency):
     /// a screen's pixel grid or a print's dots.
     pub max_screen_peak: f64,
+    /// Share of the run beside the face (brows to chin and half a face beyond) that a straight
+    /// edge covers on both sides, from which the face counts as framed by a screen or a sheet.
+    pub max_border: f64,
     /// Foreshortening of the face between views ~1 s apart (the ratio of the two stretches of
     /// the affine map that aligns its pixels, minus one) that shows a picture's plane turned.
     pub min_turn: f64,
@@ -113,6 +116,7 @@ impl Default for Rules {
             max_light_blue: 0.3,
             max_motion: 0.05,
             max_screen_peak: 600.0,
+            max_border: 0.8,
             min_turn: 0.01,
             max_flat_residual: 0.2,
             min_live_residual: 0.3,

@@ -9,6 +9,7 @@
 //!   live face shows parallax — the nose moves against the cheeks — while a picture moves as one
 //!   plane. Only video shows this; a face that never turns neither proves nor disproves it.
 
+pub mod border;
 pub mod planar;
 pub mod register;
 pub mod spectrum;
@@ -24,6 +25,9 @@ use std::collections::VecDeque;
 pub struct Evidence {
     /// The strongest periodic peak in the skin (in video, the median of the last frames).
     pub peak: Option<f64>,
+    /// How much of the face's side the longest straight edge beside it covers, the weaker of the
+    /// two sides (0–1; near 1: a bezel or a sheet's border on both sides).
+    pub border: Option<f64>,
     /// Frames on which the view had turned and the face moved as a plane.
     pub flat_turns: u32,
     /// Frames on which the view had turned and the face showed depth.
@@ -33,7 +37,12 @@ pub struct Evidence {
 impl Evidence {
     /// What one image shows: the spectrum only.
     pub fn still(frame: &FrameView<'_>, face: &Face) -> Evidence {
-        Evidence { peak: spectrum::peak(frame, face), ..Evidence::default() }
+        Evidence { peak: spectrum::peak(frame, face), border: framing(frame, face), ..Evidence::default() }
+    }
+
+    /// Whether a screen's bezel or a sheet's border runs beside the face on both sides.
+    pub fn framed(&self, rules: &Rules) -> bool {
+        self.border.is_some_and(|b| b >= rules.max_border)
     }
 
     /// Whether the face has moved as a flat picture: turned often enough, never with depth.
@@ -42,13 +51,20 @@ impl Evidence {
     }
 }
 
+/// The weaker side of [`border::sides`].
+fn framing(frame: &FrameView<'_>, face: &Face) -> Option<f64> {
+    let [left, right] = border::sides(frame, face);
+    Some(left.min(right))
+}
+
 /// The check: the peak graded against its limit (100 without any peak, 50 at the limit); a face
-/// that moved as a flat picture fails whatever its spectrum.
+/// framed by a bezel or a sheet's border, or that moved as a flat picture, fails whatever its
+/// spectrum.
 pub fn check(evidence: &Evidence, rules: &Rules) -> Check {
     let mut check =
         graded(CheckId::LivenessRecapture, evidence.peak.unwrap_or(0.0), 0.0, rules.max_screen_peak);
     check.value = evidence.peak;
-    if evidence.moves_flat(rules) {
+    if evidence.framed(rules) || evidence.moves_flat(rules) {
         check.pass = false;
         check.score = check.score.min(25);
     }
@@ -61,6 +77,8 @@ const HISTORY_MS: f64 = 1200.0;
 const VIEW_GAP_MS: f64 = 100.0;
 /// Frames whose peaks are pooled.
 const PEAK_FRAMES: usize = 5;
+/// Every how many frames the edges beside the face are looked for (they do not come and go).
+const BORDER_EVERY: u64 = 10;
 /// Every how many frames the face is compared with the view ~1 s before.
 const COMPARE_EVERY: u64 = 2;
 /// Every how many mesh points the tracker keeps (156 of 468 still span the whole face).
@@ -79,6 +97,7 @@ struct View {
 #[derive(Debug, Clone, Default)]
 pub struct Tracker {
     frames: u64,
+    border: Option<f64>,
     views: VecDeque<View>,
     peaks: VecDeque<f64>,
     flat_turns: u32,
@@ -104,6 +123,9 @@ impl Tracker {
         }
         let points: Vec<[f32; 3]> = face.mesh.iter().step_by(MESH_STEP).copied().collect();
         self.frames += 1;
+        if self.frames % BORDER_EVERY == 1 {
+            self.border = framing(frame, face);
+        }
         // Aligning the pixels is the costly part: every other frame is enough.
         let due = self.frames % COMPARE_EVERY == 0;
         match self.views.front().filter(|_| due).and_then(|then| compare(then, frame, face, &points, rules)) {
@@ -128,6 +150,7 @@ impl Tracker {
         peaks.sort_by(f64::total_cmp);
         Evidence {
             peak: peaks.get(peaks.len() / 2).copied(),
+            border: self.border,
             flat_turns: self.flat_turns,
             deep_turns: self.deep_turns,
         }
@@ -178,5 +201,8 @@ mod tests {
         assert!(check(&Evidence { deep_turns: 1, ..flat }, &rules).pass);
         let screen = Evidence { peak: Some(5000.0), ..Evidence::default() };
         assert!(!check(&screen, &rules).pass);
+        let framed = Evidence { border: Some(0.95), ..clean };
+        assert!(!check(&framed, &rules).pass);
+        assert!(check(&Evidence { border: Some(0.3), ..clean }, &rules).pass);
     }
 }

@@ -1,0 +1,91 @@
+//! The edges of a screen or a sheet of paper around the face. A phone, a monitor or a print held
+//! before the camera puts long straight edges beside the face — its bezel, the sheet's border —
+//! on both sides, parallel to each other; a live student has shoulders there and a room behind.
+
+use crate::face::Face;
+use crate::frame::luma;
+use crate::FrameView;
+
+/// Angles searched either side of vertical, degrees (a hand holds the picture a little turned).
+const MAX_TILT: f64 = 12.0;
+/// Step of the angle search, degrees.
+const TILT_STEP: f64 = 2.0;
+/// Luma step across a line that counts as an edge.
+const EDGE_STEP: f32 = 24.0;
+
+/// How much of the face's height the longest straight edge on each side of the face covers, as
+/// `[left, right]` shares of the searched run (0 to 1): the run spans from above the brows to
+/// below the chin, beside the face. Both sides near 1 is a frame around the face.
+pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
+    let m = &face.mesh;
+    let (left, right) = (m[234][0].min(m[454][0]) as f64, m[234][0].max(m[454][0]) as f64);
+    let (top, chin) = (m[10][1] as f64, m[152][1] as f64);
+    let (width, height) = (right - left, chin - top);
+    if width < 16.0 || height < 16.0 {
+        return [0.0; 2];
+    }
+    // The run beside the face: from half a face above its top to half a face below the chin.
+    let (y0, y1) = (top - 0.5 * height, chin + 0.5 * height);
+    let reach = 1.6 * width; // how far out from the face's side an edge may lie
+    [
+        longest_edge(frame, (left - reach, left - 0.12 * width), (y0, y1)),
+        longest_edge(frame, (right + 0.12 * width, right + reach), (y0, y1)),
+    ]
+}
+
+/// The largest share of the rows `y0..y1` (every other one) on which one straight, near-vertical
+/// line with its foot between `x0` and `x1` crosses a luma step of [`EDGE_STEP`], all one way.
+fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> f64 {
+    let (w, h) = (frame.width() as i64, frame.height() as i64);
+    let (x0, x1) = (x0.max(2.0) as i64, x1.min((w - 3) as f64) as i64);
+    let (y0, y1) = (y0.max(0.0) as i64, y1.min((h - 1) as f64) as i64);
+    if x1 <= x0 || y1 - y0 < 16 {
+        return 0.0;
+    }
+    let ys: Vec<i64> = (y0..=y1).step_by(2).collect();
+    // Each row of the band as +1 / −1 / 0: a rising or falling luma step at that pixel or a
+    // neighbour (a line does not fall exactly on the pixel grid), with slack for tilted lines.
+    let slack = ((y1 - y0) as f64 * MAX_TILT.to_radians().tan()).ceil() as i64 + 1;
+    let (bx0, bx1) = ((x0 - slack).max(2), (x1 + slack).min(w - 3));
+    let band = (bx1 - bx0 + 1) as usize;
+    let mut marks = vec![0i8; ys.len() * band];
+    for (r, &y) in ys.iter().enumerate() {
+        let row = frame.row(y as u32);
+        let at = |x: i64| {
+            let i = 4 * x as usize;
+            luma(row[i], row[i + 1], row[i + 2])
+        };
+        let step = |x: i64| at(x + 1) - at(x - 1);
+        for (c, x) in (bx0..=bx1).enumerate() {
+            let s =
+                [step(x - 1), step(x), step(x + 1)].into_iter().max_by(|a, b| a.abs().total_cmp(&b.abs()));
+            marks[r * band + c] = match s {
+                Some(s) if s >= EDGE_STEP => 1,
+                Some(s) if s <= -EDGE_STEP => -1,
+                _ => 0,
+            };
+        }
+    }
+    let rows = ys.len();
+    let mut best = 0usize;
+    let mut tilt = -MAX_TILT;
+    while tilt <= MAX_TILT + 1e-9 {
+        let slope = 2.0 * tilt.to_radians().tan(); // per sampled row (every other pixel row)
+        for foot in (x0..=x1).step_by(2) {
+            let (mut up, mut down) = (0usize, 0usize);
+            for r in 0..rows {
+                let x = (foot as f64 + slope * (r as f64 - rows as f64 / 2.0)).round() as i64;
+                if (bx0..=bx1).contains(&x) {
+                    match marks[r * band + (x - bx0) as usize] {
+                        1 => up += 1,
+                        -1 => down += 1,
+                        _ => {}
+                    }
+                }
+            }
+            best = best.max(up.max(down));
+        }
+        tilt += TILT_STEP;
+    }
+    best as f64 / rows as f64
+}
