@@ -1,13 +1,16 @@
 //! `liveness.recapture`: signs that the camera films a photo of the student — a print or a
 //! screen — rather than the student (教育部: 本人实时拍照，禁止翻拍照片).
 //!
-//! Two passive signals:
+//! Three passive signals:
 //! - [`spectrum`]: a screen's pixel grid, the moiré it makes with the camera's grid, and a
-//!   print's halftone dots put narrow peaks into the spectrum of the skin. A single image shows
-//!   this, so `gradcap analyze` reports it on stills.
-//! - [`planar`]: over a run of frames, when the view turns (the phone moves, the head turns) a
-//!   live face shows parallax — the nose moves against the cheeks — while a picture moves as one
-//!   plane. Only video shows this; a face that never turns neither proves nor disproves it.
+//!   print's halftone dots put narrow peaks into the spectrum of the skin.
+//! - [`border`]: a screen's bezel or a sheet's border runs beside the face on both sides.
+//! - [`register`] and [`planar`]: over a run of frames, when the view turns (the phone moves, the
+//!   head turns) a live face shows depth — its own yaw changes, its nose moves against its
+//!   outline — while a picture's pixels move as one plane, merely foreshortened. Only video shows
+//!   this; a face that never turns neither proves nor disproves it.
+//!
+//! A single image shows the first two, so `gradcap analyze` reports the check on stills.
 
 pub mod border;
 pub mod planar;
