@@ -60,6 +60,11 @@ const fn resampled(view: View) -> Pass {
 /// Modules smaller than this (in pixels of a shrunk copy) are not sampled reliably: a read from
 /// such a copy can be a miscorrection, so it is dropped.
 const MIN_SHRUNK_MODULE: f32 = 2.5;
+/// Finder-pattern triples sampled and decoded at most per pass. A repetitive texture (tiles,
+/// a woven cloth) makes hundreds of finder-like patterns and tens of thousands of triples, each a
+/// sampling and a decoding: found by fuzzing, a 128×120 frame took 24 s. A real code is among
+/// the first few triples (they come best first).
+const MAX_SETS: usize = 24;
 /// Images larger than this (longer side) are not enlarged.
 const MAX_ENLARGE_SIDE: u32 = 800;
 
@@ -176,10 +181,16 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
     let mut patterns = FindFinderPatterns(matrix, true, 0);
     let mut used = Vec::new();
     let mut found = Vec::new();
+    let mut tried = 0;
     for set in GenerateFinderPatternSets(&mut patterns) {
         if [set.tl, set.tr, set.bl].iter().any(|p| used.contains(p)) {
             continue;
         }
+        // The sets come best first; a textured surface can offer thousands.
+        if tried == MAX_SETS {
+            break;
+        }
+        tried += 1;
         let Ok(sampled) = SampleQR(matrix, &set) else { continue };
         let modules = sampled.getBits().getWidth();
         let p = sampled.getPoints();
