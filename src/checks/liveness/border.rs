@@ -10,11 +10,13 @@ use crate::FrameView;
 const MAX_TILT: f64 = 12.0;
 /// Step of the angle search, degrees.
 const TILT_STEP: f64 = 2.0;
+/// Every how many pixel rows the run is sampled.
+const ROW_STEP: usize = 3;
 /// Luma step across a line that counts as an edge.
 const EDGE_STEP: f32 = 24.0;
 
 /// How much of the face's height the longest straight edge on each side of the face covers, as
-/// `[left, right]` shares of the searched run (0 to 1): the run spans from above the brows to
+/// `[left, right]` shares of the searched run (0 to 1): the run spans from above the forehead to
 /// below the chin, beside the face. Both sides near 1 is a frame around the face.
 pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
     let m = &face.mesh;
@@ -33,7 +35,7 @@ pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
     ]
 }
 
-/// The largest share of the rows `y0..y1` (every other one) on which one straight, near-vertical
+/// The largest share of the rows `y0..y1` (every third one) on which one straight, near-vertical
 /// line with its foot between `x0` and `x1` crosses a luma step of [`EDGE_STEP`], all one way.
 fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> f64 {
     let (w, h) = (frame.width() as i64, frame.height() as i64);
@@ -42,24 +44,27 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
     if x1 <= x0 || y1 - y0 < 16 {
         return 0.0;
     }
-    let ys: Vec<i64> = (y0..=y1).step_by(2).collect();
+    let ys: Vec<i64> = (y0..=y1).step_by(ROW_STEP).collect();
     // Each row of the band as +1 / −1 / 0: a rising or falling luma step at that pixel or a
     // neighbour (a line does not fall exactly on the pixel grid), with slack for tilted lines.
     let slack = ((y1 - y0) as f64 * MAX_TILT.to_radians().tan()).ceil() as i64 + 1;
     let (bx0, bx1) = ((x0 - slack).max(2), (x1 + slack).min(w - 3));
     let band = (bx1 - bx0 + 1) as usize;
     let mut marks = vec![0i8; ys.len() * band];
+    let (mut lumas, mut steps) = (vec![0f32; band + 4], vec![0f32; band + 2]);
     for (r, &y) in ys.iter().enumerate() {
         let row = frame.row(y as u32);
-        let at = |x: i64| {
-            let i = 4 * x as usize;
-            luma(row[i], row[i + 1], row[i + 2])
-        };
-        let step = |x: i64| at(x + 1) - at(x - 1);
-        for (c, x) in (bx0..=bx1).enumerate() {
+        for (k, l) in lumas.iter_mut().enumerate() {
+            let i = 4 * (bx0 - 2 + k as i64) as usize;
+            *l = luma(row[i], row[i + 1], row[i + 2]);
+        }
+        for (k, s) in steps.iter_mut().enumerate() {
+            *s = lumas[k + 2] - lumas[k];
+        }
+        for (c, mark) in marks[r * band..(r + 1) * band].iter_mut().enumerate() {
             let s =
-                [step(x - 1), step(x), step(x + 1)].into_iter().max_by(|a, b| a.abs().total_cmp(&b.abs()));
-            marks[r * band + c] = match s {
+                [steps[c], steps[c + 1], steps[c + 2]].into_iter().max_by(|a, b| a.abs().total_cmp(&b.abs()));
+            *mark = match s {
                 Some(s) if s >= EDGE_STEP => 1,
                 Some(s) if s <= -EDGE_STEP => -1,
                 _ => 0,
@@ -70,8 +75,9 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
     let mut best = 0usize;
     let mut tilt = -MAX_TILT;
     while tilt <= MAX_TILT + 1e-9 {
-        let slope = 2.0 * tilt.to_radians().tan(); // per sampled row (every other pixel row)
-        for foot in (x0..=x1).step_by(2) {
+        let slope = ROW_STEP as f64 * tilt.to_radians().tan(); // per sampled row
+                                                               // Every third foot: a row's marks already cover a pixel either side.
+        for foot in (x0..=x1).step_by(3) {
             let (mut up, mut down) = (0usize, 0usize);
             for r in 0..rows {
                 let x = (foot as f64 + slope * (r as f64 - rows as f64 / 2.0)).round() as i64;
