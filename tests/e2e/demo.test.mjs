@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchPhone, shadow, root, media, shots } from './harness.mjs';
+import { startServer, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
 
 const CODE_TEXT = 'CHSI-TEST-CAPTURE-1234567890'; // what qr.y4m and screenshot.png hold
 // What the fake camera shows: left half luma 60, right half 190 (tools/fixtures `halves`).
@@ -261,11 +261,10 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
       assert.equal(await shutterOff(page), false, `frame ${i}`);
     }
     // The shutter: the calibration view shows the standard photo with the report.
-    const captured = page.evaluate(() => new Promise((resolve) => {
-      document.querySelector('grad-capture').addEventListener('capture', (e) => resolve(e.detail), { once: true });
-    }));
+    const captured = nextEvent(page, ['capture', 'error']);
     await shadow(page, 'shutter', (el) => el.click());
-    const detail = await captured;
+    const { type, detail } = await captured;
+    assert.equal(type, 'capture', JSON.stringify(detail));
     assert.deepEqual([detail.width, detail.height], [480, 640]);
     assert.ok(detail.bytes >= 20 * 1024 && detail.bytes <= 40 * 1024 && detail.quality >= 60, JSON.stringify(detail));
     await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);

@@ -44,3 +44,13 @@ export const shadow = (page, id, fn) => page.evaluate(([id, fn]) => {
   const el = document.querySelector('grad-capture').shadowRoot.getElementById(id);
   return new Function('el', `return (${fn})(el)`)(el);
 }, [id, fn.toString()]);
+
+/** Resolves to `{type, detail}` for the first of the component's events `types` after this call,
+ * or rejects after `ms`: a test that waits on the component fails, it never hangs. */
+export const nextEvent = (page, types, ms = 60000) => page.evaluate(([types, ms]) => new Promise((resolve, reject) => {
+  const el = document.querySelector('grad-capture');
+  const timer = setTimeout(() => reject(new Error(`no ${types.join(' or ')} event within ${ms} ms`)), ms);
+  for (const type of types) {
+    el.addEventListener(type, (e) => { clearTimeout(timer); resolve({ type, detail: e.detail }); }, { once: true });
+  }
+}), [types, ms]);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchPhone, shadow, root, media, shots } from './harness.mjs';
+import { startServer, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
 
 const CODE = 'CHSI-2026-ABCDEFGH12345';
 const base = path.join(media, 'variants', 'biden-frontal.png');
@@ -45,9 +45,6 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
   const { page, close } = await launchPhone(camera(true));
   try {
     await page.goto(`${srv.url}/?steps=code,session,portrait,upload`);
-    const uploaded = page.evaluate(() => new Promise((resolve) => {
-      document.querySelector('grad-capture').addEventListener('uploaded', (e) => resolve(e.detail), { once: true });
-    }));
     await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'session', null, { timeout: 30000 });
     // An unknown session is refused with a message; the real one is named for confirmation.
     await shadow(page, 'session-input', (el) => { el.value = '12345678'; });
@@ -56,8 +53,10 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
     await shadow(page, 'session-input', (el) => { el.value = '26050704'; });
     await shadow(page, 'sessionbar', (el) => el.requestSubmit());
     await page.waitForFunction(() => /26050704 - 示例大学2026届图像采集/.test(document.querySelector('grad-capture').shadowRoot.getElementById('binding').textContent));
+    const uploaded = nextEvent(page, ['uploaded', 'error'], 90000);
     const sent = await shootAndConfirm(page);
-    const detail = await uploaded;
+    const { type, detail } = await uploaded;
+    assert.equal(type, 'uploaded', JSON.stringify(detail));
     assert.ok(detail?.id, `uploaded ${JSON.stringify(detail)}`);
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done');
     assert.match(await shadow(page, 'upload-status', (el) => el.textContent), /照片已提交/);
@@ -85,26 +84,37 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
   const srv = await startServer();
   const { page, context, close } = await launchPhone(camera(false));
   try {
+    // What each attempt met, for the message if the upload does not end as it should.
     let attempts = 0;
+    const log = [];
+    const started = Date.now();
+    const note = (n, what) => log.push(`${Date.now() - started} ms #${n} ${what}`);
     await page.route('**/api/captures', async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
       attempts += 1;
-      if (attempts === 1) return route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
-      if (attempts === 2) return route.abort('connectionreset');
-      if (attempts === 3) { await new Promise((r) => setTimeout(r, 3000)); return route.abort().catch(() => {}); } // no answer in time
-      if (attempts === 4) { await route.fetch(); return route.abort('connectionreset'); } // stored, answer lost
-      return route.continue();
+      const n = attempts;
+      try {
+        if (n === 1) return await route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
+        if (n === 2) return await route.abort('connectionreset');
+        if (n === 3) { await new Promise((r) => setTimeout(r, 6000)); return await route.abort(); } // no answer in time
+        if (n === 4) { await route.fetch(); return await route.abort('connectionreset'); } // stored, answer lost
+        return await route.continue();
+      } catch (e) {
+        note(n, `(the page gave up first: ${e.message.split('\n')[0]})`);
+      } finally {
+        note(n, 'answered');
+      }
     });
-    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10,"timeoutMs":1000}`);
-    const uploaded = page.evaluate(() => new Promise((resolve) => {
-      document.querySelector('grad-capture').addEventListener('uploaded', (e) => resolve(e.detail), { once: true });
-    }));
+    // The page waits 2.5 s for an answer: the third attempt's is held back longer than that.
+    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10,"timeoutMs":2500}`);
+    const uploaded = nextEvent(page, ['uploaded', 'error'], 90000);
     await shootAndConfirm(page, async () => context.setOffline(true));
     await page.waitForTimeout(1500);
     assert.equal(attempts, 0, 'nothing is sent while offline');
     await context.setOffline(false);
-    const detail = await uploaded;
-    assert.ok(attempts >= 5, `${attempts} attempts`);
+    const { type, detail } = await uploaded;
+    assert.equal(type, 'uploaded', `${JSON.stringify(detail)} after ${log.join('; ')}`);
+    assert.ok(attempts >= 5, `${attempts} attempts: ${log.join('; ')}`);
     const stored = await captures(srv.url);
     assert.equal(stored.length, 1, 'one record despite five attempts');
     assert.equal(stored[0].id, detail.id);
