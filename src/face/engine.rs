@@ -1,8 +1,9 @@
 //! The inference engine: runs a [`Model`]'s operators in order over f32 NHWC tensors (batch 1).
 //! Constant fp16 weights are dequantized once at load; convolution weights are laid out so that the
-//! inner loops run over output channels, contiguous, which the compiler vectorizes (with
-//! `simd128` on wasm when the build enables it).
+//! inner loops run over output channels, contiguous (see [`kernels`]); the shortcut additions and
+//! activations that follow a convolution are folded into it at load.
 
+use super::kernels::{self, activate, clamp, relu, Act, Post};
 use super::layers;
 use super::tflite::{Activation, DType, Model, Node, Op, Padding, Window};
 use crate::{Error, ErrorKind};
@@ -16,9 +17,27 @@ pub struct Engine {
     shapes: Vec<Vec<usize>>,
     values: Vec<Vec<f32>>,
     ints: Vec<Vec<i32>>,
-    plan: Vec<Node>,
+    plan: Vec<Step>,
     inputs: Vec<usize>,
     outputs: Vec<usize>,
+}
+
+/// One operator of the plan, with the nodes folded into it.
+struct Step {
+    node: Node,
+    /// A tensor added to a convolution's sums: the `Add` of a residual block that followed it.
+    residual: Option<usize>,
+    /// The activation that followed it (or its `Add`'s), when the convolution had none.
+    act: Folded,
+}
+
+/// An activation node folded into the convolution before it.
+#[derive(Clone, Copy, PartialEq)]
+enum Folded {
+    /// One of TFLite's fused activations (`None` when nothing was folded).
+    Fused(Activation),
+    /// A PReLU with this alpha tensor (one value per channel).
+    Prelu(usize),
 }
 
 /// IEEE half to single precision, by moving the bits (exact for every value).
@@ -37,36 +56,6 @@ pub(crate) fn f16_to_f32(half: u16) -> f32 {
         e => sign | ((e + 112) << 23) | (mant << 13),
     };
     f32::from_bits(bits)
-}
-
-fn activate(x: f32, a: Activation) -> f32 {
-    match a {
-        Activation::None => x,
-        Activation::Relu => relu(x),
-        Activation::ReluN1To1 => clamp(x, -1.0, 1.0),
-        Activation::Relu6 => clamp(x, 0.0, 6.0),
-    }
-}
-
-// Compare-and-select rather than f32::max: on wasm `max` becomes a call (NaN rules); this inlines.
-#[inline(always)]
-fn relu(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
-
-#[inline(always)]
-fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
-    if x < lo {
-        lo
-    } else if x > hi {
-        hi
-    } else {
-        x
-    }
 }
 
 /// Output size and leading padding of a window along one axis.
@@ -104,6 +93,14 @@ fn hwc(shape: &[usize]) -> Result<[usize; 3], Error> {
 impl Engine {
     /// Loads a model from the bytes of its `.tflite` file (or of its [packed](super::pack) form).
     pub fn load(file: &[u8]) -> Result<Engine, Error> {
+        let mut engine = Engine::unfolded(file)?;
+        engine.fold_shortcuts();
+        engine.fold_activations();
+        Ok(engine)
+    }
+
+    /// The model with every node a step of its own.
+    fn unfolded(file: &[u8]) -> Result<Engine, Error> {
         let model = Model::parse(file)?;
         let packed = super::pack::unpack(file)?;
         let mut engine = Engine {
@@ -201,8 +198,116 @@ impl Engine {
             }
             _ => {}
         }
-        self.plan.push(node);
+        self.plan.push(Step { node, residual: None, act: Folded::Fused(Activation::None) });
         Ok(())
+    }
+
+    /// How many steps read each tensor (a graph output counts as read).
+    fn readers(&self) -> Vec<usize> {
+        let mut count = vec![0; self.shapes.len()];
+        let inputs =
+            self.plan.iter().flat_map(|s| s.node.inputs.iter().filter_map(|&i| usize::try_from(i).ok()));
+        for t in inputs.chain(self.outputs.iter().copied()) {
+            count[t] += 1;
+        }
+        count
+    }
+
+    /// The step that writes each tensor.
+    fn writers(&self) -> Vec<Option<usize>> {
+        let mut by = vec![None; self.shapes.len()];
+        for (k, s) in self.plan.iter().enumerate() {
+            if let Some(t) = s.node.outputs.first().and_then(|&t| usize::try_from(t).ok()) {
+                by[t] = Some(k);
+            }
+        }
+        by
+    }
+
+    /// The step `k` if it is a convolution nothing has been folded into, whose output only the
+    /// step reading `t` reads.
+    fn foldable(&self, writer: Option<usize>, t: usize, readers: &[usize]) -> Option<usize> {
+        let k = writer?;
+        let step = &self.plan[k];
+        let plain = matches!(step.node.op, Op::Conv2d(w) if w.activation == Activation::None);
+        (plain && step.residual.is_none() && step.act == Folded::Fused(Activation::None) && readers[t] == 1)
+            .then_some(k)
+    }
+
+    /// Folds each `Add` of a convolution's output and a tensor of the same shape (a residual
+    /// block's shortcut) into the convolution, which then runs where the `Add` was (after the
+    /// shortcut is ready; nothing in between reads its output).
+    fn fold_shortcuts(&mut self) {
+        let (readers, writers) = (self.readers(), self.writers());
+        let mut folded = vec![false; self.plan.len()];
+        for j in 0..self.plan.len() {
+            let Op::Add(act) = self.plan[j].node.op else { continue };
+            let ins: Vec<usize> =
+                self.plan[j].node.inputs.iter().filter_map(|&i| usize::try_from(i).ok()).collect();
+            let Some(&out) = self.plan[j].node.outputs.first() else { continue };
+            let [a, b] = ins[..] else { continue };
+            let same = |t: usize| self.shapes[t] == self.shapes[out as usize];
+            if !(same(a) && same(b)) || a == b {
+                continue;
+            }
+            let pick = [(a, b), (b, a)].into_iter().find_map(|(conv, shortcut)| {
+                let k = self.foldable(writers[conv], conv, &readers)?;
+                (k < j && !folded[k]).then_some((k, shortcut))
+            });
+            let Some((k, shortcut)) = pick else { continue };
+            let mut conv = self.plan[k].node.clone();
+            let own = std::mem::replace(&mut conv.outputs, vec![out]);
+            // Nothing writes the convolution's own output any more.
+            if let Some(t) = own.first().and_then(|&t| usize::try_from(t).ok()) {
+                self.values[t] = Vec::new();
+            }
+            self.plan[j] = Step { node: conv, residual: Some(shortcut), act: Folded::Fused(act) };
+            folded[k] = true;
+        }
+        let mut k = 0;
+        self.plan.retain(|_| {
+            k += 1;
+            !folded[k - 1]
+        });
+    }
+
+    /// Folds each ReLU, ReLU6 or PReLU that follows a convolution (with or without a folded
+    /// shortcut, but with no activation of its own) into it.
+    fn fold_activations(&mut self) {
+        let (readers, writers) = (self.readers(), self.writers());
+        let mut gone = vec![false; self.plan.len()];
+        for j in 0..self.plan.len() {
+            let node = &self.plan[j].node;
+            let (Some(&x), Some(&out)) = (node.inputs.first(), node.outputs.first()) else { continue };
+            let Ok(x) = usize::try_from(x) else { continue };
+            let act = match node.op {
+                Op::Relu => Folded::Fused(Activation::Relu),
+                Op::Relu6 => Folded::Fused(Activation::Relu6),
+                Op::Prelu => match node.inputs.get(1).and_then(|&a| usize::try_from(a).ok()) {
+                    // One alpha per channel, as the kernels take it.
+                    Some(a) if self.values[a].len() == *self.shapes[x].last().unwrap_or(&0) => {
+                        Folded::Prelu(a)
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let Some(k) = writers[x] else { continue };
+            let step = &self.plan[k];
+            let plain = matches!(step.node.op, Op::Conv2d(w) if w.activation == Activation::None);
+            if !plain || step.act != Folded::Fused(Activation::None) || readers[x] != 1 || gone[k] {
+                continue;
+            }
+            self.plan[k].node.outputs = vec![out];
+            self.plan[k].act = act;
+            self.values[x] = Vec::new();
+            gone[j] = true;
+        }
+        let mut j = 0;
+        self.plan.retain(|_| {
+            j += 1;
+            !gone[j - 1]
+        });
     }
 
     /// The shape of input `k`.
@@ -228,7 +333,7 @@ impl Engine {
     }
 
     fn step(&mut self, k: usize) -> Result<(), Error> {
-        let node = &self.plan[k];
+        let node = &self.plan[k].node;
         let ins: Vec<usize> = node.inputs.iter().filter_map(|&i| usize::try_from(i).ok()).collect();
         let out = node
             .outputs
@@ -236,16 +341,26 @@ impl Engine {
             .and_then(|&i| usize::try_from(i).ok())
             .ok_or_else(|| bad("missing output"))?;
         let mut result = std::mem::take(&mut self.values[out]);
-        let op = node.op.clone();
-        let r = self.compute(&op, &ins, out, &mut result);
+        let r = self.compute(&self.plan[k], &ins, out, &mut result);
         self.values[out] = result;
         r
     }
 
-    fn compute(&self, op: &Op, ins: &[usize], out: usize, dst: &mut [f32]) -> Result<(), Error> {
+    fn compute(&self, step: &Step, ins: &[usize], out: usize, dst: &mut [f32]) -> Result<(), Error> {
         let arg = |k: usize| ins.get(k).copied().ok_or_else(|| bad("missing operator input"));
+        let op = &step.node.op;
         match op {
-            Op::Conv2d(w) => self.conv2d(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
+            Op::Conv2d(w) => {
+                let post = Post {
+                    residual: step.residual.map(|r| &self.values[r][..]),
+                    act: match step.act {
+                        Folded::Prelu(alpha) => Act::Prelu(&self.values[alpha]),
+                        Folded::Fused(Activation::None) => Act::Fused(w.activation),
+                        Folded::Fused(a) => Act::Fused(a),
+                    },
+                };
+                self.conv2d([arg(0)?, arg(1)?], ins.get(2).copied(), out, w, &post, dst)
+            }
             Op::DepthwiseConv2d(w) => self.depthwise(arg(0)?, arg(1)?, ins.get(2).copied(), out, w, dst),
             Op::MaxPool2d(w) => self.max_pool(arg(0)?, out, w, dst),
             Op::Add(a) => self.commutative(arg(0)?, arg(1)?, dst, |x, y| activate(x + y, *a)),
@@ -354,11 +469,11 @@ impl Engine {
 
     fn conv2d(
         &self,
-        a: usize,
-        w: usize,
+        [a, w]: [usize; 2],
         bias: Option<usize>,
         out: usize,
         win: &Window,
+        post: &Post,
         dst: &mut [f32],
     ) -> Result<(), Error> {
         let [h, wd, ci] = hwc(&self.shapes[a])?;
@@ -372,10 +487,7 @@ impl Engine {
         let (src, weights) = (&self.values[a], &self.values[w]);
         let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == co);
         if kh == 1 && kw == 1 && win.stride_h == 1 && win.stride_w == 1 && (oh, ow) == (h, wd) {
-            pointwise(src, weights, b, ci, co, dst);
-            if win.activation != Activation::None {
-                dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
-            }
+            kernels::pointwise(src, weights, b, [ci, co], post, dst);
             return Ok(());
         }
         // Anything else: gather each output pixel's window into a row (zeros where it hangs over
@@ -401,10 +513,7 @@ impl Engine {
                 }
             }
         }
-        pointwise(&patches, weights, b, k, co, dst);
-        if win.activation != Activation::None {
-            dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
-        }
+        kernels::pointwise(&patches, weights, b, [k, co], post, dst);
         Ok(())
     }
 
@@ -431,7 +540,7 @@ impl Engine {
         let (src, weights) = (&self.values[a], &self.values[w]);
         let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == c);
         if win.stride_w == 1 && win.dilation_w == 1 {
-            depthwise_rows(
+            kernels::depthwise_rows(
                 src,
                 weights,
                 b,
@@ -580,169 +689,31 @@ impl Engine {
     }
 }
 
-/// A depthwise convolution with horizontal stride 1, a whole output row per tap: for stride 1 the
-/// input pixels under one tap along a row are contiguous, so each (row, tap) is one long loop over
-/// `pixels × channels` rather than one short loop per pixel (the channels are few early on).
-#[allow(clippy::too_many_arguments)]
-fn depthwise_rows(
-    src: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    [h, wd, c]: [usize; 3],
-    [oh, ow]: [usize; 2],
-    [kh, kw]: [usize; 2],
-    (stride_h, dilation_h): (usize, usize),
-    (pt, pl): (usize, usize),
-    dst: &mut [f32],
-) {
-    for oy in 0..oh {
-        let row = &mut dst[oy * ow * c..(oy + 1) * ow * c];
-        match bias {
-            Some(b) => row.chunks_exact_mut(c).for_each(|px| px.copy_from_slice(b)),
-            None => row.fill(0.0),
-        }
-        for ky in 0..kh {
-            let iy = (oy * stride_h + ky * dilation_h) as isize - pt as isize;
-            if iy < 0 || iy >= h as isize {
-                continue;
-            }
-            let src_row = &src[iy as usize * wd * c..(iy as usize + 1) * wd * c];
-            for kx in 0..kw {
-                // Output pixels whose input column ox + kx − pl lies inside the row.
-                let first = pl.saturating_sub(kx);
-                let last = (wd + pl).saturating_sub(kx).min(ow);
-                if first >= last {
-                    continue;
-                }
-                let tap = &weights[(ky * kw + kx) * c..][..c];
-                let input = &src_row[(first + kx - pl) * c..(last + kx - pl) * c];
-                let output = &mut row[first * c..last * c];
-                for (o, i) in output.chunks_exact_mut(c).zip(input.chunks_exact(c)) {
-                    for ((s, &v), &k) in o.iter_mut().zip(i).zip(tap) {
-                        *s += v * k;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A 1×1 convolution (a matrix product per pixel): `dst[p][o] = bias[o] + Σ_i src[p][i] · w[i][o]`.
-///
-/// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
-/// over the input channels, loading one weight vector and four inputs per step (rather than
-/// reading and writing four rows of sums per input channel).
-fn pointwise(src: &[f32], weights: &[f32], bias: Option<&[f32]>, ci: usize, co: usize, dst: &mut [f32]) {
-    const P: usize = 4;
-    const C: usize = 8;
-    let pixels = src.len() / ci;
-    let full = pixels / P * P;
-    let tiled = co / C * C;
-    for p0 in (0..full).step_by(P) {
-        let x: [&[f32]; P] = std::array::from_fn(|k| &src[(p0 + k) * ci..(p0 + k + 1) * ci]);
-        for o0 in (0..tiled).step_by(C) {
-            let mut acc = [[0f32; C]; P];
-            if let Some(b) = bias {
-                acc.iter_mut().for_each(|a| a.copy_from_slice(&b[o0..o0 + C]));
-            }
-            for i in 0..ci {
-                let w: &[f32; C] = weights[i * co + o0..i * co + o0 + C].try_into().unwrap_or(&[0.0; C]);
-                for (a, xk) in acc.iter_mut().zip(&x) {
-                    let v = xk[i];
-                    for j in 0..C {
-                        a[j] += v * w[j];
-                    }
-                }
-            }
-            for (k, a) in acc.iter().enumerate() {
-                dst[(p0 + k) * co + o0..(p0 + k) * co + o0 + C].copy_from_slice(a);
-            }
-        }
-        for k in 0..P {
-            pointwise_pixel(x[k], weights, bias, ci, co, tiled, &mut dst[(p0 + k) * co..(p0 + k + 1) * co]);
-        }
-    }
-    for p in full..pixels {
-        pointwise_pixel(&src[p * ci..(p + 1) * ci], weights, bias, ci, co, 0, &mut dst[p * co..(p + 1) * co]);
-    }
-}
-
-/// Output channels `from..co` of one pixel of a 1×1 convolution.
-fn pointwise_pixel(
-    x: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    ci: usize,
-    co: usize,
-    from: usize,
-    out: &mut [f32],
-) {
-    if from >= co {
-        return;
-    }
-    let out = &mut out[from..];
-    match bias {
-        Some(b) => out.copy_from_slice(&b[from..]),
-        None => out.fill(0.0),
-    }
-    for (i, &v) in x.iter().enumerate().take(ci) {
-        for (o, &k) in out.iter_mut().zip(&weights[i * co + from..(i + 1) * co]) {
-            *o += v * k;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A model-free check of the row path against the per-pixel path: a 3×3 depthwise
-    /// convolution with SAME padding on a 5×4×3 input.
+    /// Folding shortcuts and activations into the convolutions changes the plan, not the results:
+    /// the three models with and without folding on the same input.
     #[test]
-    fn depthwise_rows_match_the_per_pixel_sum() {
-        let ([h, wd, c], [kh, kw]) = ([5, 4, 3], [3, 3]);
-        let src: Vec<f32> = (0..h * wd * c).map(|i| (i as f32 * 0.7).sin()).collect();
-        let weights: Vec<f32> = (0..kh * kw * c).map(|i| (i as f32 * 0.3).cos()).collect();
-        let bias = [0.5, -0.25, 1.0];
-        let mut fast = vec![0.0; h * wd * c];
-        depthwise_rows(&src, &weights, Some(&bias), [h, wd, c], [h, wd], [kh, kw], (1, 1), (1, 1), &mut fast);
-        for y in 0..h {
-            for x in 0..wd {
-                for ch in 0..c {
-                    let mut sum = bias[ch];
-                    for ky in 0..kh {
-                        for kx in 0..kw {
-                            let (iy, ix) = (y as isize + ky as isize - 1, x as isize + kx as isize - 1);
-                            if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
-                                sum += src[(iy as usize * wd + ix as usize) * c + ch]
-                                    * weights[(ky * kw + kx) * c + ch];
-                            }
-                        }
-                    }
-                    assert!((fast[(y * wd + x) * c + ch] - sum).abs() < 1e-5, "({y},{x},{ch})");
+    fn folded_plans_compute_what_the_unfolded_ones_do() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        for name in
+            ["face_detection_short_range.tflite", "face_landmark.tflite", "selfie_segmentation.tflite"]
+        {
+            let Ok(file) = std::fs::read(dir.join(name)) else {
+                eprintln!("skipped: no models/{name} (run scripts/fetch-models)");
+                continue;
+            };
+            let (mut folded, mut plain) = (Engine::load(&file).unwrap(), Engine::unfolded(&file).unwrap());
+            assert!(folded.plan.len() + 10 < plain.plan.len(), "{name}: {} steps", folded.plan.len());
+            let size: usize = folded.input_shape(0).unwrap().iter().product();
+            let input: Vec<f32> = (0..size).map(|i| (i as f32 * 0.013).sin()).collect();
+            let (a, b) = (folded.run(&input).unwrap(), plain.run(&input).unwrap());
+            for (x, y) in a.iter().zip(&b) {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{name}: {p} vs {q}");
                 }
-            }
-        }
-    }
-
-    #[test]
-    fn pointwise_matches_the_plain_sum() {
-        for (ci, co, pixels) in [(3, 5, 7), (16, 24, 9), (8, 28, 4), (5, 8, 3)] {
-            pointwise_case(ci, co, pixels);
-        }
-    }
-
-    fn pointwise_case(ci: usize, co: usize, pixels: usize) {
-        let src: Vec<f32> = (0..pixels * ci).map(|i| (i as f32 * 0.37).sin()).collect();
-        let weights: Vec<f32> = (0..ci * co).map(|i| (i as f32 * 0.11).cos()).collect();
-        let bias: Vec<f32> = (0..co).map(|o| o as f32).collect();
-        let mut fast = vec![0.0; pixels * co];
-        pointwise(&src, &weights, Some(&bias), ci, co, &mut fast);
-        for p in 0..pixels {
-            for o in 0..co {
-                let plain: f32 =
-                    bias[o] + (0..ci).map(|i| src[p * ci + i] * weights[i * co + o]).sum::<f32>();
-                assert!((fast[p * co + o] - plain).abs() < 1e-5, "pixel {p} channel {o}");
             }
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod detect;
 pub mod engine;
+mod kernels;
 mod layers;
 pub mod measures;
 pub mod mesh;

@@ -1,0 +1,464 @@
+//! The engine's inner loops: the 1×1 convolution (a matrix product per pixel, also what every
+//! other convolution becomes after gathering its windows) and the stride-1 depthwise convolution.
+//!
+//! The 1×1 convolution finishes each sum where it is made: what the model does next to that
+//! output — add the block's shortcut, then ReLU or PReLU — is folded in at load (see
+//! [`Post`]), so the values are stored once instead of being read and written again by each of
+//! those nodes. With `simd128` on wasm the products are written with its vector instructions;
+//! elsewhere the same tiling in plain Rust, which the compiler vectorizes.
+
+use super::tflite::Activation;
+
+/// What becomes of a convolution's sum before it is stored: `act(sum + residual)`.
+#[derive(Clone, Copy)]
+pub struct Post<'a> {
+    /// Added to the sums, laid out like the output (the shortcut of a residual block).
+    pub residual: Option<&'a [f32]>,
+    /// Then this activation.
+    pub act: Act<'a>,
+}
+
+/// An activation applied to stored values.
+#[derive(Clone, Copy)]
+pub enum Act<'a> {
+    /// One of the activations TFLite fuses into its operators.
+    Fused(Activation),
+    /// `x` where positive, else `alpha[channel] · x`.
+    Prelu(&'a [f32]),
+}
+
+impl Post<'_> {
+    /// The finished value of the sum `x` at flat index `at`, channel `o`.
+    #[inline(always)]
+    fn apply(&self, x: f32, at: usize, o: usize) -> f32 {
+        let x = match self.residual {
+            Some(r) => x + r[at],
+            None => x,
+        };
+        match self.act {
+            Act::Fused(a) => activate(x, a),
+            Act::Prelu(alpha) => {
+                if x > 0.0 {
+                    x
+                } else {
+                    x * alpha[o]
+                }
+            }
+        }
+    }
+}
+
+/// `x` under one of TFLite's fused activations.
+#[inline(always)]
+pub fn activate(x: f32, a: Activation) -> f32 {
+    match a {
+        Activation::None => x,
+        Activation::Relu => relu(x),
+        Activation::ReluN1To1 => clamp(x, -1.0, 1.0),
+        Activation::Relu6 => clamp(x, 0.0, 6.0),
+    }
+}
+
+// Compare-and-select rather than f32::max: on wasm `max` becomes a call (NaN rules); this inlines.
+/// `max(x, 0)`.
+#[inline(always)]
+pub fn relu(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// `x` limited to `lo..=hi`.
+#[inline(always)]
+pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// A 1×1 convolution: `dst[p][o] = post(bias[o] + Σ_i src[p][i] · w[i][o])` for every pixel `p`
+/// of `src` (`ci` values each) and output channel `o` of `co`.
+///
+/// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
+/// over the input channels, loading one row of weights and four inputs per step.
+pub fn pointwise(
+    src: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    [ci, co]: [usize; 2],
+    post: &Post,
+    dst: &mut [f32],
+) {
+    let pixels = src.len() / ci.max(1);
+    assert!(
+        ci > 0
+            && src.len() == pixels * ci
+            && weights.len() == ci * co
+            && dst.len() == pixels * co
+            && bias.is_none_or(|b| b.len() == co)
+            && post.residual.is_none_or(|r| r.len() == dst.len())
+            && match post.act {
+                Act::Prelu(alpha) => alpha.len() == co,
+                Act::Fused(_) => true,
+            },
+        "pointwise shapes do not agree"
+    );
+    let full = pixels / 4 * 4;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = simd::pointwise_tiles(src, weights, bias, [ci, co], full, post, dst);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = portable_tiles(src, weights, bias, [ci, co], full, post, dst);
+    // What the tiles left: the last channels of each tiled pixel, and the last pixels.
+    for p in 0..pixels {
+        let from = if p < full { done } else { 0 };
+        pointwise_pixel(p, &src[p * ci..(p + 1) * ci], weights, bias, co, from, post, dst);
+    }
+}
+
+/// Four pixels × eight channels at a time over the first `full` pixels; returns how many output
+/// channels of those pixels it wrote.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn portable_tiles(
+    src: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    [ci, co]: [usize; 2],
+    full: usize,
+    post: &Post,
+    dst: &mut [f32],
+) -> usize {
+    const P: usize = 4;
+    const C: usize = 8;
+    let tiled = co / C * C;
+    for p0 in (0..full).step_by(P) {
+        let x: [&[f32]; P] = std::array::from_fn(|k| &src[(p0 + k) * ci..(p0 + k + 1) * ci]);
+        for o0 in (0..tiled).step_by(C) {
+            let mut acc = [[0f32; C]; P];
+            if let Some(b) = bias {
+                acc.iter_mut().for_each(|a| a.copy_from_slice(&b[o0..o0 + C]));
+            }
+            for i in 0..ci {
+                let w: &[f32; C] = weights[i * co + o0..i * co + o0 + C].try_into().unwrap_or(&[0.0; C]);
+                for (a, xk) in acc.iter_mut().zip(&x) {
+                    let v = xk[i];
+                    for j in 0..C {
+                        a[j] += v * w[j];
+                    }
+                }
+            }
+            for (k, a) in acc.iter().enumerate() {
+                let at = (p0 + k) * co + o0;
+                for (j, &v) in a.iter().enumerate() {
+                    dst[at + j] = post.apply(v, at + j, o0 + j);
+                }
+            }
+        }
+    }
+    tiled
+}
+
+/// Output channels `from..co` of pixel `p` (inputs `x`).
+#[allow(clippy::too_many_arguments)]
+fn pointwise_pixel(
+    p: usize,
+    x: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    co: usize,
+    from: usize,
+    post: &Post,
+    dst: &mut [f32],
+) {
+    if from >= co {
+        return;
+    }
+    let out = &mut dst[p * co + from..(p + 1) * co];
+    match bias {
+        Some(b) => out.copy_from_slice(&b[from..]),
+        None => out.fill(0.0),
+    }
+    for (i, &v) in x.iter().enumerate() {
+        for (o, &k) in out.iter_mut().zip(&weights[i * co + from..(i + 1) * co]) {
+            *o += v * k;
+        }
+    }
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = post.apply(*o, p * co + from + j, from + j);
+    }
+}
+
+/// A depthwise convolution with horizontal stride 1, a whole output row per tap: for stride 1 the
+/// input pixels under one tap along a row are contiguous, so each (row, tap) is one long loop over
+/// `pixels × channels` rather than one short loop per pixel (the channels are few early on).
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_rows(
+    src: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    [h, wd, c]: [usize; 3],
+    [oh, ow]: [usize; 2],
+    [kh, kw]: [usize; 2],
+    (stride_h, dilation_h): (usize, usize),
+    (pt, pl): (usize, usize),
+    dst: &mut [f32],
+) {
+    for oy in 0..oh {
+        let row = &mut dst[oy * ow * c..(oy + 1) * ow * c];
+        match bias {
+            Some(b) => row.chunks_exact_mut(c).for_each(|px| px.copy_from_slice(b)),
+            None => row.fill(0.0),
+        }
+        for ky in 0..kh {
+            let iy = (oy * stride_h + ky * dilation_h) as isize - pt as isize;
+            if iy < 0 || iy >= h as isize {
+                continue;
+            }
+            let src_row = &src[iy as usize * wd * c..(iy as usize + 1) * wd * c];
+            for kx in 0..kw {
+                // Output pixels whose input column ox + kx − pl lies inside the row.
+                let first = pl.saturating_sub(kx);
+                let last = (wd + pl).saturating_sub(kx).min(ow);
+                if first >= last {
+                    continue;
+                }
+                let tap = &weights[(ky * kw + kx) * c..][..c];
+                let input = &src_row[(first + kx - pl) * c..(last + kx - pl) * c];
+                let output = &mut row[first * c..last * c];
+                multiply_add_rows(output, input, tap);
+            }
+        }
+    }
+}
+
+/// `out[p][j] += input[p][j] · tap[j]` over pixels of `tap.len()` channels.
+fn multiply_add_rows(out: &mut [f32], input: &[f32], tap: &[f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if tap.len() % 4 == 0 {
+        simd::multiply_add_rows(out, input, tap);
+        return;
+    }
+    let c = tap.len();
+    for (o, i) in out.chunks_exact_mut(c).zip(input.chunks_exact(c)) {
+        for ((s, &v), &k) in o.iter_mut().zip(i).zip(tap) {
+            *s += v * k;
+        }
+    }
+}
+
+/// The wasm `simd128` versions: four lanes per instruction, loads without bounds checks inside
+/// the loops (each function checks its bounds once, up front).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use super::super::tflite::Activation;
+    use super::{Act, Post};
+    use core::arch::wasm32::*;
+
+    /// `post` on four sums of channels `o..o + 4` at flat index `at`.
+    #[inline(always)]
+    fn finish(post: &Post, sums: v128, at: usize, o: usize) -> v128 {
+        let x = match post.residual {
+            // SAFETY: `pointwise` checked that the residual is as long as the output.
+            Some(r) => f32x4_add(sums, unsafe { v128_load(r.as_ptr().add(at) as *const v128) }),
+            None => sums,
+        };
+        let zero = f32x4_splat(0.0);
+        match post.act {
+            Act::Fused(Activation::None) => x,
+            Act::Fused(Activation::Relu) => f32x4_pmax(x, zero),
+            Act::Fused(Activation::Relu6) => f32x4_pmin(f32x4_pmax(x, zero), f32x4_splat(6.0)),
+            Act::Fused(Activation::ReluN1To1) => {
+                f32x4_pmin(f32x4_pmax(x, f32x4_splat(-1.0)), f32x4_splat(1.0))
+            }
+            Act::Prelu(alpha) => {
+                // SAFETY: `pointwise` checked that there is an alpha per output channel.
+                let a = unsafe { v128_load(alpha.as_ptr().add(o) as *const v128) };
+                v128_bitselect(x, f32x4_mul(x, a), f32x4_gt(x, zero))
+            }
+        }
+    }
+
+    /// The tiles of [`super::pointwise`]: four pixels × eight channels, then four pixels × four
+    /// channels where a group of four is left; returns how many channels were written.
+    pub fn pointwise_tiles(
+        src: &[f32],
+        weights: &[f32],
+        bias: Option<&[f32]>,
+        [ci, co]: [usize; 2],
+        full: usize,
+        post: &Post,
+        dst: &mut [f32],
+    ) -> usize {
+        let by8 = co / 8 * 8;
+        let by4 = co / 4 * 4;
+        for p0 in (0..full).step_by(4) {
+            for o0 in (0..by8).step_by(8) {
+                tile::<2>(src, weights, bias, [ci, co], [p0, o0], post, dst);
+            }
+            if by4 > by8 {
+                tile::<1>(src, weights, bias, [ci, co], [p0, by8], post, dst);
+            }
+        }
+        by4
+    }
+
+    /// Pixels `p0..p0 + 4` × channels `o0..o0 + 4·V`.
+    #[inline(always)]
+    fn tile<const V: usize>(
+        src: &[f32],
+        weights: &[f32],
+        bias: Option<&[f32]>,
+        [ci, co]: [usize; 2],
+        [p0, o0]: [usize; 2],
+        post: &Post,
+        dst: &mut [f32],
+    ) {
+        // The callers keep p0 + 4 ≤ pixels and o0 + 4·V ≤ co, and `pointwise` checked the
+        // lengths of src (pixels·ci), weights (ci·co), bias (co) and dst (pixels·co).
+        assert!((p0 + 4) * ci <= src.len() && o0 + 4 * V <= co && (p0 + 4) * co <= dst.len());
+        let start: [v128; V] = std::array::from_fn(|v| match bias {
+            // SAFETY: o0 + 4·V ≤ co = bias.len().
+            Some(b) => unsafe { v128_load(b.as_ptr().add(o0 + 4 * v) as *const v128) },
+            None => f32x4_splat(0.0),
+        });
+        let mut acc = [start; 4];
+        let x = src[p0 * ci..].as_ptr();
+        for i in 0..ci {
+            // SAFETY: row i of the weights holds co ≥ o0 + 4·V values from o0; pixel k < 4 of
+            // the tile has ci inputs from (p0 + k)·ci, inside src.
+            unsafe {
+                let w = weights.as_ptr().add(i * co + o0);
+                let wv: [v128; V] = std::array::from_fn(|v| v128_load(w.add(4 * v) as *const v128));
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let xv = v128_load32_splat(x.add(k * ci + i) as *const u32);
+                    for v in 0..V {
+                        a[v] = f32x4_add(a[v], f32x4_mul(xv, wv[v]));
+                    }
+                }
+            }
+        }
+        for (k, a) in acc.iter().enumerate() {
+            for (v, &sums) in a.iter().enumerate() {
+                let at = (p0 + k) * co + o0 + 4 * v;
+                let value = finish(post, sums, at, o0 + 4 * v);
+                // SAFETY: at + 4 ≤ (p0 + k + 1)·co ≤ dst.len().
+                unsafe { v128_store(dst.as_mut_ptr().add(at) as *mut v128, value) };
+            }
+        }
+    }
+
+    /// [`super::multiply_add_rows`] for channel counts divisible by four.
+    pub fn multiply_add_rows(out: &mut [f32], input: &[f32], tap: &[f32]) {
+        let c = tap.len();
+        let n = out.len().min(input.len()) / c * c;
+        for j in (0..c).step_by(4) {
+            // SAFETY: j + 4 ≤ c = tap.len(); every index p + j + 4 below is ≤ n.
+            let t = unsafe { v128_load(tap.as_ptr().add(j) as *const v128) };
+            let (o, i) = (out.as_mut_ptr(), input.as_ptr());
+            for p in (0..n).step_by(c) {
+                unsafe {
+                    let s = v128_load(o.add(p + j) as *const v128);
+                    let v = v128_load(i.add(p + j) as *const v128);
+                    v128_store(o.add(p + j) as *mut v128, f32x4_add(s, f32x4_mul(v, t)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    // On wasm these run under `wasm-bindgen-test-runner` (in Node), so that the simd128 build's
+    // kernels are checked too: `scripts/test` runs them.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn pointwise_matches_the_plain_sum() {
+        for (ci, co, pixels) in [(3, 5, 7), (16, 24, 9), (8, 28, 4), (5, 8, 3), (12, 36, 10), (4, 2, 5)] {
+            pointwise_case(ci, co, pixels);
+        }
+    }
+
+    fn pointwise_case(ci: usize, co: usize, pixels: usize) {
+        let src: Vec<f32> = (0..pixels * ci).map(|i| (i as f32 * 0.37).sin()).collect();
+        let weights: Vec<f32> = (0..ci * co).map(|i| (i as f32 * 0.11).cos()).collect();
+        let bias: Vec<f32> = (0..co).map(|o| o as f32 * 0.1 - 1.0).collect();
+        let residual: Vec<f32> = (0..pixels * co).map(|i| (i as f32 * 0.53).cos()).collect();
+        let alpha: Vec<f32> = (0..co).map(|o| 0.1 + o as f32 * 0.01).collect();
+        let posts = [
+            Post { residual: None, act: Act::Fused(Activation::None) },
+            Post { residual: Some(&residual), act: Act::Prelu(&alpha) },
+            Post { residual: None, act: Act::Fused(Activation::Relu6) },
+            Post { residual: Some(&residual), act: Act::Fused(Activation::Relu) },
+        ];
+        for post in &posts {
+            let mut fast = vec![0.0; pixels * co];
+            pointwise(&src, &weights, Some(&bias), [ci, co], post, &mut fast);
+            for p in 0..pixels {
+                for o in 0..co {
+                    let sum = bias[o] + (0..ci).map(|i| src[p * ci + i] * weights[i * co + o]).sum::<f32>();
+                    let x = sum + post.residual.map_or(0.0, |r| r[p * co + o]);
+                    let plain = match post.act {
+                        Act::Prelu(a) => {
+                            if x > 0.0 {
+                                x
+                            } else {
+                                a[o] * x
+                            }
+                        }
+                        Act::Fused(a) => activate(x, a),
+                    };
+                    assert!((fast[p * co + o] - plain).abs() < 1e-4, "{ci}→{co}: pixel {p} channel {o}");
+                }
+            }
+        }
+    }
+
+    /// A model-free check of the row path against the per-pixel path: a 3×3 depthwise
+    /// convolution with SAME padding on a 5×4×c input.
+    #[test]
+    fn depthwise_rows_match_the_per_pixel_sum() {
+        for c in [3, 8] {
+            let ([h, wd], [kh, kw]) = ([5, 4], [3, 3]);
+            let src: Vec<f32> = (0..h * wd * c).map(|i| (i as f32 * 0.7).sin()).collect();
+            let weights: Vec<f32> = (0..kh * kw * c).map(|i| (i as f32 * 0.3).cos()).collect();
+            let bias: Vec<f32> = (0..c).map(|i| i as f32 * 0.25 - 0.5).collect();
+            let mut fast = vec![0.0; h * wd * c];
+            depthwise_rows(
+                &src,
+                &weights,
+                Some(&bias),
+                [h, wd, c],
+                [h, wd],
+                [kh, kw],
+                (1, 1),
+                (1, 1),
+                &mut fast,
+            );
+            for y in 0..h {
+                for x in 0..wd {
+                    for ch in 0..c {
+                        let mut sum = bias[ch];
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let (iy, ix) = (y as isize + ky as isize - 1, x as isize + kx as isize - 1);
+                                if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
+                                    sum += src[(iy as usize * wd + ix as usize) * c + ch]
+                                        * weights[(ky * kw + kx) * c + ch];
+                                }
+                            }
+                        }
+                        assert!((fast[(y * wd + x) * c + ch] - sum).abs() < 1e-5, "({y},{x},{ch})");
+                    }
+                }
+            }
+        }
+    }
+}
