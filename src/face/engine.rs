@@ -3,7 +3,7 @@
 //! inner loops run over output channels, contiguous (see [`kernels`]); the shortcut additions and
 //! activations that follow a convolution are folded into it at load.
 
-use super::kernels::{self, activate, clamp, relu, Act, Post};
+use super::kernels::{self, activate, clamp, relu, Act, Inputs, Pixels, Post};
 use super::layers;
 use super::tflite::{Activation, DType, Model, Node, Op, Padding, Window};
 use crate::{Error, ErrorKind};
@@ -490,30 +490,67 @@ impl Engine {
             kernels::pointwise(src, weights, b, [ci, co], post, dst);
             return Ok(());
         }
-        // Anything else: gather each output pixel's window into a row (zeros where it hangs over
-        // the edge), then the same tiled product as a 1×1 convolution over kh·kw·ci inputs.
-        let k = kh * kw * ci;
-        let mut patches = vec![0f32; oh * ow * k];
+        // Anything else: each output pixel's window is read in place, by the offsets of its taps
+        // from the window's start; the few pixels whose window hangs over the edge get a copy
+        // of it with zeros outside.
+        let (sh, sw, dh, dw) = (win.stride_h, win.stride_w, win.dilation_h, win.dilation_w);
+        let taps = (0..kh).flat_map(|ky| (0..kw).map(move |kx| (ky * dh * wd + kx * dw) * ci));
+        let offsets: Vec<usize> = taps.flat_map(|tap| (0..ci).map(move |c| tap + c)).collect();
+        let (mut inside, mut edge) = (Vec::with_capacity(oh * ow), Vec::new());
         for oy in 0..oh {
+            let iy = (oy * sh) as isize - pt as isize;
+            let rows_in = iy >= 0 && iy as usize + (kh - 1) * dh < h;
             for ox in 0..ow {
-                let patch = &mut patches[(oy * ow + ox) * k..][..k];
-                for ky in 0..kh {
-                    let iy = (oy * win.stride_h + ky * win.dilation_h) as isize - pt as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * win.stride_w + kx * win.dilation_w) as isize - pl as isize;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let pixel = &src[(iy as usize * wd + ix as usize) * ci..][..ci];
-                        patch[(ky * kw + kx) * ci..][..ci].copy_from_slice(pixel);
-                    }
+                let ix = (ox * sw) as isize - pl as isize;
+                if rows_in && ix >= 0 && ix as usize + (kw - 1) * dw < wd {
+                    inside.push([oy * ow + ox, (iy as usize * wd + ix as usize) * ci]);
+                } else {
+                    edge.push([oy * ow + ox, edge.len() * offsets.len()]);
                 }
             }
         }
-        kernels::pointwise(&patches, weights, b, [k, co], post, dst);
+        kernels::convolve(
+            Inputs { src, offsets: &offsets },
+            Pixels::Listed(&inside),
+            weights,
+            b,
+            co,
+            post,
+            dst,
+        );
+        if edge.is_empty() {
+            return Ok(());
+        }
+        let k = offsets.len();
+        let mut patches = vec![0f32; edge.len() * k];
+        for &[p, start] in &edge {
+            let (oy, ox) = (p / ow, p % ow);
+            let patch = &mut patches[start..start + k];
+            for ky in 0..kh {
+                let iy = (oy * sh + ky * dh) as isize - pt as isize;
+                if iy < 0 || iy >= h as isize {
+                    continue;
+                }
+                for kx in 0..kw {
+                    let ix = (ox * sw + kx * dw) as isize - pl as isize;
+                    if ix < 0 || ix >= wd as isize {
+                        continue;
+                    }
+                    let pixel = &src[(iy as usize * wd + ix as usize) * ci..][..ci];
+                    patch[(ky * kw + kx) * ci..][..ci].copy_from_slice(pixel);
+                }
+            }
+        }
+        let whole: Vec<usize> = (0..k).collect();
+        kernels::convolve(
+            Inputs { src: &patches, offsets: &whole },
+            Pixels::Listed(&edge),
+            weights,
+            b,
+            co,
+            post,
+            dst,
+        );
         Ok(())
     }
 
@@ -692,6 +729,9 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // On wasm these run under `wasm-bindgen-test-runner` (in Node) with the simd128 kernels.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// Folding shortcuts and activations into the convolutions changes the plan, not the results:
     /// the three models with and without folding on the same input.
@@ -714,6 +754,59 @@ mod tests {
                 for (p, q) in x.iter().zip(y.iter()) {
                     assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{name}: {p} vs {q}");
                 }
+            }
+        }
+    }
+
+    /// Windowed convolutions (read in place inside, copied at the edges) against the plain sum
+    /// with TensorFlow's SAME padding: the detector's 5×5 stride 2 and the mesh's 3×3 stride 2,
+    /// on small inputs with odd sizes.
+    #[test]
+    fn windowed_convolutions_match_the_plain_sum() {
+        for (k, stride, [h, wd, ci, co]) in
+            [(5, 2, [9, 7, 3, 12]), (3, 2, [7, 6, 3, 5]), (3, 1, [5, 5, 4, 8])]
+        {
+            let win = Window {
+                padding: Padding::Same,
+                stride_w: stride,
+                stride_h: stride,
+                dilation_w: 1,
+                dilation_h: 1,
+                activation: Activation::None,
+            };
+            let (oh, pt) = window_axis(h, k, stride, 1, Padding::Same);
+            let (ow, pl) = window_axis(wd, k, stride, 1, Padding::Same);
+            let src: Vec<f32> = (0..h * wd * ci).map(|i| (i as f32 * 0.31).sin()).collect();
+            let weights: Vec<f32> = (0..k * k * ci * co).map(|i| (i as f32 * 0.17).cos()).collect();
+            let bias: Vec<f32> = (0..co).map(|o| o as f32 * 0.5).collect();
+            let node = Node { op: Op::Conv2d(win), inputs: vec![0, 1, 2], outputs: vec![3] };
+            let mut engine = Engine {
+                shapes: vec![vec![1, h, wd, ci], vec![k, k, ci, co], vec![co], vec![1, oh, ow, co]],
+                values: vec![vec![0.0; src.len()], weights.clone(), bias.clone(), vec![0.0; oh * ow * co]],
+                ints: vec![Vec::new(); 4],
+                plan: vec![Step { node, residual: None, act: Folded::Fused(Activation::None) }],
+                inputs: vec![0],
+                outputs: vec![3],
+            };
+            let out = engine.run(&src).unwrap()[0].to_vec();
+            for (oy, ox, o) in
+                (0..oh).flat_map(|y| (0..ow).flat_map(move |x| (0..co).map(move |o| (y, x, o))))
+            {
+                let mut sum = bias[o];
+                for (ky, kx, c) in
+                    (0..k).flat_map(|y| (0..k).flat_map(move |x| (0..ci).map(move |c| (y, x, c))))
+                {
+                    let (iy, ix) = (
+                        (oy * stride + ky) as isize - pt as isize,
+                        (ox * stride + kx) as isize - pl as isize,
+                    );
+                    if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
+                        sum += src[(iy as usize * wd + ix as usize) * ci + c]
+                            * weights[((ky * k + kx) * ci + c) * co + o];
+                    }
+                }
+                let got = out[(oy * ow + ox) * co + o];
+                assert!((got - sum).abs() < 1e-4, "{k}×{k}/{stride} at ({oy},{ox},{o}): {got} vs {sum}");
             }
         }
     }

@@ -82,11 +82,53 @@ pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
     }
 }
 
+/// Where a convolution's inputs are read from, in place: the `i`-th input of an output pixel whose
+/// window starts at `base` is `src[base + offsets[i]]` (for a 1×1 convolution, `offsets` is
+/// `0..ci`; for a larger window, the taps of the window, row by row).
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The input tensor.
+    pub src: &'a [f32],
+    /// The offset of each input from the window's start.
+    pub offsets: &'a [usize],
+}
+
+/// Output pixels with the start of their input windows.
+#[derive(Clone, Copy)]
+pub enum Pixels<'a> {
+    /// Every pixel of the output, each window right after the last (a 1×1 convolution over
+    /// `ci` channels).
+    Contiguous {
+        /// How many pixels.
+        count: usize,
+        /// Input channels a pixel.
+        ci: usize,
+    },
+    /// These `[output pixel, start of its window in the input]`.
+    Listed(&'a [[usize; 2]]),
+}
+
+impl Pixels<'_> {
+    /// How many.
+    pub fn count(&self) -> usize {
+        match self {
+            Pixels::Contiguous { count, .. } => *count,
+            Pixels::Listed(list) => list.len(),
+        }
+    }
+
+    /// The `j`-th: `[output pixel, start of its window]`.
+    #[inline(always)]
+    fn get(&self, j: usize) -> [usize; 2] {
+        match self {
+            Pixels::Contiguous { ci, .. } => [j, j * ci],
+            Pixels::Listed(list) => list[j],
+        }
+    }
+}
+
 /// A 1×1 convolution: `dst[p][o] = post(bias[o] + Σ_i src[p][i] · w[i][o])` for every pixel `p`
 /// of `src` (`ci` values each) and output channel `o` of `co`.
-///
-/// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
-/// over the input channels, loading one row of weights and four inputs per step.
 pub fn pointwise(
     src: &[f32],
     weights: &[f32],
@@ -95,65 +137,100 @@ pub fn pointwise(
     post: &Post,
     dst: &mut [f32],
 ) {
-    let pixels = src.len() / ci.max(1);
+    let offsets: Vec<usize> = (0..ci).collect();
+    let count = src.len() / ci.max(1);
+    assert!(src.len() == count * ci, "the input is not whole pixels");
+    convolve(
+        Inputs { src, offsets: &offsets },
+        Pixels::Contiguous { count, ci },
+        weights,
+        bias,
+        co,
+        post,
+        dst,
+    );
+}
+
+/// A convolution as a matrix product per output pixel:
+/// `dst[p][o] = post(bias[o] + Σ_i input_i(p) · w[i][o])` for the `pixels` listed, with the
+/// inputs read in place (see [`Inputs`]). `weights` is `[inputs][co]`.
+///
+/// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
+/// over the inputs, loading one row of weights and four inputs per step.
+pub fn convolve(
+    inputs: Inputs,
+    pixels: Pixels,
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    co: usize,
+    post: &Post,
+    dst: &mut [f32],
+) {
+    let k = inputs.offsets.len();
+    let reach = inputs.offsets.iter().max().map_or(0, |&m| m + 1);
+    let n = pixels.count();
     assert!(
-        ci > 0
-            && src.len() == pixels * ci
-            && weights.len() == ci * co
-            && dst.len() == pixels * co
+        k > 0
+            && weights.len() == k * co
+            && dst.len() % co.max(1) == 0
             && bias.is_none_or(|b| b.len() == co)
             && post.residual.is_none_or(|r| r.len() == dst.len())
             && match post.act {
                 Act::Prelu(alpha) => alpha.len() == co,
                 Act::Fused(_) => true,
-            },
-        "pointwise shapes do not agree"
+            }
+            && (0..n).all(|j| {
+                let [p, base] = pixels.get(j);
+                (p + 1) * co <= dst.len() && base + reach <= inputs.src.len()
+            }),
+        "convolution shapes do not agree"
     );
-    let full = pixels / 4 * 4;
+    let full = n / 4 * 4;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let done = simd::pointwise_tiles(src, weights, bias, [ci, co], full, post, dst);
+    let done = simd::tiles(inputs, pixels, weights, bias, co, full, post, dst);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    let done = portable_tiles(src, weights, bias, [ci, co], full, post, dst);
+    let done = portable_tiles(inputs, pixels, weights, bias, co, full, post, dst);
     // What the tiles left: the last channels of each tiled pixel, and the last pixels.
-    for p in 0..pixels {
-        let from = if p < full { done } else { 0 };
-        pointwise_pixel(p, &src[p * ci..(p + 1) * ci], weights, bias, co, from, post, dst);
+    for j in 0..n {
+        let from = if j < full { done } else { 0 };
+        rest_of_pixel(inputs, pixels.get(j), weights, bias, co, from, post, dst);
     }
 }
 
 /// Four pixels × eight channels at a time over the first `full` pixels; returns how many output
 /// channels of those pixels it wrote.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[allow(clippy::too_many_arguments)]
 fn portable_tiles(
-    src: &[f32],
+    inputs: Inputs,
+    pixels: Pixels,
     weights: &[f32],
     bias: Option<&[f32]>,
-    [ci, co]: [usize; 2],
+    co: usize,
     full: usize,
     post: &Post,
     dst: &mut [f32],
 ) -> usize {
-    const P: usize = 4;
     const C: usize = 8;
     let tiled = co / C * C;
-    for p0 in (0..full).step_by(P) {
-        let x: [&[f32]; P] = std::array::from_fn(|k| &src[(p0 + k) * ci..(p0 + k + 1) * ci]);
+    for j0 in (0..full).step_by(4) {
+        let tile: [[usize; 2]; 4] = std::array::from_fn(|t| pixels.get(j0 + t));
         for o0 in (0..tiled).step_by(C) {
-            let mut acc = [[0f32; C]; P];
+            let mut acc = [[0f32; C]; 4];
             if let Some(b) = bias {
                 acc.iter_mut().for_each(|a| a.copy_from_slice(&b[o0..o0 + C]));
             }
-            for i in 0..ci {
+            for (i, &off) in inputs.offsets.iter().enumerate() {
                 let w: &[f32; C] = weights[i * co + o0..i * co + o0 + C].try_into().unwrap_or(&[0.0; C]);
-                for (a, xk) in acc.iter_mut().zip(&x) {
-                    let v = xk[i];
+                for (a, &[_, base]) in acc.iter_mut().zip(&tile) {
+                    let v = inputs.src[base + off];
                     for j in 0..C {
                         a[j] += v * w[j];
                     }
                 }
             }
-            for (k, a) in acc.iter().enumerate() {
-                let at = (p0 + k) * co + o0;
+            for (a, &[p, _]) in acc.iter().zip(&tile) {
+                let at = p * co + o0;
                 for (j, &v) in a.iter().enumerate() {
                     dst[at + j] = post.apply(v, at + j, o0 + j);
                 }
@@ -163,11 +240,11 @@ fn portable_tiles(
     tiled
 }
 
-/// Output channels `from..co` of pixel `p` (inputs `x`).
+/// Output channels `from..co` of one output pixel.
 #[allow(clippy::too_many_arguments)]
-fn pointwise_pixel(
-    p: usize,
-    x: &[f32],
+fn rest_of_pixel(
+    inputs: Inputs,
+    [p, base]: [usize; 2],
     weights: &[f32],
     bias: Option<&[f32]>,
     co: usize,
@@ -183,7 +260,8 @@ fn pointwise_pixel(
         Some(b) => out.copy_from_slice(&b[from..]),
         None => out.fill(0.0),
     }
-    for (i, &v) in x.iter().enumerate() {
+    for (i, &off) in inputs.offsets.iter().enumerate() {
+        let v = inputs.src[base + off];
         for (o, &k) in out.iter_mut().zip(&weights[i * co + from..(i + 1) * co]) {
             *o += v * k;
         }
@@ -256,7 +334,7 @@ fn multiply_add_rows(out: &mut [f32], input: &[f32], tap: &[f32]) {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::super::tflite::Activation;
-    use super::{Act, Post};
+    use super::{Act, Inputs, Pixels, Post};
     use core::arch::wasm32::*;
 
     /// `post` on four sums of channels `o..o + 4` at flat index `at`.
@@ -283,70 +361,73 @@ mod simd {
         }
     }
 
-    /// The tiles of [`super::pointwise`]: four pixels × eight channels, then four pixels × four
+    /// The tiles of [`super::convolve`]: four pixels × eight channels, then four pixels × four
     /// channels where a group of four is left; returns how many channels were written.
-    pub fn pointwise_tiles(
-        src: &[f32],
+    #[allow(clippy::too_many_arguments)]
+    pub fn tiles(
+        inputs: Inputs,
+        pixels: Pixels,
         weights: &[f32],
         bias: Option<&[f32]>,
-        [ci, co]: [usize; 2],
+        co: usize,
         full: usize,
         post: &Post,
         dst: &mut [f32],
     ) -> usize {
         let by8 = co / 8 * 8;
         let by4 = co / 4 * 4;
-        for p0 in (0..full).step_by(4) {
+        for j0 in (0..full).step_by(4) {
+            let four: [[usize; 2]; 4] = std::array::from_fn(|t| pixels.get(j0 + t));
             for o0 in (0..by8).step_by(8) {
-                tile::<2>(src, weights, bias, [ci, co], [p0, o0], post, dst);
+                tile::<2>(inputs, four, weights, bias, [o0, co], post, dst);
             }
             if by4 > by8 {
-                tile::<1>(src, weights, bias, [ci, co], [p0, by8], post, dst);
+                tile::<1>(inputs, four, weights, bias, [by8, co], post, dst);
             }
         }
         by4
     }
 
-    /// Pixels `p0..p0 + 4` × channels `o0..o0 + 4·V`.
+    /// Four pixels × channels `o0..o0 + 4·V`.
     #[inline(always)]
     fn tile<const V: usize>(
-        src: &[f32],
+        inputs: Inputs,
+        four: [[usize; 2]; 4],
         weights: &[f32],
         bias: Option<&[f32]>,
-        [ci, co]: [usize; 2],
-        [p0, o0]: [usize; 2],
+        [o0, co]: [usize; 2],
         post: &Post,
         dst: &mut [f32],
     ) {
-        // The callers keep p0 + 4 ≤ pixels and o0 + 4·V ≤ co, and `pointwise` checked the
-        // lengths of src (pixels·ci), weights (ci·co), bias (co) and dst (pixels·co).
-        assert!((p0 + 4) * ci <= src.len() && o0 + 4 * V <= co && (p0 + 4) * co <= dst.len());
+        // `convolve` checked that every pixel's window (base + each offset) lies inside src and
+        // its outputs inside dst, and the lengths of weights (inputs·co) and bias (co); the
+        // callers keep o0 + 4·V ≤ co.
         let start: [v128; V] = std::array::from_fn(|v| match bias {
             // SAFETY: o0 + 4·V ≤ co = bias.len().
             Some(b) => unsafe { v128_load(b.as_ptr().add(o0 + 4 * v) as *const v128) },
             None => f32x4_splat(0.0),
         });
         let mut acc = [start; 4];
-        let x = src[p0 * ci..].as_ptr();
-        for i in 0..ci {
-            // SAFETY: row i of the weights holds co ≥ o0 + 4·V values from o0; pixel k < 4 of
-            // the tile has ci inputs from (p0 + k)·ci, inside src.
+        let src = inputs.src.as_ptr();
+        for (i, &off) in inputs.offsets.iter().enumerate() {
+            // SAFETY: row i of the weights holds co ≥ o0 + 4·V values from o0; base + off is
+            // inside src for each pixel (checked by `convolve`).
             unsafe {
                 let w = weights.as_ptr().add(i * co + o0);
                 let wv: [v128; V] = std::array::from_fn(|v| v128_load(w.add(4 * v) as *const v128));
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let xv = v128_load32_splat(x.add(k * ci + i) as *const u32);
+                for (a, &[_, base]) in acc.iter_mut().zip(&four) {
+                    let xv = v128_load32_splat(src.add(base + off) as *const u32);
                     for v in 0..V {
                         a[v] = f32x4_add(a[v], f32x4_mul(xv, wv[v]));
                     }
                 }
             }
         }
-        for (k, a) in acc.iter().enumerate() {
+        for (a, &[p, _]) in acc.iter().zip(&four) {
             for (v, &sums) in a.iter().enumerate() {
-                let at = (p0 + k) * co + o0 + 4 * v;
+                let at = p * co + o0 + 4 * v;
                 let value = finish(post, sums, at, o0 + 4 * v);
-                // SAFETY: at + 4 ≤ (p0 + k + 1)·co ≤ dst.len().
+                // SAFETY: at + 4 ≤ (p + 1)·co ≤ dst.len().
                 unsafe { v128_store(dst.as_mut_ptr().add(at) as *mut v128, value) };
             }
         }
