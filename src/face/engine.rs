@@ -576,52 +576,15 @@ impl Engine {
         }
         let (src, weights) = (&self.values[a], &self.values[w]);
         let b = bias.map(|b| &self.values[b][..]).filter(|b| b.len() == c);
-        if win.stride_w == 1 && win.dilation_w == 1 {
-            kernels::depthwise_rows(
-                src,
-                weights,
-                b,
-                [h, wd, c],
-                [oh, ow],
-                [kh, kw],
-                (win.stride_h, win.dilation_h),
-                (pt, pl),
-                dst,
-            );
-            if win.activation != Activation::None {
-                dst.iter_mut().for_each(|s| *s = activate(*s, win.activation));
-            }
-            return Ok(());
-        }
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let acc = &mut dst[(oy * ow + ox) * c..][..c];
-                match b {
-                    Some(b) => acc.copy_from_slice(b),
-                    None => acc.fill(0.0),
-                }
-                for ky in 0..kh {
-                    let iy = (oy * win.stride_h + ky * win.dilation_h) as isize - pt as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * win.stride_w + kx * win.dilation_w) as isize - pl as isize;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let pixel = &src[(iy as usize * wd + ix as usize) * c..][..c];
-                        let tap = &weights[(ky * kw + kx) * c..][..c];
-                        for ((s, &v), &k) in acc.iter_mut().zip(pixel).zip(tap) {
-                            *s += v * k;
-                        }
-                    }
-                }
-                if win.activation != Activation::None {
-                    acc.iter_mut().for_each(|s| *s = activate(*s, win.activation));
-                }
-            }
-        }
+        let geometry = kernels::Geometry {
+            input: [h, wd, c],
+            output: [oh, ow],
+            kernel: [kh, kw],
+            stride: [win.stride_h, win.stride_w],
+            dilation: [win.dilation_h, win.dilation_w],
+            pad: [pt, pl],
+        };
+        kernels::depthwise(src, weights, b, &geometry, win.activation, dst);
         Ok(())
     }
 

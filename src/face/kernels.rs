@@ -271,21 +271,94 @@ fn rest_of_pixel(
     }
 }
 
-/// A depthwise convolution with horizontal stride 1, a whole output row per tap: for stride 1 the
-/// input pixels under one tap along a row are contiguous, so each (row, tap) is one long loop over
-/// `pixels × channels` rather than one short loop per pixel (the channels are few early on).
-#[allow(clippy::too_many_arguments)]
-pub fn depthwise_rows(
+/// The geometry of a depthwise convolution (channel multiplier 1).
+pub struct Geometry {
+    /// Input height, width, channels.
+    pub input: [usize; 3],
+    /// Output height and width.
+    pub output: [usize; 2],
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Vertical and horizontal stride.
+    pub stride: [usize; 2],
+    /// Vertical and horizontal dilation.
+    pub dilation: [usize; 2],
+    /// Padding before the first row and column.
+    pub pad: [usize; 2],
+}
+
+/// A depthwise convolution: each channel of each output pixel is the bias plus its window of the
+/// same channel times that channel's kernel, then `act`. Weights are `[kh][kw][c]`.
+pub fn depthwise(
     src: &[f32],
     weights: &[f32],
     bias: Option<&[f32]>,
-    [h, wd, c]: [usize; 3],
-    [oh, ow]: [usize; 2],
-    [kh, kw]: [usize; 2],
-    (stride_h, dilation_h): (usize, usize),
-    (pt, pl): (usize, usize),
+    g: &Geometry,
+    act: Activation,
     dst: &mut [f32],
 ) {
+    let ([h, wd, c], [oh, ow], [kh, kw]) = (g.input, g.output, g.kernel);
+    assert!(
+        src.len() == h * wd * c
+            && weights.len() == kh * kw * c
+            && dst.len() == oh * ow * c
+            && bias.is_none_or(|b| b.len() == c),
+        "depthwise shapes do not agree"
+    );
+    if g.stride[1] == 1 && g.dilation[1] == 1 {
+        depthwise_rows(src, weights, bias, g, dst);
+    } else {
+        depthwise_pixels(src, weights, bias, g, dst);
+    }
+    if act != Activation::None {
+        dst.iter_mut().for_each(|s| *s = activate(*s, act));
+    }
+}
+
+/// The input row under kernel row `ky` for output row `oy`, if inside.
+#[inline(always)]
+fn input_row(g: &Geometry, oy: usize, ky: usize) -> Option<usize> {
+    let iy = (oy * g.stride[0] + ky * g.dilation[0]).checked_sub(g.pad[0])?;
+    (iy < g.input[0]).then_some(iy)
+}
+
+/// The input column under kernel column `kx` for output column `ox`, if inside.
+#[inline(always)]
+fn input_column(g: &Geometry, ox: usize, kx: usize) -> Option<usize> {
+    let ix = (ox * g.stride[1] + kx * g.dilation[1]).checked_sub(g.pad[1])?;
+    (ix < g.input[1]).then_some(ix)
+}
+
+/// Any stride and dilation, one output pixel at a time.
+fn depthwise_pixels(src: &[f32], weights: &[f32], bias: Option<&[f32]>, g: &Geometry, dst: &mut [f32]) {
+    let ([_, wd, c], [oh, ow], [kh, kw]) = (g.input, g.output, g.kernel);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let acc = &mut dst[(oy * ow + ox) * c..][..c];
+            match bias {
+                Some(b) => acc.copy_from_slice(b),
+                None => acc.fill(0.0),
+            }
+            for ky in 0..kh {
+                let Some(iy) = input_row(g, oy, ky) else { continue };
+                for kx in 0..kw {
+                    let Some(ix) = input_column(g, ox, kx) else { continue };
+                    let pixel = &src[(iy * wd + ix) * c..][..c];
+                    let tap = &weights[(ky * kw + kx) * c..][..c];
+                    for ((s, &v), &k) in acc.iter_mut().zip(pixel).zip(tap) {
+                        *s += v * k;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Horizontal stride 1, a whole output row per tap: for stride 1 the input pixels under one tap
+/// along a row are contiguous, so each (row, tap) is one long loop over `pixels × channels`
+/// rather than one short loop per pixel (the channels are few early on).
+fn depthwise_rows(src: &[f32], weights: &[f32], bias: Option<&[f32]>, g: &Geometry, dst: &mut [f32]) {
+    let ([_, wd, c], [oh, ow], [kh, kw], pl) = (g.input, g.output, g.kernel, g.pad[1]);
     for oy in 0..oh {
         let row = &mut dst[oy * ow * c..(oy + 1) * ow * c];
         match bias {
@@ -293,11 +366,8 @@ pub fn depthwise_rows(
             None => row.fill(0.0),
         }
         for ky in 0..kh {
-            let iy = (oy * stride_h + ky * dilation_h) as isize - pt as isize;
-            if iy < 0 || iy >= h as isize {
-                continue;
-            }
-            let src_row = &src[iy as usize * wd * c..(iy as usize + 1) * wd * c];
+            let Some(iy) = input_row(g, oy, ky) else { continue };
+            let src_row = &src[iy * wd * c..(iy + 1) * wd * c];
             for kx in 0..kw {
                 // Output pixels whose input column ox + kx − pl lies inside the row.
                 let first = pl.saturating_sub(kx);
@@ -307,8 +377,7 @@ pub fn depthwise_rows(
                 }
                 let tap = &weights[(ky * kw + kx) * c..][..c];
                 let input = &src_row[(first + kx - pl) * c..(last + kx - pl) * c];
-                let output = &mut row[first * c..last * c];
-                multiply_add_rows(output, input, tap);
+                multiply_add_rows(&mut row[first * c..last * c], input, tap);
             }
         }
     }
@@ -502,43 +571,42 @@ mod tests {
         }
     }
 
-    /// A model-free check of the row path against the per-pixel path: a 3×3 depthwise
-    /// convolution with SAME padding on a 5×4×c input.
+    /// Depthwise convolutions against the plain sum: 3×3 with SAME-like padding, strides 1 and
+    /// 2, channel counts with and without groups of four, with ReLU6.
     #[test]
-    fn depthwise_rows_match_the_per_pixel_sum() {
-        for c in [3, 8] {
-            let ([h, wd], [kh, kw]) = ([5, 4], [3, 3]);
-            let src: Vec<f32> = (0..h * wd * c).map(|i| (i as f32 * 0.7).sin()).collect();
+    fn depthwise_matches_the_per_pixel_sum() {
+        for (c, stride) in [(3, 1), (8, 1), (8, 2), (6, 2), (12, 1)] {
+            let ([h, wd], [kh, kw]) = ([5usize, 6], [3, 3]);
+            let [oh, ow] = [h.div_ceil(stride), wd.div_ceil(stride)];
+            let src: Vec<f32> = (0..h * wd * c).map(|i| (i as f32 * 0.7).sin() * 4.0).collect();
             let weights: Vec<f32> = (0..kh * kw * c).map(|i| (i as f32 * 0.3).cos()).collect();
             let bias: Vec<f32> = (0..c).map(|i| i as f32 * 0.25 - 0.5).collect();
-            let mut fast = vec![0.0; h * wd * c];
-            depthwise_rows(
-                &src,
-                &weights,
-                Some(&bias),
-                [h, wd, c],
-                [h, wd],
-                [kh, kw],
-                (1, 1),
-                (1, 1),
-                &mut fast,
-            );
-            for y in 0..h {
-                for x in 0..wd {
-                    for ch in 0..c {
-                        let mut sum = bias[ch];
-                        for ky in 0..kh {
-                            for kx in 0..kw {
-                                let (iy, ix) = (y as isize + ky as isize - 1, x as isize + kx as isize - 1);
-                                if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
-                                    sum += src[(iy as usize * wd + ix as usize) * c + ch]
-                                        * weights[(ky * kw + kx) * c + ch];
-                                }
-                            }
-                        }
-                        assert!((fast[(y * wd + x) * c + ch] - sum).abs() < 1e-5, "({y},{x},{ch})");
+            let g = Geometry {
+                input: [h, wd, c],
+                output: [oh, ow],
+                kernel: [kh, kw],
+                stride: [stride, stride],
+                dilation: [1, 1],
+                pad: [1, 1],
+            };
+            let mut fast = vec![0.0; oh * ow * c];
+            depthwise(&src, &weights, Some(&bias), &g, Activation::Relu6, &mut fast);
+            for (y, x, ch) in
+                (0..oh).flat_map(|y| (0..ow).flat_map(move |x| (0..c).map(move |ch| (y, x, ch))))
+            {
+                let mut sum = bias[ch];
+                for (ky, kx) in (0..kh).flat_map(|ky| (0..kw).map(move |kx| (ky, kx))) {
+                    let (iy, ix) = ((y * stride + ky) as isize - 1, (x * stride + kx) as isize - 1);
+                    if iy >= 0 && iy < h as isize && ix >= 0 && ix < wd as isize {
+                        sum +=
+                            src[(iy as usize * wd + ix as usize) * c + ch] * weights[(ky * kw + kx) * c + ch];
                     }
                 }
+                let want = activate(sum, Activation::Relu6);
+                assert!(
+                    (fast[(y * ow + x) * c + ch] - want).abs() < 1e-5,
+                    "c {c} stride {stride} ({y},{x},{ch})"
+                );
             }
         }
     }
