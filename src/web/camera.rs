@@ -1,7 +1,7 @@
 //! Opening and closing the camera.
 
 use crate::camera::{main_back_camera, CameraFailure, Facing};
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DomException, MediaDeviceInfo, MediaDeviceKind, MediaDevices, MediaStream, MediaStreamTrack};
@@ -55,13 +55,42 @@ fn size_constraints() -> [(&'static str, JsValue); 2] {
     ]
 }
 
-/// Opens the camera facing `facing`. For the back camera, when the device labels name several
-/// back lenses, switches to the main one rather than an ultra-wide or infrared lens.
-pub async fn open(facing: Facing) -> Result<MediaStream, CameraFailure> {
+/// The camera request the loader (`element.js`) made while the WebAssembly module was loading,
+/// so that the camera's start overlaps the download: taken from the element (it serves once),
+/// and only when it asked for the camera facing `facing`.
+pub fn take_early(host: &web_sys::HtmlElement, facing: Facing) -> Option<Promise> {
+    let early = Reflect::get(host, &JsValue::from_str("_earlyCamera")).ok()?.dyn_into::<Object>().ok()?;
+    let _ = Reflect::delete_property(host, &JsValue::from_str("_earlyCamera"));
+    let asked = Reflect::get(&early, &JsValue::from_str("facing")).ok()?.as_string()?;
+    let stream: Promise = Reflect::get(&early, &JsValue::from_str("stream")).ok()?.dyn_into().ok()?;
+    if Facing::from_attribute(&asked) != facing {
+        // The attribute changed since: that stream is not the one wanted.
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(stream) = JsFuture::from(stream).await.and_then(|s| s.dyn_into::<MediaStream>()) {
+                self::stop(&stream);
+            }
+        });
+        return None;
+    }
+    Some(stream)
+}
+
+/// Opens the camera facing `facing` (taking the `early` request's stream when it got one). For
+/// the back camera, when the device labels name several back lenses, switches to the main one
+/// rather than an ultra-wide or infrared lens.
+pub async fn open(facing: Facing, early: Option<Promise>) -> Result<MediaStream, CameraFailure> {
     let devices = media_devices()?;
     let [width, height] = size_constraints();
     let mode = object(&[("ideal", JsValue::from_str(facing.facing_mode()))]);
-    let stream = get_user_media(&devices, object(&[("facingMode", mode), width, height])).await?;
+    let early = match early {
+        Some(promise) => JsFuture::from(promise).await.ok().and_then(|s| s.dyn_into::<MediaStream>().ok()),
+        None => None,
+    };
+    // Without one (or when it failed), ask here: a failure then says why.
+    let stream = match early {
+        Some(stream) => stream,
+        None => get_user_media(&devices, object(&[("facingMode", mode), width, height])).await?,
+    };
     if facing != Facing::Back {
         return Ok(stream);
     }

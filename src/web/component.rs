@@ -465,9 +465,10 @@ fn open_camera(rc: &Rc<RefCell<Inner>>) {
         inner.dom.set_guidance(Label::OpeningCamera.text().get(lang));
         (inner.camera_generation, inner.options.facing)
     };
+    let early = camera::take_early(&rc.borrow().dom.host, facing);
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
-        let result = camera::open(facing).await;
+        let result = camera::open(facing, early).await;
         let Some(rc) = weak.upgrade() else {
             if let Ok(stream) = &result {
                 camera::stop(stream);

@@ -20,12 +20,20 @@ export const simd = hasWasm && WebAssembly.validate(SIMD_PROBE);
 
 /** Resolves to the loaded module (`{ GradCapture, FaceAnalyzer, decodeImage, version }`), or is
  * null when the browser has no WebAssembly. */
-export const ready = hasWasm
-  ? import(simd ? './simd/gradcap.js' : './gradcap.js').then(async (module) => {
-    await module.default();
+export const ready = hasWasm ? loadModule(simd ? './simd/' : './') : null;
+
+// The .wasm is fetched at once, alongside its JavaScript glue rather than after it.
+function loadModule(dir) {
+  const wasm = fetch(new URL(`${dir}gradcap_bg.wasm`, import.meta.url));
+  wasm.catch(() => {}); // a failed download is reported by the initialisation that awaits it
+  return import(`${dir}gradcap.js`).then(async (module) => {
+    await module.default({ module_or_path: wasm });
     return module;
-  })
-  : null;
+  });
+}
+
+let loaded = false;
+ready?.then(() => { loaded = true; }, () => {});
 
 /** The loaded module, for pages that use the plain class: `const { GradCapture } = await load();` */
 export function load() {
@@ -42,18 +50,46 @@ export class GradCaptureElement extends HTMLElement {
       this.#showNoWasm();
       return;
     }
+    if (!loaded && !this._capture) this.#askCameraEarly();
     ready.then((module) => {
       if (!this.isConnected) return;
       this._capture ??= new module.GradCapture(this, {});
       this._capture.connect();
     }, (err) => {
       console.error('gradcap: cannot load the WebAssembly module', err);
+      this.#dropEarlyCamera();
       this.#showNoWasm();
     });
   }
 
   disconnectedCallback() {
+    this.#dropEarlyCamera();
     this._capture?.disconnect();
+  }
+
+  // The camera is what takes longest to start (hundreds of milliseconds on a phone, more on the
+  // browser's first use): asked for while the WebAssembly module is still loading, the two
+  // overlap. The component takes this request as its first (with the same constraints as its
+  // own; a failure is left for its own request to report).
+  #askCameraEarly() {
+    const devices = navigator.mediaDevices;
+    if (this._earlyCamera || !window.isSecureContext || typeof devices?.getUserMedia !== 'function') return;
+    const facing = this.getAttribute('facing') ?? 'back';
+    const front = ['front', 'user'].includes(facing.trim().toLowerCase());
+    const stream = devices.getUserMedia({ audio: false, video: {
+      facingMode: { ideal: front ? 'user' : 'environment' }, width: { ideal: 1280 }, height: { ideal: 720 },
+    } });
+    stream.catch(() => {});
+    this._earlyCamera = { facing, stream };
+  }
+
+  // An early request the component did not take (removed before it loaded, or it failed to
+  // load): its camera is stopped when it arrives.
+  #dropEarlyCamera() {
+    const early = this._earlyCamera;
+    if (!early) return;
+    delete this._earlyCamera;
+    early.stream.then((s) => s.getTracks().forEach((t) => t.stop()), () => {});
   }
 
   attributeChangedCallback(name, oldValue, value) {

@@ -33,9 +33,15 @@ impl FaceSummary {
     }
 }
 
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {
+/// Starts downloading `url` (the request is sent at once; the bytes come with [`bytes_of`]).
+fn start_fetch(url: &str) -> Result<(String, js_sys::Promise), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url)).await?.dyn_into()?;
+    Ok((url.to_string(), window.fetch_with_str(url)))
+}
+
+/// The body of a download [`start_fetch`] started.
+async fn bytes_of((url, response): (String, js_sys::Promise)) -> Result<Vec<u8>, JsValue> {
+    let response: Response = JsFuture::from(response).await?.dyn_into()?;
     if !response.ok() {
         return Err(JsValue::from_str(&format!("{url}: HTTP {}", response.status())));
     }
@@ -51,9 +57,14 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
     wasm_bindgen_futures::spawn_local(async move {
         let join = |name: &str| format!("{}/{name}", base.trim_end_matches('/'));
         let loaded = async {
-            let detector = fetch_bytes(&join(DETECTOR)).await?;
-            let mesh = fetch_bytes(&join(MESH)).await?;
-            FaceFinder::new(&detector, &mesh).map_err(|e| JsValue::from_str(&e.to_string()))
+            // Both downloads at once.
+            let (detector, mesh) = (start_fetch(&join(DETECTOR))?, start_fetch(&join(MESH))?);
+            let (detector, mesh) = (bytes_of(detector).await?, bytes_of(mesh).await?);
+            let mut finder =
+                FaceFinder::new(&detector, &mesh).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            // Usually while the camera is still starting, so that the first frame is judged fast.
+            finder.warm_up().map_err(|e| JsValue::from_str(&e.to_string()))?;
+            Ok::<_, JsValue>(finder)
         };
         let result = loaded.await;
         let Some(rc) = weak.upgrade() else { return };
@@ -68,7 +79,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
         drop(rc);
         // The segmentation model is needed only at the shutter: fetched after the face models.
         let segmenter = async {
-            let bytes = fetch_bytes(&join(SEGMENTATION)).await?;
+            let bytes = bytes_of(start_fetch(&join(SEGMENTATION))?).await?;
             crate::photo::segment::Segmenter::new(&bytes).map_err(|e| JsValue::from_str(&e.to_string()))
         }
         .await;

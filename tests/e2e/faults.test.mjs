@@ -191,3 +191,46 @@ test('a permission revoked mid-session says how to turn it back on; granted agai
     await close();
   }
 });
+
+test('the camera starts while the WebAssembly module downloads; an element removed before it loads leaves no camera on', async () => {
+  const browser = await launchPhone('halves.y4m');
+  const { page, close } = browser;
+  try {
+    await page.addInitScript(recordTracks);
+    await page.addInitScript(() => {
+      const devices = navigator.mediaDevices;
+      const ask = devices.getUserMedia;
+      devices.getUserMedia = (c) => { window.gradcapAsked = (window.gradcapAsked ?? 0) + 1; return ask.call(devices, c); };
+    });
+    // The module arrives 1.5 s late, as on a slow network.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/gradcap_bg.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto(`${server.url}/?steps=portrait`);
+    await page.waitForFunction(() => window.gradcapTracks.length === 1, null, { timeout: 10000 });
+    assert.equal(await state(page), 'idle', 'the module has not loaded yet');
+    assert.equal(await live(page), 1, 'the camera is already on');
+    release();
+    await framing(page);
+    assert.equal(await page.evaluate(() => window.gradcapAsked), 1, 'the component took that stream, not a second one');
+    assert.equal(await live(page), 1);
+
+    // A second page whose element is removed before the module loads.
+    let release2;
+    const held2 = new Promise((r) => { release2 = r; });
+    await page.unroute('**/gradcap_bg.wasm');
+    const other = await browser.context.newPage();
+    await other.addInitScript(recordTracks);
+    await other.route('**/gradcap_bg.wasm', async (route) => { await held2; await route.continue(); });
+    await other.goto(`${server.url}/?steps=portrait`);
+    await other.waitForFunction(() => window.gradcapTracks.length === 1, null, { timeout: 10000 });
+    await other.evaluate(() => document.querySelector('grad-capture').remove());
+    await other.waitForFunction(() => window.gradcapTracks.every((t) => t.readyState === 'ended'), null, { timeout: 5000 });
+    release2();
+    await other.waitForTimeout(1000);
+    assert.equal(await live(other), 0, `tracks: ${await tracks(other)}`);
+    await other.close();
+  } finally {
+    await close();
+  }
+});
