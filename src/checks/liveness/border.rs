@@ -71,27 +71,35 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
             };
         }
     }
+    // Each mark votes for the lines through it: for each tilt, the foot (every third pixel
+    // from x0) whose line passes through the mark's pixel on that row. A line's count is then
+    // the number of its rows that cross a step, the same as walking each line, but only the
+    // marked pixels are visited.
     let rows = ys.len();
-    let mut best = 0usize;
-    let mut tilt = -MAX_TILT;
-    while tilt <= MAX_TILT + 1e-9 {
+    let tilts: Vec<f64> =
+        (0..).map(|k| -MAX_TILT + k as f64 * TILT_STEP).take_while(|t| *t <= MAX_TILT + 1e-9).collect();
+    let feet = ((x1 - x0) / 3 + 1) as usize;
+    let hits: Vec<(usize, i64, usize)> = (0..rows)
+        .flat_map(|r| {
+            let row = &marks[r * band..(r + 1) * band];
+            row.iter()
+                .enumerate()
+                .filter(|(_, m)| **m != 0)
+                .map(move |(c, &m)| (r, bx0 + c as i64 - x0, usize::from(m < 0)))
+        })
+        .collect();
+    let mut votes = vec![[0u32; 2]; tilts.len() * feet];
+    for (t, tilt) in tilts.iter().enumerate() {
         let slope = ROW_STEP as f64 * tilt.to_radians().tan(); // per sampled row
-                                                               // Every third foot: a row's marks already cover a pixel either side.
-        for foot in (x0..=x1).step_by(3) {
-            let (mut up, mut down) = (0usize, 0usize);
-            for r in 0..rows {
-                let x = (foot as f64 + slope * (r as f64 - rows as f64 / 2.0)).round() as i64;
-                if (bx0..=bx1).contains(&x) {
-                    match marks[r * band + (x - bx0) as usize] {
-                        1 => up += 1,
-                        -1 => down += 1,
-                        _ => {}
-                    }
-                }
+        let shifts: Vec<i64> =
+            (0..rows).map(|r| (slope * (r as f64 - rows as f64 / 2.0)).round() as i64).collect();
+        for &(r, x, way) in &hits {
+            let foot = x - shifts[r];
+            if foot >= 0 && foot <= x1 - x0 && foot % 3 == 0 {
+                votes[t * feet + (foot / 3) as usize][way] += 1;
             }
-            best = best.max(up.max(down));
         }
-        tilt += TILT_STEP;
     }
+    let best = votes.iter().map(|v| v[0].max(v[1])).max().unwrap_or(0);
     best as f64 / rows as f64
 }
