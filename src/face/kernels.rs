@@ -46,6 +46,28 @@ impl Post<'_> {
             }
         }
     }
+
+    /// Stores the sums `values` of channels `o..o + n` at flat index `at`, finished: one step
+    /// at a time over the run (each a plain loop), not every step for each value.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[inline(always)]
+    fn store(&self, values: &[f32], at: usize, o: usize, dst: &mut [f32]) {
+        let n = values.len();
+        let out = &mut dst[at..at + n];
+        out.copy_from_slice(values);
+        if let Some(r) = self.residual {
+            out.iter_mut().zip(&r[at..at + n]).for_each(|(s, &x)| *s += x);
+        }
+        match self.act {
+            Act::Fused(Activation::None) => {}
+            Act::Fused(a) => out.iter_mut().for_each(|s| *s = activate(*s, a)),
+            Act::Prelu(alpha) => out.iter_mut().zip(&alpha[o..o + n]).for_each(|(s, &a)| {
+                if *s < 0.0 {
+                    *s *= a;
+                }
+            }),
+        }
+    }
 }
 
 /// `x` under one of TFLite's fused activations.
@@ -213,27 +235,41 @@ fn portable_tiles(
 ) -> usize {
     const C: usize = 8;
     let tiled = co / C * C;
+    let k = inputs.offsets.len();
+    // Listed windows are gathered, four at a time, into rows like a 1×1 convolution's: the loop
+    // below then reads plain slices, which the compiler vectorizes.
+    let mut gathered = vec![0f32; 4 * k];
+    let in_place = matches!(pixels, Pixels::Contiguous { .. })
+        && inputs.offsets.iter().enumerate().all(|(i, &o)| i == o);
     for j0 in (0..full).step_by(4) {
         let tile: [[usize; 2]; 4] = std::array::from_fn(|t| pixels.get(j0 + t));
+        let x: [&[f32]; 4] = match in_place {
+            true => std::array::from_fn(|t| &inputs.src[tile[t][1]..tile[t][1] + k]),
+            false => {
+                for (row, &[_, base]) in gathered.chunks_exact_mut(k).zip(&tile) {
+                    for (v, &off) in row.iter_mut().zip(inputs.offsets) {
+                        *v = inputs.src[base + off];
+                    }
+                }
+                std::array::from_fn(|t| &gathered[t * k..(t + 1) * k])
+            }
+        };
         for o0 in (0..tiled).step_by(C) {
             let mut acc = [[0f32; C]; 4];
             if let Some(b) = bias {
                 acc.iter_mut().for_each(|a| a.copy_from_slice(&b[o0..o0 + C]));
             }
-            for (i, &off) in inputs.offsets.iter().enumerate() {
+            for i in 0..k {
                 let w: &[f32; C] = weights[i * co + o0..i * co + o0 + C].try_into().unwrap_or(&[0.0; C]);
-                for (a, &[_, base]) in acc.iter_mut().zip(&tile) {
-                    let v = inputs.src[base + off];
+                for (a, xt) in acc.iter_mut().zip(&x) {
+                    let v = xt[i];
                     for j in 0..C {
                         a[j] += v * w[j];
                     }
                 }
             }
             for (a, &[p, _]) in acc.iter().zip(&tile) {
-                let at = p * co + o0;
-                for (j, &v) in a.iter().enumerate() {
-                    dst[at + j] = post.apply(v, at + j, o0 + j);
-                }
+                post.store(a, p * co + o0, o0, dst);
             }
         }
     }
