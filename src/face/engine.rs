@@ -1,7 +1,7 @@
 //! The inference engine: runs a [`Model`]'s operators in order over f32 NHWC tensors (batch 1).
-//! Constant fp16 weights are dequantized once at load; convolution weights are laid out so that the
-//! inner loops run over output channels, contiguous (see the `kernels` module); the shortcut additions and
-//! activations that follow a convolution are folded into it at load.
+//! Constant fp16 weights are dequantized once at load; convolution weights are laid out so that
+//! the inner loops run over output channels, contiguous (see the `kernels` module); the shortcut
+//! additions and activations that follow a convolution are folded into it at load.
 
 use super::kernels::{self, activate, clamp, relu, Act, Inputs, Pixels, Post};
 use super::layers;
