@@ -45,11 +45,18 @@ await page.addInitScript(() => {
     return stream;
   };
   document.addEventListener('check', () => { window.startup.firstCheck ??= performance.now(); }, true);
+  // The first frame judged with the face found (the models loaded): looked for every animation
+  // frame, so up to ~17 ms late.
+  const look = () => {
+    if (document.querySelector('grad-capture')?.stats?.()?.face) window.startup.firstFace = performance.now();
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
 });
 const firstFrame = async (kind) => {
   if (kind === 'first visit') await cdp.send('Network.clearBrowserCache');
   await page.goto(`${url}/www/index.html?steps=portrait`);
-  await page.waitForFunction(() => window.startup.firstCheck, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.startup.firstCheck && window.startup.firstFace, null, { timeout: 60000 });
   return { kind, ...await page.evaluate(() => window.startup) };
 };
 result.startup = [];
@@ -82,9 +89,11 @@ console.log('\nPer-frame pipeline (face tracked + every check + gate; QR scan wh
 console.log('                         p50    p95 | scan p50  p95');
 for (const [k, v] of Object.entries(result.pipeline)) console.log(`  ${k.padEnd(20)} ${f(v.p50)} ${f(v.p95)} |  ${f(v.scanP50)} ${f(v.scanP95)}`);
 for (const [k, v] of Object.entries(result.pipelineThrottled)) console.log(`  ${(k + ' ×4 CPU').padEnd(20)} ${f(v.p50)} ${f(v.p95)} |  ${f(v.scanP50)} ${f(v.scanP95)}   (target p95 ≤ 33 ms)`);
-console.log('\nStart-up, page load to first analysed frame (target ≤ 300 ms), and the camera within it:');
+console.log('\nStart-up from page load (target: first analysed frame ≤ 300 ms), ms:');
+console.log('                 first frame  face found | camera asked  open  (its start)');
 for (const r of result.startup) {
-  console.log(`  ${r.kind.padEnd(14)} ${r.firstCheck.toFixed(0).padStart(5)} ms   camera asked at ${r.cameraAsked.toFixed(0)}, open at ${r.cameraOpen.toFixed(0)} (${(r.cameraOpen - r.cameraAsked).toFixed(0)} ms)`);
+  const n = (x) => x.toFixed(0).padStart(5);
+  console.log(`  ${r.kind.padEnd(14)}  ${n(r.firstCheck)}       ${n(r.firstFace)}    |     ${n(r.cameraAsked)} ${n(r.cameraOpen)}  (${(r.cameraOpen - r.cameraAsked).toFixed(0)})`);
 }
 const m = result.memory;
 const mb = (x) => (x / 1048576).toFixed(1);

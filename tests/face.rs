@@ -153,22 +153,3 @@ fn packed_models_agree_with_the_originals() {
     eprintln!("packed vs original: keypoints {worst_keypoint:.4}, mesh {worst_mesh:.4} of the face width, score {worst_score:.4}");
     assert!(worst_keypoint < 0.01 && worst_mesh < 0.01 && worst_score < 0.01);
 }
-
-#[test]
-fn warming_up_changes_no_result() {
-    use gradcap::face::FaceFinder;
-    let read = |name: &str| std::fs::read(root().join("models").join(name));
-    let (Ok(det), Ok(mesh)) = (read("face_detection_short_range.tflite"), read("face_landmark.tflite"))
-    else {
-        eprintln!("skipped: no models/ (run scripts/fetch-models)");
-        return;
-    };
-    let Some(path) = faces().into_iter().next() else { return };
-    let frame = load(&path);
-    let mut cold = FaceFinder::new(&det, &mesh).unwrap();
-    let mut warm = FaceFinder::new(&det, &mesh).unwrap();
-    warm.warm_up().unwrap();
-    let (a, b) = (cold.next(&frame.view()).unwrap(), warm.next(&frame.view()).unwrap());
-    assert!(a.is_some());
-    assert_eq!(a, b);
-}

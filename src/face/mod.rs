@@ -75,20 +75,6 @@ impl FaceFinder {
         Ok(())
     }
 
-    /// Runs both models once on a grey picture and forgets the result (what is tracked stays).
-    /// In the browser the engine's first run is its slowest — the WebAssembly baseline
-    /// compiler's code, until the optimizing compiler's replaces it — so the shell runs this
-    /// while the camera starts, and the student's first frame is judged at full speed.
-    pub fn warm_up(&mut self) -> Result<(), Error> {
-        const SIDE: usize = 192;
-        let grey = vec![128u8; SIDE * SIDE * 4];
-        let view = FrameView::rgba(&grey, SIDE as u32, SIDE as u32)?;
-        self.detector.detect(&view)?;
-        let whole = Roi { cx: SIDE as f32 / 2.0, cy: SIDE as f32 / 2.0, side: SIDE as f32, angle: 0.0 };
-        self.mesh.run(&view, whole)?;
-        Ok(())
-    }
-
     /// The main face of a still image (detected afresh, nothing tracked).
     pub fn still(&mut self, frame: &FrameView<'_>) -> Result<Option<Face>, Error> {
         self.tracked = None;

@@ -60,11 +60,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             // Both downloads at once.
             let (detector, mesh) = (start_fetch(&join(DETECTOR))?, start_fetch(&join(MESH))?);
             let (detector, mesh) = (bytes_of(detector).await?, bytes_of(mesh).await?);
-            let mut finder =
-                FaceFinder::new(&detector, &mesh).map_err(|e| JsValue::from_str(&e.to_string()))?;
-            // Usually while the camera is still starting, so that the first frame is judged fast.
-            finder.warm_up().map_err(|e| JsValue::from_str(&e.to_string()))?;
-            Ok::<_, JsValue>(finder)
+            FaceFinder::new(&detector, &mesh).map_err(|e| JsValue::from_str(&e.to_string()))
         };
         let result = loaded.await;
         let Some(rc) = weak.upgrade() else { return };
