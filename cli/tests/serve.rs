@@ -35,19 +35,40 @@ fn serve(root: &Path) -> Server {
 
 /// A minimal HTTP/1.1 GET; returns the status line, the headers (lower-cased names) and the body.
 fn get(addr: &str, path: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    get_with(addr, path, "")
+}
+
+/// [`get`] with `extra` header lines (each ending in CRLF); a chunked body is joined.
+fn get_with(addr: &str, path: &str, extra: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n").unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
     let status = lines.next().unwrap().to_string();
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    (status, headers, raw[split + 4..].to_vec())
+    let body = raw[split + 4..].to_vec();
+    let chunked = header(&headers, "transfer-encoding") == Some("chunked");
+    (status, headers, if chunked { unchunk(&body) } else { body })
+}
+
+/// The body of a `Transfer-Encoding: chunked` response.
+fn unchunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(String::from_utf8_lossy(&raw[..line]).trim(), 16).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&raw[line + 2..line + 2 + size]);
+        raw = &raw[line + 2 + size + 2..];
+    }
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -112,6 +133,27 @@ fn serves_the_demo_and_the_component_with_the_right_types() {
     }
     let (_, _, body) = get(&server.addr, "/pkg/gradcap_bg.wasm");
     assert_eq!(body, b"\0asm\x01\0\0\0");
+}
+
+/// The component's files go out gzipped to a browser that takes it (a model file here, as the
+/// .wasm and the models are the bulk of a first start), and plain to a client that does not.
+#[test]
+fn files_go_out_gzipped_to_browsers_that_take_it() {
+    use std::io::Read as _;
+    let dir = project();
+    let model: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 251) as u8 / 4).collect();
+    std::fs::write(dir.path().join("models/big.tflite"), &model).unwrap();
+    let server = serve(dir.path());
+    let (status, headers, body) = get_with(&server.addr, "/models/big.tflite", "Accept-Encoding: gzip\r\n");
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    assert!(body.len() < model.len() / 4, "{} bytes on the wire", body.len());
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).unwrap();
+    assert!(plain == model, "the gzipped body is the file");
+    let (_, headers, body) = get(&server.addr, "/models/big.tflite");
+    assert_eq!(header(&headers, "content-encoding"), None);
+    assert!(body == model);
 }
 
 #[test]
