@@ -66,6 +66,9 @@ pub enum CheckId {
     /// Clothing that stands out from the light-blue background.
     #[serde(rename = "clothing.color")]
     ClothingColor,
+    /// A natural blink in the last seconds (only when the integrator asks for it).
+    #[serde(rename = "liveness.blink")]
+    LivenessBlink,
     /// The student holds still.
     #[serde(rename = "motion.stable")]
     MotionStable,
@@ -73,7 +76,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in the order a student should fix them.
-    pub const ALL: [CheckId; 21] = [
+    pub const ALL: [CheckId; 22] = [
         CheckId::FacePresent,
         CheckId::FaceSingle,
         CheckId::LivenessRecapture,
@@ -94,6 +97,7 @@ impl CheckId {
         CheckId::MouthClosed,
         CheckId::ClothingStripes,
         CheckId::ClothingColor,
+        CheckId::LivenessBlink,
         CheckId::MotionStable,
     ];
 
@@ -120,6 +124,7 @@ impl CheckId {
             CheckId::MouthClosed => "mouth.closed",
             CheckId::ClothingStripes => "clothing.stripes",
             CheckId::ClothingColor => "clothing.color",
+            CheckId::LivenessBlink => "liveness.blink",
             CheckId::MotionStable => "motion.stable",
         }
     }
@@ -158,6 +163,7 @@ impl CheckId {
             CheckId::MouthClosed => ("嘴唇闭合", "Lips closed"),
             CheckId::ClothingStripes => ("无条纹服装", "No stripes"),
             CheckId::ClothingColor => ("服装非浅蓝", "Not light blue"),
+            CheckId::LivenessBlink => ("自然眨眼", "Natural blink"),
             CheckId::MotionStable => ("保持稳定", "Steady"),
         };
         Text { zh, en }
@@ -234,6 +240,7 @@ impl CheckId {
                 "请避免穿浅蓝色衣服，以便与背景区分",
                 "Avoid light-blue clothing: it must stand out from the blue background",
             ),
+            CheckId::LivenessBlink => ("请自然地眨一下眼睛", "Blink once, naturally"),
             CheckId::MotionStable => ("请保持不动", "Hold still"),
         };
         Text { zh, en }

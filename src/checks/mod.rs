@@ -87,6 +87,10 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
             let evidence = scene.liveness.unwrap_or_else(|| liveness::Evidence::still(&scene.frame, face));
             checks.push(liveness::check(&evidence, rules));
         }
+        // Asked for only, and only in video: one image cannot show a blink.
+        if let Some(evidence) = scene.liveness.filter(|_| rules.require_blink) {
+            checks.push(liveness::blink_check(&evidence, rules));
+        }
         checks.extend(placement::checks(scene, face, rules));
         checks.extend(face::pose(face, rules));
         let cheeks = skin::Cheeks::of(&scene.frame, face);

@@ -81,6 +81,11 @@ pub struct Rules {
     /// Comparisons (every other frame) on which the view turned and the face stayed flat, with
     /// none showing depth, after which the face counts as a picture.
     pub flat_frames: u32,
+    /// Ask for a natural blink (`liveness.blink`, video only): an active cue a print or a still
+    /// screen cannot give. Off by default.
+    pub require_blink: bool,
+    /// How recent that blink must be, ms.
+    pub blink_window_ms: f64,
     /// Consecutive frames on which every check passes before the hold-still countdown starts.
     pub frames_to_open: u32,
     /// Consecutive failing frames that close the shutter again (so it does not flicker).
@@ -122,6 +127,8 @@ impl Default for Rules {
             min_live_residual: 0.3,
             min_face_turn: 3.0,
             flat_frames: 8,
+            require_blink: false,
+            blink_window_ms: 10_000.0,
             frames_to_open: 5,
             frames_to_close: 3,
             hold_ms: 1000.0,

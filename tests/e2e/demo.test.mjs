@@ -333,3 +333,24 @@ test('the good face shown on a phone screen keeps the shutter off and says 请�
     await close();
   }
 });
+
+test('with a blink asked for, the good face that never blinks keeps the shutter off and says 请自然地眨一下眼睛', { skip: noGuided }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal.png') });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait&rules=${encodeURIComponent('{"requireBlink":true}')}`);
+    await page.waitForFunction(() => {
+      const text = document.getElementById('stats').value;
+      const s = text && JSON.parse(text);
+      return s && s.face && s.guidance === 'liveness.blink';
+    }, null, { timeout: 30000 });
+    // Without the rule this face opens the gate within a second (the test above).
+    for (let i = 0; i < 30; i++) {
+      await page.waitForTimeout(100);
+      assert.equal(await shutterOff(page), true, `frame ${i}`);
+    }
+    assert.match(await guidance(page), /请自然地眨一下眼睛/);
+    await page.screenshot({ path: path.join(shots, 'phone-blink.png') });
+  } finally {
+    await close();
+  }
+});

@@ -11,7 +11,11 @@
 //!   this; a face that never turns neither proves nor disproves it.
 //!
 //! A single image shows the first two, so `gradcap analyze` reports the check on stills.
+//!
+//! And one active cue, off unless the integrator asks for it (`requireBlink` in the rules):
+//! [`blink`], a natural blink in the last seconds, checked as `liveness.blink` in video only.
 
+pub mod blink;
 pub mod border;
 pub mod planar;
 pub mod register;
@@ -35,6 +39,8 @@ pub struct Evidence {
     pub flat_turns: u32,
     /// Frames on which the view had turned and the face showed depth.
     pub deep_turns: u32,
+    /// How long ago the eyes last blinked, ms (`None`: no blink seen).
+    pub blink_age_ms: Option<f64>,
 }
 
 impl Evidence {
@@ -74,6 +80,18 @@ pub fn check(evidence: &Evidence, rules: &Rules) -> Check {
     check
 }
 
+/// `liveness.blink`: passes while the last blink is at most `rules.blink_window_ms` old; the
+/// value is its age in seconds.
+pub fn blink_check(evidence: &Evidence, rules: &Rules) -> Check {
+    let age = evidence.blink_age_ms.filter(|age| *age <= rules.blink_window_ms);
+    Check {
+        id: CheckId::LivenessBlink,
+        pass: age.is_some(),
+        score: if age.is_some() { 100 } else { 0 },
+        value: evidence.blink_age_ms.map(|ms| ms / 1000.0),
+    }
+}
+
 /// How long the tracker remembers views, ms: the view ~1 s ago is compared with now.
 const HISTORY_MS: f64 = 1200.0;
 /// Views closer together than this are not kept, ms.
@@ -105,6 +123,8 @@ pub struct Tracker {
     peaks: VecDeque<f64>,
     flat_turns: u32,
     deep_turns: u32,
+    blinks: blink::Blinks,
+    now_ms: f64,
 }
 
 impl Tracker {
@@ -115,6 +135,9 @@ impl Tracker {
             self.reset();
             return;
         };
+        self.now_ms = now_ms;
+        let [right, left] = face.measures.eye_openness;
+        self.blinks.update(now_ms, (right + left) / 2.0);
         if let Some(peak) = spectrum::peak(frame, face) {
             self.peaks.push_back(peak);
             if self.peaks.len() > PEAK_FRAMES {
@@ -156,6 +179,7 @@ impl Tracker {
             border: self.border,
             flat_turns: self.flat_turns,
             deep_turns: self.deep_turns,
+            blink_age_ms: self.blinks.last().map(|at| self.now_ms - at),
         }
     }
 }
