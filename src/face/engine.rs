@@ -3,7 +3,7 @@
 //! the inner loops run over output channels, contiguous (see the `kernels` module); the shortcut
 //! additions and activations that follow a convolution are folded into it at load.
 
-use super::kernels::{self, activate, clamp, relu, Act, Inputs, Pixels, Post};
+use super::kernels::{self, activate, clamp, relu, Act, Pixels, Post, Product};
 use super::layers;
 
 mod fold;
@@ -403,15 +403,8 @@ impl Engine {
                 }
             }
         }
-        kernels::convolve(
-            Inputs { src, offsets: &offsets },
-            Pixels::Listed(&inside),
-            weights,
-            b,
-            co,
-            post,
-            dst,
-        );
+        let (pixels, bias) = (Pixels::Listed(&inside), b);
+        kernels::convolve(&Product { src, offsets: &offsets, pixels, weights, bias, co }, post, dst);
         if edge.is_empty() {
             return Ok(());
         }
@@ -436,15 +429,8 @@ impl Engine {
             }
         }
         let whole: Vec<usize> = (0..k).collect();
-        kernels::convolve(
-            Inputs { src: &patches, offsets: &whole },
-            Pixels::Listed(&edge),
-            weights,
-            b,
-            co,
-            post,
-            dst,
-        );
+        let (pixels, bias) = (Pixels::Listed(&edge), b);
+        kernels::convolve(&Product { src: &patches, offsets: &whole, pixels, weights, bias, co }, post, dst);
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! The engine's inner loops: the 1×1 convolution (a matrix product per pixel, also what every
-//! other convolution becomes after gathering its windows) and the stride-1 depthwise convolution.
+//! The engine's inner loops: the convolution as a matrix product per output pixel (its window
+//! read in place) and the depthwise convolution.
 //!
 //! The 1×1 convolution finishes each sum where it is made: what the model does next to that
 //! output — add the block's shortcut, then ReLU or PReLU — is folded in at load (see
@@ -104,15 +104,23 @@ pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
     }
 }
 
-/// Where a convolution's inputs are read from, in place: the `i`-th input of an output pixel whose
-/// window starts at `base` is `src[base + offsets[i]]` (for a 1×1 convolution, `offsets` is
-/// `0..ci`; for a larger window, the taps of the window, row by row).
+/// A convolution as the kernels see it: the `i`-th input of an output pixel whose window starts
+/// at `base` is `src[base + offsets[i]]` (for a 1×1 convolution, `offsets` is `0..ci`; for a
+/// larger window, the taps of the window, row by row), and `weights` is `[inputs][co]`.
 #[derive(Clone, Copy)]
-pub struct Inputs<'a> {
+pub struct Product<'a> {
     /// The input tensor.
     pub src: &'a [f32],
     /// The offset of each input from the window's start.
     pub offsets: &'a [usize],
+    /// The output pixels computed, with where their windows start.
+    pub pixels: Pixels<'a>,
+    /// `[inputs][co]`.
+    pub weights: &'a [f32],
+    /// One per output channel, or none.
+    pub bias: Option<&'a [f32]>,
+    /// Output channels.
+    pub co: usize,
 }
 
 /// Output pixels with the start of their input windows.
@@ -162,100 +170,75 @@ pub fn pointwise(
     let offsets: Vec<usize> = (0..ci).collect();
     let count = src.len() / ci.max(1);
     assert!(src.len() == count * ci, "the input is not whole pixels");
-    convolve(
-        Inputs { src, offsets: &offsets },
-        Pixels::Contiguous { count, ci },
-        weights,
-        bias,
-        co,
-        post,
-        dst,
-    );
+    let pixels = Pixels::Contiguous { count, ci };
+    convolve(&Product { src, offsets: &offsets, pixels, weights, bias, co }, post, dst);
 }
 
 /// A convolution as a matrix product per output pixel:
-/// `dst[p][o] = post(bias[o] + Σ_i input_i(p) · w[i][o])` for the `pixels` listed, with the
-/// inputs read in place (see [`Inputs`]). `weights` is `[inputs][co]`.
+/// `dst[p][o] = post(bias[o] + Σ_i input_i(p) · w[i][o])` for the pixels of `m`, with the inputs
+/// read in place (see [`Product`]).
 ///
 /// Tiled four pixels × eight output channels: the 32 sums stay in registers while the loop runs
 /// over the inputs, loading one row of weights and four inputs per step.
-pub fn convolve(
-    inputs: Inputs,
-    pixels: Pixels,
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    co: usize,
-    post: &Post,
-    dst: &mut [f32],
-) {
-    let k = inputs.offsets.len();
-    let reach = inputs.offsets.iter().max().map_or(0, |&m| m + 1);
-    let n = pixels.count();
+pub fn convolve(m: &Product, post: &Post, dst: &mut [f32]) {
+    let (k, co) = (m.offsets.len(), m.co);
+    let reach = m.offsets.iter().max().map_or(0, |&r| r + 1);
+    let n = m.pixels.count();
     assert!(
         k > 0
-            && weights.len() == k * co
+            && m.weights.len() == k * co
             && dst.len() % co.max(1) == 0
-            && bias.is_none_or(|b| b.len() == co)
+            && m.bias.is_none_or(|b| b.len() == co)
             && post.residual.is_none_or(|r| r.len() == dst.len())
             && match post.act {
                 Act::Prelu(alpha) => alpha.len() == co,
                 Act::Fused(_) => true,
             }
             && (0..n).all(|j| {
-                let [p, base] = pixels.get(j);
-                (p + 1) * co <= dst.len() && base + reach <= inputs.src.len()
+                let [p, base] = m.pixels.get(j);
+                (p + 1) * co <= dst.len() && base + reach <= m.src.len()
             }),
         "convolution shapes do not agree"
     );
     let full = n / 4 * 4;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let done = simd::tiles(inputs, pixels, weights, bias, co, full, post, dst);
+    let done = simd::tiles(m, full, post, dst);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    let done = portable_tiles(inputs, pixels, weights, bias, co, full, post, dst);
+    let done = portable_tiles(m, full, post, dst);
     // What the tiles left: the last channels of each tiled pixel, and the last pixels.
     for j in 0..n {
         let from = if j < full { done } else { 0 };
-        rest_of_pixel(inputs, pixels.get(j), weights, bias, co, from, post, dst);
+        rest_of_pixel(m, m.pixels.get(j), from, post, dst);
     }
 }
 
 /// Four pixels × eight channels at a time over the first `full` pixels; returns how many output
 /// channels of those pixels it wrote.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[allow(clippy::too_many_arguments)]
-fn portable_tiles(
-    inputs: Inputs,
-    pixels: Pixels,
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    co: usize,
-    full: usize,
-    post: &Post,
-    dst: &mut [f32],
-) -> usize {
+fn portable_tiles(m: &Product, full: usize, post: &Post, dst: &mut [f32]) -> usize {
     const C: usize = 8;
+    let (co, k) = (m.co, m.offsets.len());
     let tiled = co / C * C;
-    let k = inputs.offsets.len();
     // Listed windows are gathered, four at a time, into rows like a 1×1 convolution's: the loop
     // below then reads plain slices, which the compiler vectorizes.
     let mut gathered = vec![0f32; 4 * k];
-    let in_place = matches!(pixels, Pixels::Contiguous { .. })
-        && inputs.offsets.iter().enumerate().all(|(i, &o)| i == o);
+    let in_place =
+        matches!(m.pixels, Pixels::Contiguous { .. }) && m.offsets.iter().enumerate().all(|(i, &o)| i == o);
     for j0 in (0..full).step_by(4) {
-        let tile: [[usize; 2]; 4] = std::array::from_fn(|t| pixels.get(j0 + t));
+        let tile: [[usize; 2]; 4] = std::array::from_fn(|t| m.pixels.get(j0 + t));
         let x: [&[f32]; 4] = match in_place {
-            true => std::array::from_fn(|t| &inputs.src[tile[t][1]..tile[t][1] + k]),
+            true => std::array::from_fn(|t| &m.src[tile[t][1]..tile[t][1] + k]),
             false => {
                 for (row, &[_, base]) in gathered.chunks_exact_mut(k).zip(&tile) {
-                    for (v, &off) in row.iter_mut().zip(inputs.offsets) {
-                        *v = inputs.src[base + off];
+                    for (v, &off) in row.iter_mut().zip(m.offsets) {
+                        *v = m.src[base + off];
                     }
                 }
                 std::array::from_fn(|t| &gathered[t * k..(t + 1) * k])
             }
         };
         for o0 in (0..tiled).step_by(C) {
-            let acc = tile_sums(&x, weights, bias, co, o0);
+            let acc = tile_sums(&x, m.weights, m.bias, co, o0);
             for (a, &[p, _]) in acc.iter().zip(&tile) {
                 post.store(a, p * co + o0, o0, dst);
             }
@@ -288,28 +271,19 @@ fn tile_sums(x: &[&[f32]; 4], weights: &[f32], bias: Option<&[f32]>, co: usize, 
 }
 
 /// Output channels `from..co` of one output pixel.
-#[allow(clippy::too_many_arguments)]
-fn rest_of_pixel(
-    inputs: Inputs,
-    [p, base]: [usize; 2],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    co: usize,
-    from: usize,
-    post: &Post,
-    dst: &mut [f32],
-) {
+fn rest_of_pixel(m: &Product, [p, base]: [usize; 2], from: usize, post: &Post, dst: &mut [f32]) {
+    let co = m.co;
     if from >= co {
         return;
     }
     let out = &mut dst[p * co + from..(p + 1) * co];
-    match bias {
+    match m.bias {
         Some(b) => out.copy_from_slice(&b[from..]),
         None => out.fill(0.0),
     }
-    for (i, &off) in inputs.offsets.iter().enumerate() {
-        let v = inputs.src[base + off];
-        for (o, &k) in out.iter_mut().zip(&weights[i * co + from..(i + 1) * co]) {
+    for (i, &off) in m.offsets.iter().enumerate() {
+        let v = m.src[base + off];
+        for (o, &k) in out.iter_mut().zip(&m.weights[i * co + from..(i + 1) * co]) {
             *o += v * k;
         }
     }
@@ -450,14 +424,14 @@ fn multiply_add_rows(out: &mut [f32], input: &[f32], tap: &[f32]) {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::super::tflite::Activation;
-    use super::{Act, Inputs, Pixels, Post};
+    use super::{Act, Post, Product};
     use core::arch::wasm32::*;
 
     /// `post` on four sums of channels `o..o + 4` at flat index `at`.
     #[inline(always)]
     fn finish(post: &Post, sums: v128, at: usize, o: usize) -> v128 {
         let x = match post.residual {
-            // SAFETY: `pointwise` checked that the residual is as long as the output.
+            // SAFETY: `convolve` checked that the residual is as long as the output.
             Some(r) => f32x4_add(sums, unsafe { v128_load(r.as_ptr().add(at) as *const v128) }),
             None => sums,
         };
@@ -470,7 +444,7 @@ mod simd {
                 f32x4_pmin(f32x4_pmax(x, f32x4_splat(-1.0)), f32x4_splat(1.0))
             }
             Act::Prelu(alpha) => {
-                // SAFETY: `pointwise` checked that there is an alpha per output channel.
+                // SAFETY: `convolve` checked that there is an alpha per output channel.
                 let a = unsafe { v128_load(alpha.as_ptr().add(o) as *const v128) };
                 v128_bitselect(x, f32x4_mul(x, a), f32x4_gt(x, zero))
             }
@@ -479,26 +453,16 @@ mod simd {
 
     /// The tiles of [`super::convolve`]: four pixels × eight channels, then four pixels × four
     /// channels where a group of four is left; returns how many channels were written.
-    #[allow(clippy::too_many_arguments)]
-    pub fn tiles(
-        inputs: Inputs,
-        pixels: Pixels,
-        weights: &[f32],
-        bias: Option<&[f32]>,
-        co: usize,
-        full: usize,
-        post: &Post,
-        dst: &mut [f32],
-    ) -> usize {
-        let by8 = co / 8 * 8;
-        let by4 = co / 4 * 4;
+    pub fn tiles(m: &Product, full: usize, post: &Post, dst: &mut [f32]) -> usize {
+        let by8 = m.co / 8 * 8;
+        let by4 = m.co / 4 * 4;
         for j0 in (0..full).step_by(4) {
-            let four: [[usize; 2]; 4] = std::array::from_fn(|t| pixels.get(j0 + t));
+            let four: [[usize; 2]; 4] = std::array::from_fn(|t| m.pixels.get(j0 + t));
             for o0 in (0..by8).step_by(8) {
-                tile::<2>(inputs, four, weights, bias, [o0, co], post, dst);
+                tile::<2>(m, four, o0, post, dst);
             }
             if by4 > by8 {
-                tile::<1>(inputs, four, weights, bias, [by8, co], post, dst);
+                tile::<1>(m, four, by8, post, dst);
             }
         }
         by4
@@ -506,30 +470,23 @@ mod simd {
 
     /// Four pixels × channels `o0..o0 + 4·V`.
     #[inline(always)]
-    fn tile<const V: usize>(
-        inputs: Inputs,
-        four: [[usize; 2]; 4],
-        weights: &[f32],
-        bias: Option<&[f32]>,
-        [o0, co]: [usize; 2],
-        post: &Post,
-        dst: &mut [f32],
-    ) {
+    fn tile<const V: usize>(m: &Product, four: [[usize; 2]; 4], o0: usize, post: &Post, dst: &mut [f32]) {
         // `convolve` checked that every pixel's window (base + each offset) lies inside src and
         // its outputs inside dst, and the lengths of weights (inputs·co) and bias (co); the
         // callers keep o0 + 4·V ≤ co.
-        let start: [v128; V] = std::array::from_fn(|v| match bias {
+        let co = m.co;
+        let start: [v128; V] = std::array::from_fn(|v| match m.bias {
             // SAFETY: o0 + 4·V ≤ co = bias.len().
             Some(b) => unsafe { v128_load(b.as_ptr().add(o0 + 4 * v) as *const v128) },
             None => f32x4_splat(0.0),
         });
         let mut acc = [start; 4];
-        let src = inputs.src.as_ptr();
-        for (i, &off) in inputs.offsets.iter().enumerate() {
+        let src = m.src.as_ptr();
+        for (i, &off) in m.offsets.iter().enumerate() {
             // SAFETY: row i of the weights holds co ≥ o0 + 4·V values from o0; base + off is
             // inside src for each pixel (checked by `convolve`).
             unsafe {
-                let w = weights.as_ptr().add(i * co + o0);
+                let w = m.weights.as_ptr().add(i * co + o0);
                 let wv: [v128; V] = std::array::from_fn(|v| v128_load(w.add(4 * v) as *const v128));
                 for (a, &[_, base]) in acc.iter_mut().zip(&four) {
                     let xv = v128_load32_splat(src.add(base + off) as *const u32);

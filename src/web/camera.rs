@@ -80,8 +80,6 @@ pub fn take_early(host: &web_sys::HtmlElement, facing: Facing) -> Option<Promise
 /// rather than an ultra-wide or infrared lens.
 pub async fn open(facing: Facing, early: Option<Promise>) -> Result<MediaStream, CameraFailure> {
     let devices = media_devices()?;
-    let [width, height] = size_constraints();
-    let mode = object(&[("ideal", JsValue::from_str(facing.facing_mode()))]);
     let early = match early {
         Some(promise) => JsFuture::from(promise).await.ok().and_then(|s| s.dyn_into::<MediaStream>().ok()),
         None => None,
@@ -89,7 +87,11 @@ pub async fn open(facing: Facing, early: Option<Promise>) -> Result<MediaStream,
     // Without one (or when it failed), ask here: a failure then says why.
     let stream = match early {
         Some(stream) => stream,
-        None => get_user_media(&devices, object(&[("facingMode", mode), width, height])).await?,
+        None => {
+            let [width, height] = size_constraints();
+            let mode = object(&[("ideal", JsValue::from_str(facing.facing_mode()))]);
+            get_user_media(&devices, object(&[("facingMode", mode), width, height])).await?
+        }
     };
     if facing != Facing::Back {
         return Ok(stream);

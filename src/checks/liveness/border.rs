@@ -45,12 +45,13 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
         return 0.0;
     }
     let ys: Vec<i64> = (y0..=y1).step_by(ROW_STEP).collect();
-    // Each row of the band as +1 / −1 / 0: a rising or falling luma step at that pixel or a
-    // neighbour (a line does not fall exactly on the pixel grid), with slack for tilted lines.
+    // In each row of the band, the rising and falling luma steps at a pixel or a neighbour (a
+    // line does not fall exactly on the pixel grid), with slack for tilted lines.
     let slack = ((y1 - y0) as f64 * MAX_TILT.to_radians().tan()).ceil() as i64 + 1;
     let (bx0, bx1) = ((x0 - slack).max(2), (x1 + slack).min(w - 3));
     let band = (bx1 - bx0 + 1) as usize;
-    let mut marks = vec![0i8; ys.len() * band];
+    // The steps found: (sampled row, column from x0, 0 rising / 1 falling).
+    let mut hits: Vec<(usize, i64, usize)> = Vec::new();
     let (mut lumas, mut steps) = (vec![0f32; band + 4], vec![0f32; band + 2]);
     for (r, &y) in ys.iter().enumerate() {
         let row = frame.row(y as u32);
@@ -61,33 +62,24 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
         for (k, s) in steps.iter_mut().enumerate() {
             *s = lumas[k + 2] - lumas[k];
         }
-        for (c, mark) in marks[r * band..(r + 1) * band].iter_mut().enumerate() {
+        for c in 0..band {
             let s =
                 [steps[c], steps[c + 1], steps[c + 2]].into_iter().max_by(|a, b| a.abs().total_cmp(&b.abs()));
-            *mark = match s {
-                Some(s) if s >= EDGE_STEP => 1,
-                Some(s) if s <= -EDGE_STEP => -1,
-                _ => 0,
-            };
+            match s {
+                Some(s) if s >= EDGE_STEP => hits.push((r, bx0 + c as i64 - x0, 0)),
+                Some(s) if s <= -EDGE_STEP => hits.push((r, bx0 + c as i64 - x0, 1)),
+                _ => {}
+            }
         }
     }
-    // Each mark votes for the lines through it: for each tilt, the foot (every third pixel
-    // from x0) whose line passes through the mark's pixel on that row. A line's count is then
+    // Each step votes for the lines through it: for each tilt, the foot (every third pixel
+    // from x0) whose line passes through the step's pixel on that row. A line's count is then
     // the number of its rows that cross a step, the same as walking each line, but only the
-    // marked pixels are visited.
+    // pixels with a step are visited.
     let rows = ys.len();
     let tilts: Vec<f64> =
         (0..).map(|k| -MAX_TILT + k as f64 * TILT_STEP).take_while(|t| *t <= MAX_TILT + 1e-9).collect();
     let feet = ((x1 - x0) / 3 + 1) as usize;
-    let hits: Vec<(usize, i64, usize)> = (0..rows)
-        .flat_map(|r| {
-            let row = &marks[r * band..(r + 1) * band];
-            row.iter()
-                .enumerate()
-                .filter(|(_, m)| **m != 0)
-                .map(move |(c, &m)| (r, bx0 + c as i64 - x0, usize::from(m < 0)))
-        })
-        .collect();
     let mut votes = vec![[0u32; 2]; tilts.len() * feet];
     for (t, tilt) in tilts.iter().enumerate() {
         let slope = ROW_STEP as f64 * tilt.to_radians().tan(); // per sampled row

@@ -39,7 +39,7 @@ pub struct Evidence {
     pub flat_turns: u32,
     /// Frames on which the view had turned and the face showed depth.
     pub deep_turns: u32,
-    /// How long ago the eyes last blinked, ms (`None`: no blink seen).
+    /// How long ago the eyes last blinked, ms (`None`: no blink seen, or none asked for).
     pub blink_age_ms: Option<f64>,
 }
 
@@ -136,8 +136,10 @@ impl Tracker {
             return;
         };
         self.now_ms = now_ms;
-        let [right, left] = face.measures.eye_openness;
-        self.blinks.update(now_ms, (right + left) / 2.0);
+        if rules.require_blink {
+            let [right, left] = face.measures.eye_openness;
+            self.blinks.update(now_ms, (right + left) / 2.0);
+        }
         if let Some(peak) = spectrum::peak(frame, face) {
             self.peaks.push_back(peak);
             if self.peaks.len() > PEAK_FRAMES {

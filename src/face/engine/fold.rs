@@ -28,14 +28,18 @@ impl Engine {
         by
     }
 
+    /// Whether step `k` is a convolution with no activation, of its own or folded in.
+    fn bare_conv(&self, k: usize) -> bool {
+        let step = &self.plan[k];
+        matches!(step.node.op, Op::Conv2d(w) if w.activation == Activation::None)
+            && step.act == Folded::Fused(Activation::None)
+    }
+
     /// The step `k` if it is a convolution nothing has been folded into, whose output only the
     /// step reading `t` reads.
     fn foldable(&self, writer: Option<usize>, t: usize, readers: &[usize]) -> Option<usize> {
         let k = writer?;
-        let step = &self.plan[k];
-        let plain = matches!(step.node.op, Op::Conv2d(w) if w.activation == Activation::None);
-        (plain && step.residual.is_none() && step.act == Folded::Fused(Activation::None) && readers[t] == 1)
-            .then_some(k)
+        (self.bare_conv(k) && self.plan[k].residual.is_none() && readers[t] == 1).then_some(k)
     }
 
     /// Folds each `Add` of a convolution's output and a tensor of the same shape (a residual
@@ -97,9 +101,7 @@ impl Engine {
                 _ => continue,
             };
             let Some(k) = writers[x] else { continue };
-            let step = &self.plan[k];
-            let plain = matches!(step.node.op, Op::Conv2d(w) if w.activation == Activation::None);
-            if !plain || step.act != Folded::Fused(Activation::None) || readers[x] != 1 || gone[k] {
+            if !self.bare_conv(k) || readers[x] != 1 || gone[k] {
                 continue;
             }
             self.plan[k].node.outputs = vec![out];
