@@ -284,13 +284,15 @@ async fn upload(
             format!("the body is over {MAX_BODY} bytes"),
         ));
     }
+    // The whole body is read before any answer, a repeat's too: a connection closed with the
+    // request unread is reset, and the client may lose the answer to the reset.
+    let form =
+        Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
+    let upload = read_upload(form).await?;
     // Seen before: the same answer, nothing stored twice.
     if let Some(existing) = app.store.lock().map_err(internal)?.by_key(&key).map_err(internal)? {
         return Ok((StatusCode::OK, Json(existing)).into_response());
     }
-    let form =
-        Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
-    let upload = read_upload(form).await?;
     let verdict = {
         let app = app.clone();
         let photo = upload.photo.clone();
