@@ -81,6 +81,14 @@ pub struct Rules {
     /// Comparisons (every other frame) on which the view turned and the face stayed flat, with
     /// none showing depth, after which the face counts as a picture.
     pub flat_frames: u32,
+    /// Smallest share of the face whitened (much brighter and paler than the face), on average
+    /// over two views ~1 s apart, for its movement to count.
+    pub min_glare_share: f64,
+    /// Share of those whitened cells with none within a cell in the other view from which the
+    /// whitening counts as a reflection sliding over the face (light on skin stays in its place).
+    pub min_glare_moved: f64,
+    /// Comparisons on which such a patch slid, after which the face counts as behind glass.
+    pub glare_frames: u32,
     /// Ask for a natural blink (`liveness.blink`, video only): an active cue a print or a still
     /// screen cannot give. Off by default.
     pub require_blink: bool,
@@ -127,6 +135,9 @@ impl Default for Rules {
             min_live_residual: 0.3,
             min_face_turn: 3.0,
             flat_frames: 8,
+            min_glare_share: 0.05,
+            min_glare_moved: 0.5,
+            glare_frames: 4,
             require_blink: false,
             blink_window_ms: 10_000.0,
             frames_to_open: 5,

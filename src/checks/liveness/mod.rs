@@ -5,6 +5,9 @@
 //! - [`spectrum`]: a screen's pixel grid, the moiré it makes with the camera's grid, and a
 //!   print's halftone dots put narrow peaks into the spectrum of the skin.
 //! - [`border`]: a screen's bezel or a sheet's border runs beside the face on both sides.
+//! - [`glare`]: over a run of frames, a lamp mirrored in a screen's glass slides across the face
+//!   (it lies on the glass: it follows the hand or stays put while a replayed face moves), where
+//!   light on skin stays in its place on the face.
 //! - [`register`] and [`planar`]: over a run of frames, when the view turns (the phone moves, the
 //!   head turns) a live face shows depth — its own yaw changes, its nose moves against its
 //!   outline — while a picture's pixels move as one plane, merely foreshortened. Only video shows
@@ -17,6 +20,7 @@
 
 pub mod blink;
 pub mod border;
+pub mod glare;
 pub mod planar;
 pub mod register;
 pub mod spectrum;
@@ -39,6 +43,8 @@ pub struct Evidence {
     pub flat_turns: u32,
     /// Frames on which the view had turned and the face showed depth.
     pub deep_turns: u32,
+    /// Comparisons on which a whitened patch had slid across the face: a reflection on glass.
+    pub glare_slides: u32,
     /// How long ago the eyes last blinked, ms (`None`: no blink seen, or none asked for).
     pub blink_age_ms: Option<f64>,
 }
@@ -58,6 +64,11 @@ impl Evidence {
     pub fn moves_flat(&self, rules: &Rules) -> bool {
         self.flat_turns >= rules.flat_frames && self.deep_turns == 0
     }
+
+    /// Whether a reflection has slid across the face often enough to be on glass.
+    pub fn behind_glass(&self, rules: &Rules) -> bool {
+        self.glare_slides >= rules.glare_frames
+    }
 }
 
 /// The weaker side of [`border::sides`].
@@ -67,13 +78,13 @@ fn framing(frame: &FrameView<'_>, face: &Face) -> Option<f64> {
 }
 
 /// The check: the peak graded against its limit (100 without any peak, 50 at the limit); a face
-/// framed by a bezel or a sheet's border, or that moved as a flat picture, fails whatever its
-/// spectrum.
+/// framed by a bezel or a sheet's border, that moved as a flat picture, or over which a
+/// reflection slid, fails whatever its spectrum.
 pub fn check(evidence: &Evidence, rules: &Rules) -> Check {
     let mut check =
         graded(CheckId::LivenessRecapture, evidence.peak.unwrap_or(0.0), 0.0, rules.max_screen_peak);
     check.value = evidence.peak;
-    if evidence.framed(rules) || evidence.moves_flat(rules) {
+    if evidence.framed(rules) || evidence.moves_flat(rules) || evidence.behind_glass(rules) {
         check.pass = false;
         check.score = check.score.min(25);
     }
@@ -112,6 +123,7 @@ struct View {
     points: Vec<[f32; 3]>,
     yaw: f32,
     patch: Option<register::Patch>,
+    veil: Option<glare::Veil>,
 }
 
 /// Follows the face over frames and gathers the [`Evidence`].
@@ -123,6 +135,7 @@ pub struct Tracker {
     peaks: VecDeque<f64>,
     flat_turns: u32,
     deep_turns: u32,
+    glare_slides: u32,
     blinks: blink::Blinks,
     now_ms: f64,
 }
@@ -156,14 +169,23 @@ impl Tracker {
         }
         // Aligning the pixels is the costly part: every other frame is enough.
         let due = self.frames % COMPARE_EVERY == 0;
-        match self.views.front().filter(|_| due).and_then(|then| compare(then, frame, face, &points, rules)) {
-            Some(Turn::Deep) => self.deep_turns += 1,
-            Some(Turn::Flat) => self.flat_turns += 1,
-            None => {}
+        let keep = self.views.back().is_none_or(|v| now_ms - v.at_ms >= VIEW_GAP_MS);
+        let veil = if due || keep { glare::Veil::of(frame, face) } else { None };
+        if let Some(then) = self.views.front().filter(|_| due) {
+            match compare(then, frame, face, &points, rules) {
+                Some(Turn::Deep) => self.deep_turns += 1,
+                Some(Turn::Flat) => self.flat_turns += 1,
+                None => {}
+            }
+            let whitened =
+                then.veil.zip(veil).filter(|(a, b)| a.share() + b.share() >= 2.0 * rules.min_glare_share);
+            if whitened.is_some_and(|(then, now)| now.moved(&then) >= rules.min_glare_moved) {
+                self.glare_slides += 1;
+            }
         }
-        if self.views.back().is_none_or(|v| now_ms - v.at_ms >= VIEW_GAP_MS) {
+        if keep {
             let patch = register::Patch::of(frame, face);
-            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw, patch });
+            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw, patch, veil });
         }
     }
 
@@ -181,6 +203,7 @@ impl Tracker {
             border: self.border,
             flat_turns: self.flat_turns,
             deep_turns: self.deep_turns,
+            glare_slides: self.glare_slides,
             blink_age_ms: self.blinks.last().map(|at| self.now_ms - at),
         }
     }
