@@ -220,7 +220,8 @@ impl FrameJudge {
             liveness: Some(self.liveness.evidence()),
         };
         let checks = judge(&scene, &self.rules);
-        let verdict = self.gate.update(&checks, now_ms);
+        let watched_ms = self.liveness.evidence().watched_ms;
+        let verdict = self.gate.update_watched(&checks, now_ms, watched_ms);
         let guidance = match (verdict.state, verdict.hint) {
             (GateState::Ready, _) => Guidance::Ready,
             (GateState::Holding { .. }, _) | (GateState::Waiting, None) => Guidance::HoldStill,

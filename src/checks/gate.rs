@@ -38,6 +38,7 @@ pub struct Gate {
     frames_to_close: u32,
     hold_ms: f64,
     auto_capture: bool,
+    min_watch_ms: f64,
     passing: u32,
     failing: u32,
     state: GateState,
@@ -52,6 +53,7 @@ impl Gate {
             frames_to_close: rules.frames_to_close.max(1),
             hold_ms: rules.hold_ms.max(0.0),
             auto_capture: rules.auto_capture,
+            min_watch_ms: rules.min_watch_ms.max(0.0),
             passing: 0,
             failing: 0,
             state: GateState::Waiting,
@@ -81,6 +83,24 @@ impl Gate {
     /// assert_eq!(gate.update(&good, 140.0).state, GateState::Ready);
     /// ```
     pub fn update(&mut self, checks: &[Check], now_ms: f64) -> Verdict {
+        self.update_watched(checks, now_ms, f64::INFINITY)
+    }
+
+    /// [`Gate::update`] for video, where the face has been watched for `watched_ms` (the
+    /// recapture evidence gathered over that run): the countdown lasts until the face has been
+    /// watched for the rules' `min_watch_ms` too, so the shutter never opens before the motion
+    /// and reflection cues have had their frames.
+    ///
+    /// ```
+    /// use gradcap::checks::{Check, CheckId, Gate, GateState, Rules};
+    /// let rules = Rules { frames_to_open: 1, hold_ms: 100.0, min_watch_ms: 500.0, ..Rules::default() };
+    /// let mut gate = Gate::new(&rules);
+    /// let good = [Check { id: CheckId::FacePresent, pass: true, score: 90, value: None }];
+    /// assert_eq!(gate.update_watched(&good, 0.0, 0.0).state, GateState::Holding { remaining_ms: 500.0 });
+    /// assert_eq!(gate.update_watched(&good, 200.0, 200.0).state, GateState::Holding { remaining_ms: 300.0 });
+    /// assert_eq!(gate.update_watched(&good, 500.0, 500.0).state, GateState::Ready);
+    /// ```
+    pub fn update_watched(&mut self, checks: &[Check], now_ms: f64, watched_ms: f64) -> Verdict {
         let failure = first_failure(checks).map(|c| c.id);
         let pass = failure.is_none() && !checks.is_empty();
         if pass {
@@ -93,18 +113,18 @@ impl Gate {
             _ if self.failing >= self.frames_to_close => GateState::Waiting,
             GateState::Waiting if self.passing >= self.frames_to_open => {
                 self.hold_since = now_ms;
-                self.countdown(now_ms)
+                self.countdown(now_ms, watched_ms)
             }
             GateState::Waiting => GateState::Waiting,
-            GateState::Holding { .. } => self.countdown(now_ms),
+            GateState::Holding { .. } => self.countdown(now_ms, watched_ms),
             GateState::Ready => GateState::Ready,
         };
         let capture = self.auto_capture && !was_ready && self.state == GateState::Ready;
         Verdict { state: self.state, hint: failure, capture }
     }
 
-    fn countdown(&self, now_ms: f64) -> GateState {
-        let remaining_ms = self.hold_ms - (now_ms - self.hold_since);
+    fn countdown(&self, now_ms: f64, watched_ms: f64) -> GateState {
+        let remaining_ms = (self.hold_ms - (now_ms - self.hold_since)).max(self.min_watch_ms - watched_ms);
         if remaining_ms <= 0.0 {
             GateState::Ready
         } else {

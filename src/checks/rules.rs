@@ -94,6 +94,10 @@ pub struct Rules {
     pub require_blink: bool,
     /// How recent that blink must be, ms.
     pub blink_window_ms: f64,
+    /// In video, how long the face must have been watched before the shutter opens, ms: the
+    /// recapture cues over frames (flat motion, a reflection sliding) need a run of them, so the
+    /// hold-still countdown lasts at least until then.
+    pub min_watch_ms: f64,
     /// Consecutive frames on which every check passes before the hold-still countdown starts.
     pub frames_to_open: u32,
     /// Consecutive failing frames that close the shutter again (so it does not flicker).
@@ -140,6 +144,7 @@ impl Default for Rules {
             glare_frames: 4,
             require_blink: false,
             blink_window_ms: 10_000.0,
+            min_watch_ms: 2500.0,
             frames_to_open: 5,
             frames_to_close: 3,
             hold_ms: 1000.0,

@@ -32,6 +32,8 @@ export interface Rules {
   framesToOpen?: number;
   framesToClose?: number;
   holdMs?: number;
+  /** How long the face must have been watched before the shutter opens, ms (default 2500). */
+  minWatchMs?: number;
   autoCapture?: boolean;
   [threshold: string]: unknown;
 }

@@ -334,6 +334,51 @@ test('the good face shown on a phone screen keeps the shutter off and says 请�
   }
 });
 
+test('a video of the face replayed on a fine screen: with a lamp mirrored on the glass the shutter stays off (请勿翻拍照片); the same replay without it opens', { skip: noGuided }, async () => {
+  const [w, h] = await componentSize();
+  const film = (lamp) => {
+    const camera = `replayed-${lamp ? 'lamp' : 'dark'}.y4m`;
+    execFileSync(path.join(root, 'target/release/gradcap-fixtures'),
+      ['replayed', path.join(variants, 'biden-frontal.png'), path.join(media, camera), String(w), String(h), '60', lamp ? '1' : '0']);
+    return camera;
+  };
+  // The control first: no reflection, so nothing but the screen's gamma tells it from a live face.
+  const dark = await launch({ allowCamera: true, camera: film(false) });
+  try {
+    await dark.page.goto(`${baseUrl}?steps=portrait`);
+    await dark.page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      return el && !el.disabled;
+    }, null, { timeout: 30000 });
+  } finally {
+    await dark.close();
+  }
+  const { page, close } = await launch({ allowCamera: true, camera: film(true) });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    // Watched from the page's start for 10 s: the countdown lasts until the face has been watched
+    // for 2.5 s, by when the reflection has slid across it, so the shutter never opens at all.
+    const seen = await page.evaluate(() => new Promise((resolve) => {
+      const seen = { opened: false, recapture: false, faceFrames: 0 };
+      const timer = setInterval(() => {
+        const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+        const text = document.getElementById('stats')?.value;
+        const s = text && JSON.parse(text);
+        seen.opened ||= Boolean(el && !el.disabled);
+        seen.recapture ||= s?.guidance === 'liveness.recapture';
+        if (s?.face) seen.faceFrames += 1;
+      }, 20);
+      setTimeout(() => { clearInterval(timer); resolve(seen); }, 10000);
+    }));
+    assert.ok(seen.faceFrames > 100 && seen.recapture, JSON.stringify(seen));
+    assert.equal(seen.opened, false, 'the shutter stayed off');
+    assert.match(await guidance(page), /请勿翻拍照片/);
+    await page.screenshot({ path: path.join(shots, 'phone-replayed-lamp.png') });
+  } finally {
+    await close();
+  }
+});
+
 test('with a blink asked for, the good face that never blinks keeps the shutter off and says 请自然地眨一下眼睛', { skip: noGuided }, async () => {
   const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal.png') });
   try {

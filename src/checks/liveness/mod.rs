@@ -47,6 +47,8 @@ pub struct Evidence {
     pub glare_slides: u32,
     /// How long ago the eyes last blinked, ms (`None`: no blink seen, or none asked for).
     pub blink_age_ms: Option<f64>,
+    /// How long this face has been watched without being lost, ms (0 on a still).
+    pub watched_ms: f64,
 }
 
 impl Evidence {
@@ -137,6 +139,7 @@ pub struct Tracker {
     deep_turns: u32,
     glare_slides: u32,
     blinks: blink::Blinks,
+    since_ms: Option<f64>,
     now_ms: f64,
 }
 
@@ -149,6 +152,7 @@ impl Tracker {
             return;
         };
         self.now_ms = now_ms;
+        self.since_ms.get_or_insert(now_ms);
         if rules.require_blink {
             let [right, left] = face.measures.eye_openness;
             self.blinks.update(now_ms, (right + left) / 2.0);
@@ -205,6 +209,7 @@ impl Tracker {
             deep_turns: self.deep_turns,
             glare_slides: self.glare_slides,
             blink_age_ms: self.blinks.last().map(|at| self.now_ms - at),
+            watched_ms: self.since_ms.map_or(0.0, |since| self.now_ms - since),
         }
     }
 }
