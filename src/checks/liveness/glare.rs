@@ -89,8 +89,7 @@ impl Veil {
 
     /// The whitened cells of this view and `earlier` with no whitened cell within one cell in
     /// the other, as a share of the whitened cells of both: near 1 when a patch slid across the
-    /// face, near 0 when it stayed in its place. `None` when the two views whiten less than
-    /// `min_share` of the face between them.
+    /// face, near 0 when it stayed in its place (0 when neither view whitens any cell).
     pub fn moved(&self, earlier: &Veil) -> f64 {
         let (near_now, near_then) = (self.grown(), earlier.grown());
         let apart =
