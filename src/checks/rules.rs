@@ -87,7 +87,8 @@ pub struct Rules {
     /// Share of those whitened cells with none within a cell in the other view from which the
     /// whitening counts as a reflection sliding over the face (light on skin stays in its place).
     pub min_glare_moved: f64,
-    /// Comparisons on which such a patch slid, after which the face counts as behind glass.
+    /// Comparisons in the last 5 s on which such a patch slid, from which the face counts as
+    /// behind glass.
     pub glare_frames: u32,
     /// Ask for a natural blink (`liveness.blink`, video only): an active cue a print or a still
     /// screen cannot give. Off by default.

@@ -43,7 +43,8 @@ pub struct Evidence {
     pub flat_turns: u32,
     /// Frames on which the view had turned and the face showed depth.
     pub deep_turns: u32,
-    /// Comparisons on which a whitened patch had slid across the face: a reflection on glass.
+    /// Comparisons in the last [`GLARE_WINDOW_MS`] on which a whitened patch had slid across the
+    /// face: a reflection on glass.
     pub glare_slides: u32,
     /// How long ago the eyes last blinked, ms (`None`: no blink seen, or none asked for).
     pub blink_age_ms: Option<f64>,
@@ -107,6 +108,10 @@ pub fn blink_check(evidence: &Evidence, rules: &Rules) -> Check {
 
 /// How long the tracker remembers views, ms: the view ~1 s ago is compared with now.
 const HISTORY_MS: f64 = 1200.0;
+/// How long a reflection's slide counts, ms: a reflection on glass keeps sliding while the hand
+/// or the replayed face moves, where a passing change of the light (the camera's exposure
+/// settling) is forgotten.
+pub const GLARE_WINDOW_MS: f64 = 5000.0;
 /// Views closer together than this are not kept, ms.
 const VIEW_GAP_MS: f64 = 100.0;
 /// Frames whose peaks are pooled.
@@ -137,7 +142,7 @@ pub struct Tracker {
     peaks: VecDeque<f64>,
     flat_turns: u32,
     deep_turns: u32,
-    glare_slides: u32,
+    glare_slides: VecDeque<f64>,
     blinks: blink::Blinks,
     since_ms: Option<f64>,
     now_ms: f64,
@@ -166,6 +171,9 @@ impl Tracker {
         while self.views.front().is_some_and(|v| now_ms - v.at_ms > HISTORY_MS) {
             self.views.pop_front();
         }
+        while self.glare_slides.front().is_some_and(|at| now_ms - at > GLARE_WINDOW_MS) {
+            self.glare_slides.pop_front();
+        }
         let points: Vec<[f32; 3]> = face.mesh.iter().step_by(MESH_STEP).copied().collect();
         self.frames += 1;
         if self.frames % BORDER_EVERY == 1 {
@@ -184,7 +192,7 @@ impl Tracker {
             let whitened =
                 then.veil.zip(veil).filter(|(a, b)| a.share() + b.share() >= 2.0 * rules.min_glare_share);
             if whitened.is_some_and(|(then, now)| now.moved(&then) >= rules.min_glare_moved) {
-                self.glare_slides += 1;
+                self.glare_slides.push_back(now_ms);
             }
         }
         if keep {
@@ -207,7 +215,7 @@ impl Tracker {
             border: self.border,
             flat_turns: self.flat_turns,
             deep_turns: self.deep_turns,
-            glare_slides: self.glare_slides,
+            glare_slides: self.glare_slides.len() as u32,
             blink_age_ms: self.blinks.last().map(|at| self.now_ms - at),
             watched_ms: self.since_ms.map_or(0.0, |since| self.now_ms - since),
         }
