@@ -211,17 +211,17 @@ impl FrameJudge {
         now_ms: f64,
     ) -> Judgement {
         self.liveness.update(frame, face.as_ref(), now_ms, &self.rules);
+        let evidence = self.liveness.evidence();
         let scene = Scene {
             frame: *frame,
             detections,
             face: face.as_ref(),
             guide,
             previous: self.previous.as_ref(),
-            liveness: Some(self.liveness.evidence()),
+            liveness: Some(evidence),
         };
         let checks = judge(&scene, &self.rules);
-        let watched_ms = self.liveness.evidence().watched_ms;
-        let verdict = self.gate.update_watched(&checks, now_ms, watched_ms);
+        let verdict = self.gate.update_watched(&checks, now_ms, evidence.watched_ms);
         let guidance = match (verdict.state, verdict.hint) {
             (GateState::Ready, _) => Guidance::Ready,
             (GateState::Holding { .. }, _) | (GateState::Waiting, None) => Guidance::HoldStill,
