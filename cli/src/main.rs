@@ -57,31 +57,167 @@ enum Command {
         /// Where to write the packed model.
         output: PathBuf,
     },
-    /// Serve the demo page (www/) and the built component (pkg/) on a local address.
-    Serve {
-        /// Address to listen on; port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// The project folder holding www/ and pkg/ (default: the current folder, else the one
-        /// this binary was built from).
+    /// Serve the demo page (www/), the built component (pkg/) and the reference backend.
+    Serve(Box<ServeArgs>),
+    /// Manage the staff accounts that sign in to the review page.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+        /// Where the database is (default: data/ under the project folder).
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+    },
+    /// Delete captures' photos, originals, receipts and personal data (rows stay as tombstones).
+    Purge {
+        /// Every capture of this student (on request).
+        #[arg(long, conflicts_with = "keep_days", required_unless_present = "keep_days")]
+        capture_code: Option<String>,
+        /// Captures decided more than this many days ago.
         #[arg(long)]
-        root: Option<PathBuf>,
-        /// Where the database (gradcap.db) and the photos go (default: data/ under the root).
+        keep_days: Option<u32>,
+        /// Where the database and photos are (default: data/ under the project folder).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// A bearer token every API call must carry (default: none, for the local demo).
-        #[arg(long, env = "GRADCAP_TOKEN")]
-        token: Option<String>,
-        /// An origin allowed to call the API from another site (repeatable; "*" for any).
-        #[arg(long)]
-        cors: Vec<String>,
-        /// A JSON file of sessions: [{"code", "name", "school", "open"}].
-        #[arg(long)]
-        sessions: Option<PathBuf>,
-        /// A session as CODE=NAME (CODE=NAME=closed for a closed one); repeatable.
-        #[arg(long)]
-        session: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Add an account; its password (at least 10 characters) is read from stdin.
+    Add {
+        /// The sign-in name.
+        name: String,
+        /// reviewer (may decide) or viewer (may only look).
+        #[arg(long, default_value = "reviewer", value_parser = ["reviewer", "viewer"])]
+        role: String,
+    },
+    /// List the accounts.
+    List,
+    /// Remove an account (its sessions end).
+    Remove {
+        /// The sign-in name.
+        name: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The project folder holding www/ and pkg/ (default: the current folder, else the one
+    /// this binary was built from).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Where the database (gradcap.db) and the photos go (default: data/ under the root).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// A bearer token students' requests must carry (the integrator's credential; default: none).
+    /// It never grants a staff right.
+    #[arg(long, alias = "token", env = "GRADCAP_UPLOAD_TOKEN")]
+    upload_token: Option<String>,
+    /// An origin allowed to call the student endpoints from another site (repeatable; "*" for any).
+    #[arg(long)]
+    cors: Vec<String>,
+    /// A host name the server answers for, besides IP addresses and localhost (repeatable).
+    #[arg(long)]
+    host: Vec<String>,
+    /// Mark the staff cookie Secure (set this behind an HTTPS proxy).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Uploads a minute from one address (0: no limit).
+    #[arg(long, default_value_t = 120)]
+    uploads_per_minute: usize,
+    /// Delete captures' photos and personal data this many days after their decision.
+    #[arg(long)]
+    keep_days: Option<u32>,
+    /// Connections open at once.
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's header.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Longest pause inside a request body, seconds.
+    #[arg(long, default_value_t = 20)]
+    body_timeout: u64,
+    /// A JSON file of sessions: [{"code", "name", "school", "open"}].
+    #[arg(long)]
+    sessions: Option<PathBuf>,
+    /// A session as CODE=NAME (CODE=NAME=closed for a closed one); repeatable.
+    #[arg(long)]
+    session: Vec<String>,
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let root = serve::project_root(args.root);
+    let data = args.data.unwrap_or_else(|| root.join("data"));
+    let sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
+    let config = backend::Config {
+        upload_token: args.upload_token,
+        cors: args.cors,
+        hosts: args.host,
+        secure_cookies: args.secure_cookies,
+        uploads_per_minute: args.uploads_per_minute,
+        ..backend::Config::default()
+    };
+    let backend = backend::Backend::new(&data, &sessions, &root.join("models"), config)?;
+    let limits = serve::Limits {
+        connections: args.max_connections,
+        header: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        body_pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
+        ..serve::Limits::default()
+    };
+    serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days }, backend)
+}
+
+fn staff(action: StaffAction, data: Option<PathBuf>) -> Result<(), String> {
+    use backend::staff::{hash_password, MIN_PASSWORD};
+    let data = data.unwrap_or_else(|| serve::project_root(None).join("data"));
+    let store = backend::store::Store::open(&data)?;
+    match action {
+        StaffAction::Add { name, role } => {
+            if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ' ') {
+                return Err("a staff name is 1–64 characters without spaces".into());
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.chars().count() < MIN_PASSWORD {
+                return Err(format!(
+                    "the password (read from stdin) needs at least {MIN_PASSWORD} characters"
+                ));
+            }
+            if !store.add_staff(&name, &hash_password(password)?, &role)? {
+                return Err(format!("there is already an account {name:?}"));
+            }
+            println!("added {name} ({role})");
+        }
+        StaffAction::List => {
+            for account in store.staff()? {
+                println!("{}\t{}\t{}", account.name, account.role, account.created_at);
+            }
+        }
+        StaffAction::Remove { name } => {
+            if !store.remove_staff(&name)? {
+                return Err(format!("no account {name:?}"));
+            }
+            println!("removed {name}");
+        }
+    }
+    Ok(())
+}
+
+fn purge(capture_code: Option<String>, keep_days: Option<u32>, data: Option<PathBuf>) -> Result<(), String> {
+    use backend::store::{rfc3339, unix_now, Purge, Store};
+    let data = data.unwrap_or_else(|| serve::project_root(None).join("data"));
+    let mut store = Store::open(&data)?;
+    let purged = match (capture_code, keep_days) {
+        (Some(code), _) => store.purge(Purge::CaptureCode(&code))?,
+        (None, Some(days)) => store.purge(Purge::Before(&rfc3339(unix_now() - i64::from(days) * 86_400)))?,
+        (None, None) => return Err("say which: --capture-code CODE or --keep-days N".into()),
+    };
+    println!("purged {purged} captures");
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -120,16 +256,9 @@ fn main() -> std::process::ExitCode {
                 Err("some files could not be read".to_string())
             }
         }
-        Command::Serve { addr, root, data, token, cors, sessions, session } => {
-            let root = serve::project_root(root);
-            let data = data.unwrap_or_else(|| root.join("data"));
-            serve::sessions(sessions.as_deref(), &session)
-                .and_then(|sessions| {
-                    let config = backend::Config { token, cors };
-                    backend::Backend::new(&data, &sessions, &root.join("models"), config)
-                })
-                .and_then(|backend| serve::run(addr, root, backend.router()))
-        }
+        Command::Serve(args) => serve(*args),
+        Command::Staff { action, data } => staff(action, data),
+        Command::Purge { capture_code, keep_days, data } => purge(capture_code, keep_days, data),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,19 +1,50 @@
-//! `gradcap serve`: the demo page and the built component over HTTP on a local address, with the
-//! reference backend (`/api`, `/review`) over an SQLite database.
+//! `gradcap serve`: the demo page and the built component over HTTP, with the reference backend
+//! (`/api`, `/review`) over an SQLite database; its own accept loop bounds what a client may hold
+//! (connections, time to send a header, pauses in a body, a connection's life).
 
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue};
 use axum::Router;
-use gradcap_cli::backend::store::Session;
+use gradcap_cli::backend::{store::Session, Backend, Shared};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
-/// The policy the demo runs under: WebAssembly needs only `'wasm-unsafe-eval'`, never `eval`.
+/// The policy the demo runs under: WebAssembly needs only `'wasm-unsafe-eval'`, never `eval`;
+/// no other site may frame its pages.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; \
-     connect-src 'self'; object-src 'none'; base-uri 'none'";
+     connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// What one client may hold of the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections open at once; more wait to be accepted.
+    pub connections: usize,
+    /// Time to send a request's header (and, between requests, to start the next).
+    pub header: Duration,
+    /// Longest pause inside a request body.
+    pub body_pause: Duration,
+    /// Longest life of one connection.
+    pub connection: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connections: 512,
+            header: Duration::from_secs(10),
+            body_pause: Duration::from_secs(20),
+            connection: Duration::from_secs(300),
+        }
+    }
+}
 
 /// Where `www/` and `pkg/` are: the given folder, else the current one if it has `www/`, else the
 /// folder this binary was built from.
@@ -29,19 +60,26 @@ pub fn project_root(given: Option<PathBuf>) -> PathBuf {
 
 /// The routes: the backend's `/api` and `/review`, `/pkg/…` from the build output, `/models/…`
 /// from the fetched face models, everything else from `www/`.
-pub fn router(root: &Path, backend: Router) -> Router {
-    let header =
+pub fn router(root: &Path, backend: Router, limits: &Limits) -> Router {
+    let overriding =
         |name, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    let unless_set = |name, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
     backend
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         .nest_service("/models", ServeDir::new(root.join("models")))
         .fallback_service(ServeDir::new(root.join("www")))
-        .layer(header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .layer(header(header::CACHE_CONTROL, "no-cache"))
-        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(overriding(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(overriding(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(unless_set(header::REFERRER_POLICY, "same-origin"))
+        // The API marks its own answers private; the page and the component may be revalidated.
+        .layer(unless_set(header::CACHE_CONTROL, "no-cache"))
+        .layer(overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Gzip where the browser takes it: the .wasm and the models are half their size on the
         // wire (1.4 MB rather than 2.5), which is most of a first start on a phone's network.
         .layer(CompressionLayer::new().gzip(true))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_pause))
 }
 
 /// The sessions the demo knows when none are configured.
@@ -83,8 +121,21 @@ pub fn sessions(file: Option<&Path>, pairs: &[String]) -> Result<Vec<Session>, S
     Ok(if all.is_empty() { demo_sessions() } else { all })
 }
 
+/// How the server runs: where, from which folder, within which limits, keeping data how long.
+pub struct Serving {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// The project folder (`www/`, `pkg/`, `models/`).
+    pub root: PathBuf,
+    /// What one client may hold.
+    pub limits: Limits,
+    /// Delete captures' data this many days after their decision.
+    pub keep_days: Option<u32>,
+}
+
 /// Serves until interrupted. Prints the address once listening, so scripts can read the port.
-pub fn run(addr: SocketAddr, root: PathBuf, backend: Router) -> Result<(), String> {
+pub fn run(serving: Serving, backend: Backend) -> Result<(), String> {
+    let Serving { addr, root, limits, keep_days } = serving;
     if !root.join("www").is_dir() {
         return Err(format!("no www/ folder under {}", root.display()));
     }
@@ -94,17 +145,76 @@ pub fn run(addr: SocketAddr, root: PathBuf, backend: Router) -> Result<(), Strin
             root.join("pkg").display()
         );
     }
+    let shared: Shared = Arc::new(backend);
+    let app = router(&root, Backend::routes(shared.clone()), &limits);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         println!("gradcap serving http://{bound}/");
-        axum::serve(listener, router(&root, backend))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+        if let Some(days) = keep_days {
+            tokio::spawn(retention(shared, days));
+        }
+        accept(listener, app, limits).await;
+        Ok(())
     })
+}
+
+/// Deletes expired captures' data now and every hour.
+async fn retention(backend: Shared, days: u32) {
+    loop {
+        let b = backend.clone();
+        match tokio::task::spawn_blocking(move || b.purge_older_than(days)).await {
+            Ok(Ok(n)) => {
+                eprintln!("{}", serde_json::json!({"event": "retention", "keepDays": days, "purged": n}))
+            }
+            Ok(Err(e)) => eprintln!("gradcap: retention: {e}"),
+            Err(e) => eprintln!("gradcap: retention: {e}"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// Accepts connections until interrupted, at most `limits.connections` at once, each served
+/// within the limits.
+async fn accept(listener: tokio::net::TcpListener, app: Router, limits: Limits) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            _ = &mut stop => return,
+        };
+        let Ok(slot) = slot else { return };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors, or a connection reset before it was taken: wait a
+                // moment rather than spin.
+                eprintln!("gradcap: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    app.clone().oneshot(request.map(axum::body::Body::new))
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(limits.connection, connection).await;
+        });
+    }
 }

@@ -1,6 +1,7 @@
-//! The reference backend as a client sees it: `gradcap serve` on a free port with a token, spoken
-//! to over plain HTTP. Sessions, uploads (once per Idempotency-Key), status, staff review, and bad
-//! input refused with a JSON error while the server keeps serving.
+//! The reference backend as a client sees it: `gradcap serve` on a free port with an upload
+//! token, spoken to over plain HTTP. Sessions, uploads (once per Idempotency-Key), status by
+//! receipt, staff review, and bad input refused with a JSON error while the server keeps serving.
+//! The roles and the hardening have their own file (`roles.rs`).
 
 mod common;
 
@@ -65,20 +66,24 @@ fn an_upload_is_stored_once_per_key_checked_and_reviewed() {
     let repeat = repeat_in_two_halves(&server, "key-0001", &multipart(&parts));
     assert_eq!(repeat.status, 200);
     assert_eq!(repeat.json()["id"], capture["id"]);
-    let list = request(&server, "GET", "/api/captures", &[AUTH], b"").json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    let file = request(&server, "GET", &format!("/api/files/{sha}"), &[AUTH], b"");
+    assert_eq!(repeat.json()["receipt"], capture["receipt"], "a repeat is given the receipt again");
+    let cookie = staff_cookie(&server, "reviewer");
+    let staff = ("Cookie", cookie.as_str());
+    let list = request(&server, "GET", "/api/captures", &[staff], b"").json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let file = request(&server, "GET", &format!("/api/files/{sha}"), &[staff], b"");
     assert_eq!(file.body, jpeg, "the photo on disk is the one sent");
     // Staff review: a rejection needs a reason; the student's status follows.
     let id = capture["id"].as_str().unwrap();
     let path = format!("/api/captures/{id}/review");
     let json = ("Content-Type", "application/json");
-    let no_reason = request(&server, "POST", &path, &[AUTH, json], br#"{"status": "rejected"}"#);
+    let no_reason = request(&server, "POST", &path, &[staff, json], br#"{"status": "rejected"}"#);
     assert_eq!(no_reason.status, 400);
     let body = r#"{"status": "rejected", "reason": "背景不是纯色，请重拍"}"#;
-    let rejected = request(&server, "POST", &path, &[AUTH, json], body.as_bytes());
+    let rejected = request(&server, "POST", &path, &[staff, json], body.as_bytes());
     assert_eq!(rejected.status, 200);
-    let status = request(&server, "GET", &format!("/api/captures/{id}"), &[AUTH], b"").json();
+    let receipt = ("X-Gradcap-Receipt", capture["receipt"].as_str().unwrap());
+    let status = request(&server, "GET", &format!("/api/captures/{id}"), &[AUTH, receipt], b"").json();
     assert_eq!(
         (status["status"].as_str(), status["reason"].as_str()),
         (Some("rejected"), Some("背景不是纯色，请重拍"))
@@ -138,6 +143,30 @@ fn bad_input_gets_a_json_4xx_stores_nothing_and_the_server_keeps_serving() {
             ),
             400,
             "photo.not_jpeg",
+        ),
+        (
+            "a photo of the wrong size",
+            upload(
+                &server,
+                "k3b",
+                &[("photo", "image/jpeg", &small_jpeg()), ("meta", "application/json", META)],
+            ),
+            422,
+            "photo.dimensions",
+        ),
+        (
+            "an original that is an HTML page",
+            upload(
+                &server,
+                "k3c",
+                &[
+                    ("photo", "image/jpeg", &jpeg),
+                    ("original", "image/jpeg", b"<html><script>alert(1)</script></html>"),
+                    ("meta", "application/json", META),
+                ],
+            ),
+            400,
+            "original.not_jpeg",
         ),
         (
             "photo labelled as PNG",
@@ -220,8 +249,9 @@ fn bad_input_gets_a_json_4xx_stores_nothing_and_the_server_keeps_serving() {
         assert_eq!(reply.status, status, "{what}: {}", String::from_utf8_lossy(&reply.body));
         assert_eq!(reply.json()["error"]["code"], code, "{what}");
     }
-    let list = request(&server, "GET", "/api/captures", &[AUTH], b"").json();
-    assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored");
+    let cookie = staff_cookie(&server, "viewer");
+    let list = request(&server, "GET", "/api/captures", &[("Cookie", &cookie)], b"").json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing stored");
     assert_eq!(upload(&server, "k11", &good).status, 201, "and a good upload still works");
 }
 
@@ -245,6 +275,12 @@ fn the_openapi_file_names_the_endpoints_the_server_has() {
             assert!(!body.contains("no such endpoint"), "{method} {concrete}: {body}");
         }
     }
+}
+
+/// A 240×320 JPEG: a real one, of the wrong size for the standard photo.
+fn small_jpeg() -> Vec<u8> {
+    let frame = gradcap::Frame::from_rgba(vec![128; 240 * 320 * 4], 240, 320).unwrap();
+    gradcap::photo::jpeg::encode(&frame.view(), 80).unwrap().bytes
 }
 
 /// Sends an upload's head and the first half of `body`, checks that no answer comes while the rest

@@ -1,12 +1,61 @@
-//! The server's own check of every uploaded photo, with the same core as the browser: a JPEG,
-//! 480×640, 20–40 KB, and the photo checks of SPEC §2 judged on it as a still.
+//! The server's own check of every upload, with the same core as the browser. The photo must be
+//! a 480×640 JPEG of 20–40 KB, judged by the photo checks as a still; the original must be a
+//! camera frame of bounded size. Both are refused from their headers before anything is
+//! allocated for pixels that could not be the right size.
 
+use axum::http::StatusCode;
 use gradcap::checks::{first_failure, judge, Rules, Scene};
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::guide::PHOTO_SIZE;
 use gradcap::photo::jpeg::SIZE_RANGE;
 use serde_json::{json, Value};
+
+/// The largest side of an original frame (a 12 MP phone camera is 4032×3024).
+pub const MAX_ORIGINAL_SIDE: u32 = 4096;
+
+/// Why an upload's image was refused.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The answer's status.
+    pub status: StatusCode,
+    /// The error's stable code.
+    pub code: &'static str,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal { status, code, message: message.into() }
+    }
+
+    /// The checker could not run (it failed earlier).
+    pub fn internal() -> Refusal {
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the checker failed earlier")
+    }
+}
+
+fn is_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xff, 0xd8, 0xff])
+}
+
+/// Decodes the original frame within [`MAX_ORIGINAL_SIDE`], refusing anything else.
+pub fn original(bytes: &[u8]) -> Result<(), Refusal> {
+    if !is_jpeg(bytes) {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "original.not_jpeg",
+            "original is not a JPEG file",
+        ));
+    }
+    let side = u64::from(MAX_ORIGINAL_SIDE);
+    let limits = DecodeLimits { max_side: MAX_ORIGINAL_SIDE, max_bytes: side * side * 4 };
+    decode_image(bytes, limits).map(drop).map_err(|e| {
+        let code = if e.code() == "image.too_large" { "original.too_large" } else { "original.not_jpeg" };
+        Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("original: {e}"))
+    })
+}
 
 /// Checks photos; without the face models only the format is checked (and the verdict says so).
 pub struct Checker {
@@ -27,29 +76,39 @@ impl Checker {
         Checker { finder }
     }
 
-    /// The verdict on `photo`; `Err` when it is not a JPEG at all.
-    pub fn check(&mut self, photo: &[u8]) -> Result<Value, String> {
-        if !photo.starts_with(&[0xff, 0xd8, 0xff]) {
-            return Err("photo is not a JPEG file".into());
+    /// The verdict on `photo`; refused when it is not a JPEG of the standard's size.
+    pub fn check(&mut self, photo: &[u8]) -> Result<Value, Refusal> {
+        if !is_jpeg(photo) {
+            return Err(Refusal::new(StatusCode::BAD_REQUEST, "photo.not_jpeg", "photo is not a JPEG file"));
         }
-        let frame = decode_image(photo, DecodeLimits::default()).map_err(|e| format!("photo: {e}"))?;
+        let (w, h) = PHOTO_SIZE;
+        let limits = DecodeLimits { max_side: w.max(h), max_bytes: u64::from(w * h * 4) };
+        let frame = decode_image(photo, limits).map_err(|e| {
+            let code = if e.code() == "image.too_large" { "photo.dimensions" } else { "photo.not_jpeg" };
+            Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("photo: {e}"))
+        })?;
         let v = frame.view();
-        let dimensions_ok = (v.width(), v.height()) == PHOTO_SIZE;
+        if (v.width(), v.height()) != PHOTO_SIZE {
+            let message = format!("the photo is {}×{}, not {w}×{h}", v.width(), v.height());
+            return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "photo.dimensions", message));
+        }
         let size_ok = (SIZE_RANGE[0]..=SIZE_RANGE[1]).contains(&photo.len());
         let mut verdict = json!({
             "width": v.width(),
             "height": v.height(),
             "bytes": photo.len(),
-            "dimensionsOk": dimensions_ok,
+            "dimensionsOk": true,
             "sizeOk": size_ok,
         });
         let Some(finder) = self.finder.as_mut() else {
             verdict["facesChecked"] = json!(false);
-            verdict["pass"] = json!(dimensions_ok && size_ok);
+            verdict["pass"] = json!(size_ok);
             return Ok(verdict);
         };
-        let detections = finder.detect_all(&v).map_err(|e| e.to_string())?;
-        let face = finder.still(&v).map_err(|e| e.to_string())?;
+        let internal =
+            |e: gradcap::Error| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
+        let detections = finder.detect_all(&v).map_err(internal)?;
+        let face = finder.still(&v).map_err(internal)?;
         let checks = judge(&Scene::still(v, &detections, face.as_ref()), &Rules::default());
         let failing = first_failure(&checks).map(|c| c.id.id());
         verdict["facesChecked"] = json!(true);
@@ -58,7 +117,7 @@ impl Checker {
             .map(|c| json!({"id": c.id.id(), "pass": c.pass, "score": c.score}))
             .collect::<Vec<_>>());
         verdict["firstFailure"] = json!(failing);
-        verdict["pass"] = json!(dimensions_ok && size_ok && face.is_some() && failing.is_none());
+        verdict["pass"] = json!(size_ok && face.is_some() && failing.is_none());
         Ok(verdict)
     }
 }

@@ -1,30 +1,36 @@
-//! The reference backend of `gradcap serve`: the upload protocol (README, `openapi.yaml`) over an
-//! SQLite database and photos on disk, with a small staff review page.
+//! The reference backend of `gradcap serve`: the upload protocol (`docs/`, `openapi.yaml`) over an
+//! SQLite database and photos on disk, with a staff review page.
 //!
-//! - `GET  /api/sessions/{code}` → `{code, name, school, open}`
-//! - `POST /api/captures` (multipart: `photo`, `original`, `meta`; header `Idempotency-Key`) →
-//!   `201 {id, status, verdict}`, or `200` with the first record when the key was seen before
-//! - `GET  /api/captures/{id}` → `{id, status, reason, …}`
-//! - `GET  /api/captures?status=pending`, `POST /api/captures/{id}/review`, `GET
-//!   /api/files/{sha256}`: for staff (`/review`)
+//! Who may do what:
+//! - *students* (the component): `GET /api/sessions/{code}`, `POST /api/captures` (multipart:
+//!   `photo`, `original`, `meta`; header `Idempotency-Key`) → `201 {id, status, receipt, …}`, and
+//!   with that receipt in `X-Gradcap-Receipt`, `GET /api/captures/{id}` and
+//!   `GET /api/captures/{id}/photo` of their own capture (any other: 404). With an upload token
+//!   configured these also need `Authorization: Bearer <token>`; it grants nothing more.
+//! - *staff* sign in (`POST /api/staff/sign-in`, a session cookie) to list
+//!   (`GET /api/captures`), read any file (`GET /api/files/{sha256}`), review
+//!   (`POST /api/captures/{id}/review`, reviewers only) and read the audit (`GET /api/audit`).
 //!
-//! With a token configured every `/api` call needs `Authorization: Bearer <token>`; errors are
-//! `{"error": {"code", "message"}}` with a 4xx or 5xx status.
+//! Errors are `{"error": {"code", "message"}}` with a 4xx or 5xx status.
 
 pub mod check;
+mod guard;
 pub mod probe;
+mod secret;
+pub mod staff;
 pub mod store;
+mod student;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use std::sync::{Arc, Mutex};
-use store::{NewCapture, Session, Store};
+use store::{Session, Store};
+
+pub use guard::host_allowed;
 
 /// Largest request body, bytes: a standard photo, a full frame and the metadata.
 pub const MAX_BODY: usize = 12 * 1024 * 1024;
@@ -34,26 +40,56 @@ pub const MAX_PHOTO: usize = 100 * 1024;
 pub const MAX_ORIGINAL: usize = 10 * 1024 * 1024;
 /// Largest metadata, bytes.
 pub const MAX_META: usize = 64 * 1024;
+/// Largest JSON body of a staff request, bytes.
+pub const MAX_JSON: usize = 16 * 1024;
 
 /// How the backend is set up.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
-    /// Bearer token every `/api` call must carry; none: open (the local demo).
-    pub token: Option<String>,
-    /// Origins allowed to call the API from other sites (CORS).
+    /// A credential the integrator requires of students' requests (`Authorization: Bearer`);
+    /// none: the student endpoints are open. It never grants a staff right.
+    pub upload_token: Option<String>,
+    /// Origins allowed to call the student endpoints from other sites (CORS).
     pub cors: Vec<String>,
+    /// Host names the server answers for besides IP addresses and `localhost`.
+    pub hosts: Vec<String>,
+    /// Whether the staff cookie is marked `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
+    /// Uploads a minute from one address; 0: no limit.
+    pub uploads_per_minute: usize,
+    /// Failed sign-ins a minute, per address and per account, after which sign-in is refused.
+    pub sign_in_failures_per_minute: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            upload_token: None,
+            cors: Vec::new(),
+            hosts: Vec::new(),
+            secure_cookies: false,
+            uploads_per_minute: 120,
+            sign_in_failures_per_minute: 10,
+        }
+    }
 }
 
 /// What the handlers share.
 pub struct Backend {
     store: Mutex<Store>,
     checker: Mutex<check::Checker>,
+    /// Decoding an upload takes memory: at most this many at once.
+    decoding: tokio::sync::Semaphore,
+    uploads: guard::Limiter,
+    sign_ins: guard::Limiter,
     config: Config,
 }
 
-type Shared = Arc<Backend>;
+/// The backend as the handlers hold it.
+pub type Shared = Arc<Backend>;
 
 /// An API error: a status and a stable code, sent as JSON.
+#[derive(Debug)]
 pub struct ApiError(StatusCode, &'static str, String);
 
 impl IntoResponse for ApiError {
@@ -71,6 +107,25 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
+fn not_found(code: &'static str, message: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, code, message.into())
+}
+
+/// The body as JSON of type `T`; only an `application/json` body is read (a form posted from
+/// another site cannot be one without the browser asking first).
+fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = kind.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body.type",
+            "the body must be application/json".into(),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| bad("body.malformed", e.to_string()))
+}
+
 impl Backend {
     /// Opens the store under `data`, adds `sessions`, loads the checker from `models`.
     pub fn new(
@@ -81,21 +136,37 @@ impl Backend {
     ) -> Result<Backend, String> {
         let store = Store::open(data)?;
         store.put_sessions(sessions)?;
-        Ok(Backend { store: Mutex::new(store), checker: Mutex::new(check::Checker::new(models)), config })
+        Ok(Backend {
+            store: Mutex::new(store),
+            checker: Mutex::new(check::Checker::new(models)),
+            decoding: tokio::sync::Semaphore::new(2),
+            uploads: guard::Limiter::new(config.uploads_per_minute),
+            sign_ins: guard::Limiter::new(config.sign_in_failures_per_minute),
+            config,
+        })
     }
 
-    /// The `/api` routes and the review page, behind the token and CORS layers.
+    /// The `/api` routes and the review page, behind the host check and CORS.
     pub fn router(self) -> Router {
-        let shared: Shared = Arc::new(self);
+        Backend::routes(Arc::new(self))
+    }
+
+    /// [`Backend::router`] of a shared backend (the server also runs its retention).
+    pub fn routes(shared: Shared) -> Router {
         let api = Router::new()
-            .route("/sessions/{code}", get(session))
-            .route("/captures", post(upload).get(list))
-            .route("/captures/{id}", get(status))
-            .route("/captures/{id}/review", post(review))
-            .route("/files/{sha}", get(file))
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), authorize))
+            .route("/sessions/{code}", get(student::session))
+            .route("/captures", post(student::upload).get(staff::list))
+            .route("/captures/{id}", get(student::status))
+            .route("/captures/{id}/photo", get(student::photo))
+            .route("/captures/{id}/review", post(staff::review))
+            .route("/files/{sha}", get(staff::file))
+            .route("/audit", get(staff::audit))
+            .route("/staff/sign-in", post(staff::sign_in))
+            .route("/staff/sign-out", post(staff::sign_out))
+            .route("/staff/me", get(staff::me))
+            .layer(from_fn(guard::private_and_logged))
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .layer(axum::middleware::from_fn(json_errors))
+            .layer(from_fn(json_errors))
             .fallback(no_endpoint);
         Router::new()
             .nest("/api", api)
@@ -108,16 +179,24 @@ impl Backend {
                     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("review.js"))
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), cors))
+            .layer(from_fn_with_state(shared.clone(), cors))
+            .layer(from_fn_with_state(shared.clone(), guard::check_host))
             .with_state(shared)
+    }
+
+    /// Deletes the data of captures decided more than `days` days ago (see [`store::Purge`]).
+    pub fn purge_older_than(&self, days: u32) -> Result<usize, String> {
+        let cutoff = store::rfc3339(store::unix_now() - i64::from(days) * 86_400);
+        self.store.lock().map_err(|e| e.to_string())?.purge(store::Purge::Before(&cutoff))
     }
 }
 
 async fn no_endpoint() -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, "not_found", "no such endpoint".into())
+    not_found("not_found", "no such endpoint")
 }
 
-/// Answers CORS preflights and marks responses for allowed origins.
+/// Answers CORS preflights and marks responses for allowed origins. Credentials are never
+/// allowed across origins: staff work on the server's own pages.
 async fn cors(State(app): State<Shared>, request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(str::to_string);
     let allowed = origin.filter(|o| app.config.cors.iter().any(|a| a == o || a == "*"));
@@ -133,7 +212,7 @@ async fn cors(State(app): State<Shared>, request: Request, next: Next) -> Respon
         h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
         h.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("Authorization, Content-Type, Idempotency-Key"),
+            HeaderValue::from_static("Authorization, Content-Type, Idempotency-Key, X-Gradcap-Receipt"),
         );
         h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
@@ -162,219 +241,4 @@ async fn json_errors(request: Request, next: Next) -> Response {
         _ => "request.malformed",
     };
     ApiError(status, code, String::from_utf8_lossy(&text).into_owned()).into_response()
-}
-
-/// With a token configured, every API call must bear it.
-async fn authorize(State(app): State<Shared>, request: Request, next: Next) -> Response {
-    if let Some(token) = &app.config.token {
-        let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        if given.and_then(|v| v.strip_prefix("Bearer ")) != Some(token.as_str()) {
-            return ApiError(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "a valid bearer token is needed".into(),
-            )
-            .into_response();
-        }
-    }
-    next.run(request).await
-}
-
-async fn session(State(app): State<Shared>, Path(code): Path<String>) -> Result<Json<Session>, ApiError> {
-    let found = app.store.lock().map_err(internal)?.session(&code).map_err(internal)?;
-    found
-        .map(Json)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "session.unknown", format!("no session {code}")))
-}
-
-/// The parts of an upload, read and bounded.
-struct Upload {
-    photo: Bytes,
-    original: Option<Bytes>,
-    meta: serde_json::Value,
-}
-
-async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
-    let (mut photo, mut original, mut meta) = (None, None, None);
-    while let Some(field) = form.next_field().await.map_err(|e| bad("body.malformed", e.to_string()))? {
-        let name = field.name().unwrap_or("").to_string();
-        let kind = field.content_type().unwrap_or("").to_string();
-        let (limit, want) = match name.as_str() {
-            "photo" => (MAX_PHOTO, "image/jpeg"),
-            "original" => (MAX_ORIGINAL, "image/jpeg"),
-            "meta" => (MAX_META, "application/json"),
-            _ => return Err(bad("field.unknown", format!("unknown field {name:?}"))),
-        };
-        if !kind.starts_with(want) {
-            return Err(ApiError(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "field.type",
-                format!("{name} must be {want}, not {kind:?}"),
-            ));
-        }
-        let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.to_string()))?;
-        if bytes.len() > limit {
-            return Err(ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "field.too_large",
-                format!("{name} is over {limit} bytes"),
-            ));
-        }
-        match name.as_str() {
-            "photo" => photo = Some(bytes),
-            "original" => original = Some(bytes),
-            _ => {
-                let value: serde_json::Value =
-                    serde_json::from_slice(&bytes).map_err(|e| bad("meta.malformed", e.to_string()))?;
-                if !value.is_object() {
-                    return Err(bad("meta.malformed", "meta must be a JSON object"));
-                }
-                meta = Some(value);
-            }
-        }
-    }
-    Ok(Upload {
-        photo: photo.ok_or_else(|| bad("photo.missing", "no photo field"))?,
-        original,
-        meta: meta.ok_or_else(|| bad("meta.missing", "no meta field"))?,
-    })
-}
-
-fn too_large_or_bad(message: String) -> ApiError {
-    if message.contains("limit") || message.contains("too large") {
-        ApiError(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", message)
-    } else {
-        bad("body.malformed", message)
-    }
-}
-
-async fn upload(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| {
-            !k.is_empty()
-                && k.len() <= 100
-                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .ok_or_else(|| {
-            bad("idempotency_key.missing", "an Idempotency-Key header (1–100 of A–Z a–z 0–9 - _) is needed")
-        })?
-        .to_string();
-    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !kind.starts_with("multipart/form-data") {
-        return Err(ApiError(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "body.type",
-            "the body must be multipart/form-data".into(),
-        ));
-    }
-    let length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if length.is_some_and(|n| n > MAX_BODY) {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body.too_large",
-            format!("the body is over {MAX_BODY} bytes"),
-        ));
-    }
-    // The whole body is read before any answer, a repeat's too: a connection closed with the
-    // request unread is reset, and the client may lose the answer to the reset.
-    let form =
-        Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
-    let upload = read_upload(form).await?;
-    // Seen before: the same answer, nothing stored twice.
-    if let Some(existing) = app.store.lock().map_err(internal)?.by_key(&key).map_err(internal)? {
-        return Ok((StatusCode::OK, Json(existing)).into_response());
-    }
-    let verdict = {
-        let app = app.clone();
-        let photo = upload.photo.clone();
-        tokio::task::spawn_blocking(move || match app.checker.lock() {
-            Ok(mut checker) => Ok(checker.check(&photo)),
-            Err(_) => Err("the checker failed earlier"),
-        })
-        .await
-        .map_err(internal)?
-        .map_err(internal)?
-    };
-    let mut verdict = verdict.map_err(|message| bad("photo.not_jpeg", message))?;
-    // What the client says of the photo's origin, for staff: from the live stream, with frames.
-    let meta = &upload.meta;
-    let live = meta.get("source").and_then(|v| v.as_str()) == Some("live")
-        && meta.pointer("/stream/frames").and_then(|v| v.as_u64()).is_some_and(|n| n > 0);
-    verdict["live"] = serde_json::Value::Bool(live);
-    let text = |k: &str| upload.meta.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    let (capture_code, session_code) = (text("captureCode"), text("sessionCode"));
-    let new = NewCapture {
-        idempotency_key: &key,
-        capture_code: capture_code.as_deref(),
-        session_code: session_code.as_deref(),
-        photo: &upload.photo,
-        original: upload.original.as_deref(),
-        meta: &upload.meta,
-        verdict: &verdict,
-    };
-    let (capture, created) = app.store.lock().map_err(internal)?.add(&new).map_err(internal)?;
-    let code = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((code, Json(capture)).into_response())
-}
-
-async fn status(State(app): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let found = app.store.lock().map_err(internal)?.capture(&id).map_err(internal)?;
-    found
-        .map(|c| Json(c).into_response())
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "capture.unknown", format!("no capture {id}")))
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    status: Option<String>,
-}
-
-async fn list(State(app): State<Shared>, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
-    let all = app.store.lock().map_err(internal)?.list(q.status.as_deref()).map_err(internal)?;
-    Ok(Json(all).into_response())
-}
-
-#[derive(Deserialize)]
-struct Decision {
-    status: String,
-    reason: Option<String>,
-}
-
-async fn review(
-    State(app): State<Shared>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let d: Decision = serde_json::from_slice(&body).map_err(|e| bad("review.malformed", e.to_string()))?;
-    let approved = match d.status.as_str() {
-        "approved" => true,
-        "rejected" => false,
-        other => {
-            return Err(bad("review.status", format!("status must be approved or rejected, not {other:?}")))
-        }
-    };
-    if !approved && d.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(bad("review.reason", "a rejection needs a reason the student can act on"));
-    }
-    let updated =
-        app.store.lock().map_err(internal)?.review(&id, approved, d.reason.as_deref()).map_err(internal)?;
-    updated
-        .map(|c| Json(c).into_response())
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "capture.unknown", format!("no capture {id}")))
-}
-
-async fn file(State(app): State<Shared>, Path(sha): Path<String>) -> Result<Response, ApiError> {
-    let bytes = app.store.lock().map_err(internal)?.file(&sha);
-    bytes
-        .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "file.unknown", "no such file".into()))
 }

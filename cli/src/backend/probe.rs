@@ -3,7 +3,7 @@
 //! them, so a crash found by the fuzzer is replayed exactly.
 //!
 //! The first byte picks the request: 0–1 an upload (the rest is the multipart body, boundary
-//! `gcfz`), 2 a review decision (the rest is the JSON body), 3 a GET of the rest as a path under
+//! `gcfz`), 2 a review decision (the rest is the JSON body; refused without a staff session), 3 a GET of the rest as a path under
 //! `/api/` (bytes outside `A–Z a–z 0–9 / - _ .` percent-encoded).
 
 use axum::body::Body;
@@ -13,7 +13,8 @@ use axum::response::Response;
 /// The request `data` describes, with `key` as its Idempotency-Key; `None` for empty input.
 pub fn request(data: &[u8], key: &str) -> Option<Request<Body>> {
     let (&pick, rest) = data.split_first()?;
-    let builder = Request::builder();
+    // As a browser on the server's own address would send it.
+    let builder = Request::builder().header("host", "127.0.0.1");
     let request = match pick % 4 {
         0 | 1 => builder
             .method("POST")
@@ -21,7 +22,11 @@ pub fn request(data: &[u8], key: &str) -> Option<Request<Body>> {
             .header("content-type", "multipart/form-data; boundary=gcfz")
             .header("idempotency-key", key)
             .body(Body::from(rest.to_vec())),
-        2 => builder.method("POST").uri("/api/captures/c0123/review").body(Body::from(rest.to_vec())),
+        2 => builder
+            .method("POST")
+            .uri("/api/captures/c0123/review")
+            .header("content-type", "application/json")
+            .body(Body::from(rest.to_vec())),
         _ => builder.method("GET").uri(format!("/api/{}", escape(rest))).body(Body::empty()),
     };
     request.ok()

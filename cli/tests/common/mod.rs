@@ -23,11 +23,43 @@ impl Drop for Server {
     }
 }
 
+/// The password of the staff accounts every test server has: `reviewer` and `viewer`.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs `gradcap ARGS` to its end with `stdin`; its exit status and output.
+pub fn gradcap(args: &[&str], stdin: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// A test server (see [`start_with`]) with the upload token and no upload rate limit.
 pub fn start(name: &str) -> Server {
+    start_with(name, &["--uploads-per-minute", "0"])
+}
+
+/// `gradcap serve` on a free loopback port with the upload token, a CORS origin, two sessions
+/// (one closed), the staff accounts `reviewer` and `viewer`, and `extra` arguments.
+pub fn start_with(name: &str, extra: &[&str]) -> Server {
     let data = std::env::temp_dir().join(format!("gradcap-backend-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
+    let data_arg = data.to_str().unwrap();
+    for (account, role) in [("reviewer", "reviewer"), ("viewer", "viewer")] {
+        let (ok, out) =
+            gradcap(&["staff", "add", account, "--role", role, "--data", data_arg], &format!("{PASSWORD}\n"));
+        assert!(ok, "{out}");
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--token", TOKEN, "--cors", "https://school.example"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--upload-token", TOKEN, "--cors", "https://school.example"])
+        .args(extra)
         .args(["--session", "26050704=安徽建筑大学2026届图像采集", "--session", "26050105=旧场次=closed"])
         .arg("--data")
         .arg(&data)
@@ -41,6 +73,24 @@ pub fn start(name: &str) -> Server {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line.trim().trim_start_matches("gradcap serving http://").trim_end_matches('/').to_string();
     Server { child, addr, data }
+}
+
+/// Signs `name` in with `password`; the cookie header to send as that staff member.
+pub fn sign_in(server: &Server, name: &str, password: &str) -> Reply {
+    let body = serde_json::json!({"name": name, "password": password}).to_string();
+    request(server, "POST", "/api/staff/sign-in", &[("Content-Type", "application/json")], body.as_bytes())
+}
+
+/// The `Cookie` header of a signed-in staff member.
+pub fn staff_cookie(server: &Server, name: &str) -> String {
+    let reply = sign_in(server, name, PASSWORD);
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let line = reply
+        .headers
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .expect("a session cookie");
+    line.split(';').next().unwrap().to_string()
 }
 
 pub struct Reply {
@@ -69,6 +119,13 @@ pub fn request(server: &Server, method: &str, path: &str, headers: &[(&str, &str
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
     let _ = stream.write_all(body);
+    read_reply(stream)
+}
+
+/// A GET of `path` with `host` as its `Host` header.
+pub fn request_with_host(server: &Server, host: &str, path: &str) -> Reply {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
     read_reply(stream)
 }
 

@@ -1,0 +1,330 @@
+//! What staff may do, once signed in: list captures, read any stored file, review (reviewers
+//! only) and read the audit of every decision. Accounts live in the database (`gradcap staff`);
+//! passwords are kept as Argon2id hashes; a sign-in gives a session cookie (`HttpOnly`,
+//! `SameSite=Strict`), and every staff request that changes something must come from the
+//! server's own pages.
+
+use super::store::{unix_now, Reviewed};
+use super::{bad, guard, internal, json_body, not_found, secret, ApiError, Shared, MAX_JSON};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+/// The staff session cookie's name.
+pub const COOKIE: &str = "gradcap_staff";
+/// How long a staff session lasts, seconds (a working day).
+pub const SESSION_SECS: i64 = 8 * 3600;
+/// The roles an account may have.
+pub const ROLES: [&str; 2] = ["reviewer", "viewer"];
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 10;
+
+/// Hashes `password` for storing (Argon2id, a random salt).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::encode_b64(&secret::random::<16>()).map_err(|e| e.to_string())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `password` is the one `hash` was made from.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The account's name.
+    pub name: String,
+    /// `reviewer` or `viewer`.
+    pub role: String,
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// The staff member whose session cookie `headers` carry, if any.
+pub(super) fn signed_in(app: &Shared, headers: &HeaderMap) -> Result<Option<Staff>, ApiError> {
+    let Some(token) = cookie_token(headers) else { return Ok(None) };
+    let found = app.store.lock().map_err(internal)?.staff_session(token).map_err(internal)?;
+    Ok(found.map(|(name, role)| Staff { name, role }))
+}
+
+/// Whether a request comes from the server's own pages: browsers say where a request comes from
+/// (`Sec-Fetch-Site`, `Origin`); a request that says nothing is not from a browser's page.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if text("sec-fetch-site").is_some_and(|s| s != "same-origin" && s != "none") {
+        return false;
+    }
+    match (text(header::ORIGIN.as_str()), text(header::HOST.as_str())) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => {
+            origin.split_once("://").is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
+        }
+        (Some(_), None) => false,
+    }
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError(StatusCode::UNAUTHORIZED, "staff.unauthenticated", "staff must sign in".into())
+}
+
+/// The signed-in staff member a request needs; one that changes something must also come from
+/// the server's own pages, and `reviewer` says whether the role must be one that decides.
+fn require(app: &Shared, headers: &HeaderMap, changes: bool, reviewer: bool) -> Result<Staff, ApiError> {
+    if changes && !same_origin(headers) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "request.cross_site",
+            "staff requests must come from the review page".into(),
+        ));
+    }
+    let staff = signed_in(app, headers)?.ok_or_else(unauthenticated)?;
+    if reviewer && staff.role != "reviewer" {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "staff.forbidden",
+            format!("{} may not review", staff.role),
+        ));
+    }
+    Ok(staff)
+}
+
+/// A page of a listing.
+#[derive(Deserialize)]
+pub(super) struct Page {
+    status: Option<String>,
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+/// Most items on a page.
+const MAX_PAGE: u32 = 200;
+
+pub(super) async fn list(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<Page>,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, false, false)?;
+    let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let items = app
+        .store
+        .lock()
+        .map_err(internal)?
+        .list(q.status.as_deref(), limit, q.before.as_deref())
+        .map_err(internal)?;
+    let next = (items.len() == limit as usize).then(|| items.last().map(|c| c.id.clone())).flatten();
+    Ok(Json(serde_json::json!({"items": items, "next": next})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    status: String,
+    reason: Option<String>,
+}
+
+pub(super) async fn review(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let staff = require(&app, &headers, true, true)?;
+    if body.len() > MAX_JSON {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("over {MAX_JSON} bytes"),
+        ));
+    }
+    let d: Decision = json_body(&headers, &body)?;
+    let approved = match d.status.as_str() {
+        "approved" => true,
+        "rejected" => false,
+        other => {
+            return Err(bad("review.status", format!("status must be approved or rejected, not {other:?}")))
+        }
+    };
+    let reason = d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if !approved && reason.is_none() {
+        return Err(bad("review.reason", "a rejection needs a reason the student can act on"));
+    }
+    let done =
+        app.store.lock().map_err(internal)?.review(&id, &staff.name, approved, reason).map_err(internal)?;
+    match done {
+        Reviewed::Done(c) => Ok(Json(c).into_response()),
+        Reviewed::Unknown => Err(not_found("capture.unknown", "no such capture")),
+        Reviewed::Closed => Err(ApiError(
+            StatusCode::CONFLICT,
+            "capture.closed",
+            "that capture was replaced or purged".into(),
+        )),
+    }
+}
+
+pub(super) async fn file(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, false, false)?;
+    let bytes = app.store.lock().map_err(internal)?.file(&sha);
+    bytes
+        .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
+        .ok_or_else(|| not_found("file.unknown", "no such file"))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AuditPage {
+    limit: Option<u32>,
+    before: Option<i64>,
+}
+
+pub(super) async fn audit(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<AuditPage>,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, false, false)?;
+    let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let items = app.store.lock().map_err(internal)?.audit(limit, q.before).map_err(internal)?;
+    let next = (items.len() == limit as usize).then(|| items.last().map(|d| d.seq)).flatten();
+    Ok(Json(serde_json::json!({"items": items, "next": next})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    name: String,
+    password: String,
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong name takes as long
+/// as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
+pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+    let address = guard::client(&request).map(|ip| format!("address {ip}"));
+    let headers = request.headers().clone();
+    if !same_origin(&headers) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "request.cross_site",
+            "sign in on the review page".into(),
+        ));
+    }
+    let body = axum::body::to_bytes(request.into_body(), MAX_JSON).await.map_err(|_| {
+        ApiError(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", format!("over {MAX_JSON} bytes"))
+    })?;
+    let form: SignIn = json_body(&headers, &body)?;
+    let account = format!("account {}", form.name);
+    let keys: Vec<&str> = [Some(account.as_str()), address.as_deref()].into_iter().flatten().collect();
+    if keys.iter().any(|k| app.sign_ins.exhausted(k)) {
+        return Err(guard::too_many("failed sign-ins"));
+    }
+    let stored = app.store.lock().map_err(internal)?.staff_password(&form.name).map_err(internal)?;
+    let (hash, role) = stored.clone().unwrap_or_else(|| (decoy_hash().to_string(), String::new()));
+    let password = form.password;
+    let right =
+        tokio::task::spawn_blocking(move || verify_password(&hash, &password)).await.map_err(internal)?;
+    if !right || stored.is_none() {
+        keys.iter().for_each(|k| app.sign_ins.record(k));
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "staff.sign_in_failed",
+            "wrong name or password".into(),
+        ));
+    }
+    let token = secret::token();
+    app.store
+        .lock()
+        .map_err(internal)?
+        .start_staff_session(&form.name, &token, unix_now() + SESSION_SECS)
+        .map_err(internal)?;
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let cookie =
+        format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{secure}");
+    let mut response = Json(serde_json::json!({"name": form.name, "role": role})).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(internal)?);
+    Ok(response)
+}
+
+pub(super) async fn sign_out(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if !same_origin(&headers) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "request.cross_site",
+            "sign out on the review page".into(),
+        ));
+    }
+    if let Some(token) = cookie_token(&headers) {
+        app.store.lock().map_err(internal)?.end_staff_session(token).map_err(internal)?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let expired = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&expired).map_err(internal)?);
+    Ok(response)
+}
+
+pub(super) async fn me(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let staff = require(&app, &headers, false, false)?;
+    Ok(Json(serde_json::json!({"name": staff.name, "role": staff.role})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse batterz"));
+        assert!(!verify_password("not a hash", "anything"));
+    }
+
+    #[test]
+    fn cross_site_requests_are_told_apart() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")])), "not from a browser page");
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&headers(&[("host", "a.example"), ("origin", "null")])));
+    }
+
+    #[test]
+    fn the_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; gradcap_staff=abc; b=2"));
+        assert_eq!(cookie_token(&h), Some("abc"));
+        h.insert(header::COOKIE, HeaderValue::from_static("gradcap_staffx=abc"));
+        assert_eq!(cookie_token(&h), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! What a student's page may do: look up a session, upload a capture (once per
+//! `Idempotency-Key`), and read the status and photo of its own capture with the receipt the
+//! upload returned.
+
+use super::store::{sha256, Added, Capture, StudentView};
+use super::{
+    bad, guard, internal, not_found, staff, ApiError, Shared, MAX_BODY, MAX_META, MAX_ORIGINAL, MAX_PHOTO,
+};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+/// The header that carries a capture's receipt.
+pub const RECEIPT_HEADER: &str = "x-gradcap-receipt";
+
+/// With an upload token configured, a student's request must bear it.
+fn check_upload_token(app: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = &app.config.upload_token else { return Ok(()) };
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if given.and_then(|v| v.strip_prefix("Bearer ")) == Some(token.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is needed".into()))
+    }
+}
+
+pub(super) async fn session(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    check_upload_token(&app, &headers)?;
+    let found = app.store.lock().map_err(internal)?.session(&code).map_err(internal)?;
+    found
+        .map(|s| Json(s).into_response())
+        .ok_or_else(|| not_found("session.unknown", &format!("no session {code}")))
+}
+
+/// The parts of an upload, read and bounded.
+struct Upload {
+    photo: Bytes,
+    original: Option<Bytes>,
+    meta: Bytes,
+}
+
+/// What the backend reads of the metadata; the rest is kept as sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaFields {
+    capture_code: Option<String>,
+    session_code: Option<String>,
+    source: Option<String>,
+    stream: Option<StreamFields>,
+    /// The capture this one retakes (its receipt in `X-Gradcap-Receipt`).
+    replaces: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StreamFields {
+    frames: Option<u64>,
+}
+
+async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
+    let (mut photo, mut original, mut meta) = (None, None, None);
+    while let Some(field) = form.next_field().await.map_err(|e| bad("body.malformed", e.to_string()))? {
+        let name = field.name().unwrap_or("").to_string();
+        let kind = field.content_type().unwrap_or("").to_string();
+        let (limit, want) = match name.as_str() {
+            "photo" => (MAX_PHOTO, "image/jpeg"),
+            "original" => (MAX_ORIGINAL, "image/jpeg"),
+            "meta" => (MAX_META, "application/json"),
+            _ => return Err(bad("field.unknown", format!("unknown field {name:?}"))),
+        };
+        if !kind.starts_with(want) {
+            return Err(ApiError(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "field.type",
+                format!("{name} must be {want}, not {kind:?}"),
+            ));
+        }
+        let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.to_string()))?;
+        if bytes.len() > limit {
+            return Err(ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "field.too_large",
+                format!("{name} is over {limit} bytes"),
+            ));
+        }
+        let slot = match name.as_str() {
+            "photo" => &mut photo,
+            "original" => &mut original,
+            _ => &mut meta,
+        };
+        if slot.replace(bytes).is_some() {
+            return Err(bad("field.repeated", format!("{name} was sent twice")));
+        }
+    }
+    Ok(Upload {
+        photo: photo.ok_or_else(|| bad("photo.missing", "no photo field"))?,
+        original,
+        meta: meta.ok_or_else(|| bad("meta.missing", "no meta field"))?,
+    })
+}
+
+fn too_large_or_bad(message: String) -> ApiError {
+    if message.contains("limit") || message.contains("too large") {
+        ApiError(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", message)
+    } else {
+        bad("body.malformed", message)
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= 100
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string)
+        .ok_or_else(|| {
+            bad("idempotency_key.missing", "an Idempotency-Key header (1–100 of A–Z a–z 0–9 - _) is needed")
+        })
+}
+
+/// Refuses what is not a multipart body within the size limit, before reading it.
+fn check_envelope(headers: &HeaderMap) -> Result<(), ApiError> {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !kind.starts_with("multipart/form-data") {
+        return Err(ApiError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body.type",
+            "the body must be multipart/form-data".into(),
+        ));
+    }
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if length.is_some_and(|n| n > MAX_BODY) {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("the body is over {MAX_BODY} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// What identifies an upload's content: its parts' hashes. A retry sends the same parts (the
+/// multipart boundary may differ).
+fn fingerprint(upload: &Upload) -> String {
+    let original = upload.original.as_deref().map(sha256).unwrap_or_default();
+    sha256(format!("{}:{original}:{}", sha256(&upload.photo), sha256(&upload.meta)).as_bytes())
+}
+
+/// The upload's answer: the record and the receipt that reads it later.
+fn with_receipt(app: &Shared, capture: &Capture, status: StatusCode) -> Result<Response, ApiError> {
+    let receipt = app.store.lock().map_err(internal)?.receipt(&capture.id);
+    let mut body = serde_json::to_value(capture).map_err(internal)?;
+    body["receipt"] = serde_json::Value::String(receipt);
+    Ok((status, Json(body)).into_response())
+}
+
+pub(super) async fn upload(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, ApiError> {
+    check_upload_token(&app, &headers)?;
+    if let Some(ip) = guard::client(&request) {
+        if !app.uploads.admit(&ip.to_string()) {
+            return Err(guard::too_many("uploads from this address"));
+        }
+    }
+    let key = idempotency_key(&headers)?;
+    check_envelope(&headers)?;
+    // The whole body is read before any answer, a repeat's too: a connection closed with the
+    // request unread is reset, and the client may lose the answer to the reset.
+    let form =
+        Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
+    let upload = read_upload(form).await?;
+    let print = fingerprint(&upload);
+    let meta: MetaFields =
+        serde_json::from_slice(&upload.meta).map_err(|e| bad("meta.malformed", e.to_string()))?;
+    // Seen before: the same answer (nothing stored twice), or a conflict for another body.
+    let seen = app.store.lock().map_err(internal)?.by_key_matching(&key, &print).map_err(internal)?;
+    match seen {
+        Some(Ok(existing)) => return with_receipt(&app, &existing, StatusCode::OK),
+        Some(Err(())) => return Err(key_reused()),
+        None => {}
+    }
+    check_session(&app, meta.session_code.as_deref())?;
+    if let Some(old) = &meta.replaces {
+        let receipt = headers.get(RECEIPT_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if app.store.lock().map_err(internal)?.capture_with_receipt(old, receipt).map_err(internal)?.is_none()
+        {
+            return Err(not_found("capture.unknown", "no such capture to replace"));
+        }
+    }
+    let mut verdict = recheck(&app, &upload).await?;
+    // What the client says of the photo's origin (its own claim, for staff): from the live
+    // stream, with frames.
+    let live =
+        meta.source.as_deref() == Some("live") && meta.stream.and_then(|s| s.frames).is_some_and(|n| n > 0);
+    verdict["live"] = serde_json::Value::Bool(live);
+    let meta_text = String::from_utf8_lossy(&upload.meta);
+    let new = super::store::NewCapture {
+        idempotency_key: &key,
+        fingerprint: &print,
+        capture_code: meta.capture_code.as_deref(),
+        session_code: meta.session_code.as_deref(),
+        photo: &upload.photo,
+        original: upload.original.as_deref(),
+        meta: &meta_text,
+        verdict: &verdict,
+        replaces: meta.replaces.as_deref(),
+    };
+    let added = app.store.lock().map_err(internal)?.add(&new).map_err(internal)?;
+    match added {
+        Added::Created(capture) => with_receipt(&app, &capture, StatusCode::CREATED),
+        Added::Existing(capture) => with_receipt(&app, &capture, StatusCode::OK),
+        Added::KeyReused => Err(key_reused()),
+        Added::CannotReplace => Err(ApiError(
+            StatusCode::CONFLICT,
+            "capture.decided",
+            "that capture was approved or replaced already and cannot be replaced".into(),
+        )),
+    }
+}
+
+fn key_reused() -> ApiError {
+    ApiError(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key.reused",
+        "this Idempotency-Key was used for another upload; a new upload needs a new key".into(),
+    )
+}
+
+/// An upload names a session only if it is known and open.
+fn check_session(app: &Shared, code: Option<&str>) -> Result<(), ApiError> {
+    let Some(code) = code else { return Ok(()) };
+    match app.store.lock().map_err(internal)?.session(code).map_err(internal)? {
+        None => {
+            Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, "session.unknown", format!("no session {code}")))
+        }
+        Some(s) if !s.open => Err(ApiError(
+            StatusCode::CONFLICT,
+            "session.closed",
+            format!("session {code} takes no more photos"),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The server's own check of the photo and the original, decoded within their bounds, a few at
+/// a time and outside the database's lock.
+async fn recheck(app: &Shared, upload: &Upload) -> Result<serde_json::Value, ApiError> {
+    let _permit = app.decoding.acquire().await.map_err(internal)?;
+    let (app, photo, original) = (app.clone(), upload.photo.clone(), upload.original.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        if let Some(original) = &original {
+            super::check::original(original)?;
+        }
+        let mut checker = app.checker.lock().map_err(|_| super::check::Refusal::internal())?;
+        checker.check(&photo)
+    })
+    .await
+    .map_err(internal)?;
+    checked.map_err(|r| ApiError(r.status, r.code, r.message))
+}
+
+/// The capture `id` for whoever may read it: staff, or the student with its receipt.
+async fn readable(app: &Shared, headers: &HeaderMap, id: &str) -> Result<(Capture, bool), ApiError> {
+    let unknown = || not_found("capture.unknown", "no such capture");
+    if let Some(_who) = staff::signed_in(app, headers)? {
+        let capture = app.store.lock().map_err(internal)?.capture(id).map_err(internal)?;
+        return capture.map(|c| (c, true)).ok_or_else(unknown);
+    }
+    check_upload_token(app, headers)?;
+    let receipt = headers.get(RECEIPT_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(unknown)?;
+    let capture = app.store.lock().map_err(internal)?.capture_with_receipt(id, receipt).map_err(internal)?;
+    capture.map(|c| (c, false)).ok_or_else(unknown)
+}
+
+pub(super) async fn status(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (capture, is_staff) = readable(&app, &headers, &id).await?;
+    if is_staff {
+        let history = app.store.lock().map_err(internal)?.history(&id).map_err(internal)?;
+        let mut body = serde_json::to_value(&capture).map_err(internal)?;
+        body["history"] = serde_json::to_value(history).map_err(internal)?;
+        return Ok(Json(body).into_response());
+    }
+    Ok(Json(StudentView::from(&capture)).into_response())
+}
+
+pub(super) async fn photo(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (capture, _) = readable(&app, &headers, &id).await?;
+    let bytes = app.store.lock().map_err(internal)?.file(&capture.photo_sha256);
+    bytes
+        .filter(|_| capture.purged_at.is_none())
+        .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
+        .ok_or_else(|| not_found("capture.unknown", "no such capture"))
+}
