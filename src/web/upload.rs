@@ -16,6 +16,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FormData, ProgressEvent, XmlHttpRequest};
 
+/// The header that presents a capture's receipt when its status is asked.
+const RECEIPT_HEADER: &str = "X-Gradcap-Receipt";
+
 /// How often the status of a stored capture is asked, ms, until staff have reviewed it.
 const POLL_MS: i32 = 10_000;
 
@@ -130,8 +133,12 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
         Outcome::Done => {
             let _ = outbox::remove(&key).await;
             let reply = js_sys::JSON::parse(&answer).unwrap_or(JsValue::NULL);
-            let id = Reflect::get(&reply, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let text = |k: &str| Reflect::get(&reply, &k.into()).ok().and_then(|v| v.as_string());
+            let id = text("id").unwrap_or_default();
+            // What reads this capture's status and photo later (the backend's `receipt`).
+            let receipt = text("receipt");
             set(&detail, "id", id.as_str());
+            set(&detail, "receipt", receipt.clone().map_or(JsValue::NULL, JsValue::from));
             set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
             emit(&host, "uploaded", &detail);
             if in_flow {
@@ -141,7 +148,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             let endpoint: Option<Endpoint> =
                 serde_wasm_bindgen::from_value(outbox::field(&item, "endpoint")).ok();
             if let Some(url) = endpoint.filter(|_| !id.is_empty()).map(|e| e.status_url(&id)) {
-                wasm_bindgen_futures::spawn_local(poll(Rc::downgrade(&rc), url, item));
+                wasm_bindgen_futures::spawn_local(poll(Rc::downgrade(&rc), url, item, receipt));
             }
         }
         Outcome::Refused => {
@@ -297,15 +304,16 @@ async fn wait_online() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Asks for the capture's status until staff have reviewed it; then emits `reviewed`
-/// `{id, status, reason}` (the page may show a notification).
-async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object) {
+/// Asks for the capture's status (with its receipt) until staff have reviewed it; then emits
+/// `reviewed` `{id, status, reason}` (the page may show a notification).
+async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object, receipt: Option<String>) {
     loop {
         sleep(POLL_MS as f64).await;
         if weak.upgrade().is_none() {
             return;
         }
-        let headers = headers(&weak, &item).await;
+        let mut headers = headers(&weak, &item).await;
+        headers.extend(receipt.clone().map(|r| (RECEIPT_HEADER.to_string(), r)));
         let Some(reply) = get_json(&url, &headers).await.ok().flatten() else { continue };
         let status =
             Reflect::get(&reply, &"status".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();

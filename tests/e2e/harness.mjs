@@ -1,6 +1,6 @@
 // What the end-to-end tests share: `gradcap serve` started on a free port with its own database,
 // headless Chromium as a phone with the fake camera, and a look into the component's shadow DOM.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,9 +11,16 @@ export const media = process.env.GRADCAP_TEST_MEDIA ?? '/tmp/gradcap-test';
 export const shots = path.join(root, 'target/e2e');
 export const PHONE = { width: 390, height: 844 };
 
-/** Starts `gradcap serve` on a free port with a fresh database; resolves to `{url, data, stop}`. */
+/** The staff account every test server has (a reviewer). */
+export const STAFF = { name: 'e2e-reviewer', password: 'e2e staff password' };
+
+/** Starts `gradcap serve` on a free port with a fresh database and the [STAFF] account; resolves
+ * to `{url, data, stop}`. */
 export async function startServer(args = []) {
   const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
+  const added = spawnSync(path.join(root, 'target/release/gradcap'), ['staff', 'add', STAFF.name, '--data', data],
+    { input: `${STAFF.password}\n`, encoding: 'utf8' });
+  if (added.status !== 0) throw new Error(`gradcap staff add: ${added.stderr}`);
   const child = spawn(path.join(root, 'target/release/gradcap'),
     ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -27,6 +34,16 @@ export async function startServer(args = []) {
     child.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
   });
   return { url, data, child, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
+}
+
+/** Signs the [STAFF] account in on `url`; resolves to a `fetch` that sends its session cookie. */
+export async function staffFetch(url) {
+  const res = await fetch(`${url}/api/staff/sign-in`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(STAFF),
+  });
+  if (!res.ok) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  return (pathname, init = {}) => fetch(`${url}${pathname}`, { ...init, headers: { ...init.headers, Cookie: cookie } });
 }
 
 /** Chromium as a phone whose fake camera plays `camera` (a file in the test media folder);

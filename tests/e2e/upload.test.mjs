@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
+import { startServer, staffFetch, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
 
 const CODE = 'CHSI-2026-ABCDEFGH12345';
 const base = path.join(media, 'variants', 'biden-frontal.png');
@@ -38,7 +38,8 @@ async function shootAndConfirm(page, beforeConfirm) {
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-const captures = async (url) => (await fetch(`${url}/api/captures`)).json();
+/** Every stored capture, as staff list them. */
+const captures = async (url) => (await (await staffFetch(url))('/api/captures?limit=200')).json().then((page) => page.items);
 
 test('code, session, good face, shutter, calibration, confirm: the backend stores that photo once', { skip }, async () => {
   const srv = await startServer();
@@ -68,11 +69,15 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
     assert.deepEqual([record.verdict.width, record.verdict.height, record.verdict.sizeOk], [480, 640, true]);
     assert.equal(record.captureCode, CODE);
     assert.equal(record.sessionCode, '26050704');
-    const file = Buffer.from(await (await fetch(`${srv.url}/api/files/${record.photoSha256}`)).arrayBuffer());
+    const staff = await staffFetch(srv.url);
+    const file = Buffer.from(await (await staff(`/api/files/${record.photoSha256}`)).arrayBuffer());
     assert.equal(sha256(file), record.photoSha256);
     await page.screenshot({ path: path.join(shots, 'phone-uploaded.png') });
     // Staff approve it: the page hears of it (status polling) and shows it.
-    await fetch(`${srv.url}/api/captures/${record.id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"approved"}' });
+    // The student's page holds the receipt the upload returned, and only it reads the status.
+    assert.match(detail.receipt ?? '', /^[0-9a-f]{32}$/, 'the uploaded event carries the receipt');
+    const decision = await staff(`/api/captures/${record.id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"approved"}' });
+    assert.equal(decision.status, 200, await decision.text());
     await page.waitForFunction(() => /审核通过/.test(document.getElementById('notice').textContent), null, { timeout: 20000 });
   } finally {
     await close();
