@@ -78,6 +78,57 @@ pub enum Stage {
     Framing,
 }
 
+/// What the backend says of a capture sent earlier for this capture code (the student's return
+/// visit: review takes 24–48 hours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not reviewed yet (审核中); `sent_at` is when it arrived (RFC 3339).
+    InReview {
+        /// When the backend received it.
+        sent_at: String,
+    },
+    /// Approved (已通过): the student may download the photo as stored.
+    Approved,
+    /// Rejected (未通过) with the reviewer's reason; the student retakes.
+    Rejected {
+        /// The reviewer's words.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// Reads a status answer's `status`, `reason` and `createdAt`; `None` for a status that is
+    /// no verdict on this capture (`replaced`, or anything unknown).
+    ///
+    /// ```
+    /// use gradcap::flow::Verdict;
+    /// assert_eq!(Verdict::from_status("approved", None, ""), Some(Verdict::Approved));
+    /// assert_eq!(Verdict::from_status("replaced", None, ""), None);
+    /// ```
+    pub fn from_status(status: &str, reason: Option<&str>, created_at: &str) -> Option<Verdict> {
+        match status {
+            "pending" => Some(Verdict::InReview { sent_at: created_at.to_string() }),
+            "approved" => Some(Verdict::Approved),
+            "rejected" => Some(Verdict::Rejected { reason: reason.unwrap_or_default().to_string() }),
+            _ => None,
+        }
+    }
+
+    /// The backend's word for it: `pending`, `approved` or `rejected`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Verdict::InReview { .. } => "pending",
+            Verdict::Approved => "approved",
+            Verdict::Rejected { .. } => "rejected",
+        }
+    }
+
+    /// Whether the student may take a new photo to replace it (not once approved).
+    pub fn can_retake(&self) -> bool {
+        !matches!(self, Verdict::Approved)
+    }
+}
+
 /// Where the flow is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
@@ -114,6 +165,14 @@ pub enum State {
     Done,
     /// The upload failed; a retry sends it again.
     UploadFailed,
+    /// The student came back: what the backend says of the photo sent earlier for this code is
+    /// shown (the camera is off); from an in-review or rejected one, a retake goes on with `then`.
+    Returned {
+        /// What the backend says.
+        verdict: Verdict,
+        /// The step a retake goes on with.
+        then: Stage,
+    },
     /// The page is hidden: the camera is off until it is shown again.
     Suspended {
         /// The step to go on with.
@@ -138,6 +197,9 @@ impl State {
             State::Uploading => "uploading",
             State::Done => "done",
             State::UploadFailed => "upload-failed",
+            State::Returned { verdict: Verdict::InReview { .. }, .. } => "in-review",
+            State::Returned { verdict: Verdict::Approved, .. } => "approved",
+            State::Returned { verdict: Verdict::Rejected { .. }, .. } => "rejected",
             State::Suspended { .. } => "paused",
             State::Stopped => "stopped",
         }
@@ -187,6 +249,9 @@ pub enum Event {
     Detached,
     /// Another camera was chosen (front/back): reopen it and go on with the same step.
     SwitchCamera,
+    /// What the backend says of a capture sent earlier for the capture code read (`None`: there
+    /// is none, or it cannot be asked now).
+    EarlierCapture(Option<Verdict>),
 }
 
 /// What the shell must do.
@@ -212,6 +277,13 @@ pub enum Effect {
     ShowLive,
     /// Send the confirmed photo.
     Upload,
+    /// Ask the backend about a capture sent earlier for the capture code just read (with the
+    /// receipt kept for it), then report [`Event::EarlierCapture`].
+    LookUpEarlier,
+    /// Show the earlier capture's verdict (with its photo and a download when approved).
+    ShowVerdict(Verdict),
+    /// Hide the verdict.
+    HideVerdict,
     /// Tell the page (a DOM event).
     Emit(Notice),
 }
@@ -231,6 +303,8 @@ pub enum Notice {
     Uploaded,
     /// Something failed (`error`, with its stable code).
     Error(&'static str),
+    /// The student came back and the earlier capture's verdict is shown (`verdict`).
+    Verdict(Verdict),
 }
 
 /// The flow: the steps in use, the codes bound so far, and the current state.
@@ -240,12 +314,13 @@ pub struct Flow {
     state: State,
     capture_code: Option<String>,
     session_code: Option<String>,
+    retaking: bool,
 }
 
 impl Flow {
     /// A flow that has not started.
     pub fn new(steps: Steps) -> Flow {
-        Flow { steps, state: State::Idle, capture_code: None, session_code: None }
+        Flow { steps, state: State::Idle, capture_code: None, session_code: None, retaking: false }
     }
 
     /// The current state.
@@ -261,6 +336,11 @@ impl Flow {
     /// The session bound so far.
     pub fn session_code(&self) -> Option<&str> {
         self.session_code.as_deref()
+    }
+
+    /// Whether the photo being taken replaces the earlier capture (a retake from its verdict).
+    pub fn retaking(&self) -> bool {
+        self.retaking
     }
 
     /// The first camera step still to do.
@@ -374,6 +454,25 @@ impl Flow {
             (State::Uploading, E::UploadFailed) => {
                 self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.failed"))])
             }
+            // The lookup answers while the student is still before the shutter: the verdict is
+            // shown instead (later, the new photo is the one that counts).
+            (State::BindingSession | State::Framing | State::Ready, E::EarlierCapture(Some(verdict))) => {
+                let then = self.live_stage().unwrap_or(Stage::Framing);
+                let effects = vec![
+                    Effect::StopFrames,
+                    Effect::StopCamera,
+                    Effect::SetShutter(false),
+                    Effect::ShowVerdict(verdict.clone()),
+                    Effect::Emit(Notice::Verdict(verdict.clone())),
+                ];
+                self.to(State::Returned { verdict, then }, effects)
+            }
+            (State::Returned { verdict, then }, E::Retake) if verdict.can_retake() => {
+                let then = *then;
+                let mut flow = self;
+                flow.retaking = true;
+                flow.to(State::RequestingCamera { then }, vec![Effect::HideVerdict, Effect::OpenCamera])
+            }
             // The calibration view's 确认 sends again too.
             (State::UploadFailed, E::Retry | E::Confirm) => self.to(State::Uploading, vec![Effect::Upload]),
             (_, _) => (self, Vec::new()),
@@ -394,7 +493,17 @@ impl Flow {
     fn code_read(mut self, code: String) -> (Flow, Vec<Effect>) {
         self.capture_code = Some(code.clone());
         let stage = self.first_stage();
-        self.enter(stage, vec![Effect::Emit(Notice::Code(code))])
+        let mut effects = vec![Effect::Emit(Notice::Code(code))];
+        if self.steps.upload {
+            effects.push(Effect::LookUpEarlier);
+        }
+        let (flow, mut effects) = self.enter(stage, effects);
+        // Asked once the live step is under way, so the answer finds it.
+        if let Some(at) = effects.iter().position(|e| *e == Effect::LookUpEarlier) {
+            let ask = effects.remove(at);
+            effects.push(ask);
+        }
+        (flow, effects)
     }
 
     fn confirm(self) -> (Flow, Vec<Effect>) {

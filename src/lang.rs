@@ -97,6 +97,18 @@ pub enum Label {
     SessionConfirm,
     /// A typed session code that is not 8 digits.
     SessionInvalid,
+    /// The heading of the return visit's verdict.
+    VerdictTitle,
+    /// The return visit: the photo sent earlier is being reviewed (then when it was sent).
+    InReview,
+    /// The return visit: the photo sent earlier was approved.
+    Approved,
+    /// The return visit: the photo sent earlier was rejected (then the reviewer's reason).
+    Rejected,
+    /// Save the approved photo (下载照片).
+    Download,
+    /// Take a new photo to replace the earlier one (重新拍照).
+    RetakeNew,
 }
 
 impl Label {
@@ -133,6 +145,12 @@ impl Label {
             Label::SessionPrompt => ("请输入或扫描8位采集场次码", "Type or scan the 8-digit session code"),
             Label::SessionConfirm => ("确定", "OK"),
             Label::SessionInvalid => ("采集场次码应为8位数字", "The session code has 8 digits"),
+            Label::VerdictTitle => ("照片审核结果", "Your photo's review"),
+            Label::InReview => ("审核中，照片提交于 ", "Being reviewed; the photo was sent "),
+            Label::Approved => ("已通过：这是学校收到的照片", "Approved: this is the photo the school has"),
+            Label::Rejected => ("未通过，审核意见：", "Not accepted. The reviewer says: "),
+            Label::Download => ("下载照片", "Download the photo"),
+            Label::RetakeNew => ("重新拍照", "Take a new photo"),
         };
         Text { zh, en }
     }

@@ -16,6 +16,8 @@ pub struct Endpoint {
     pub captures_path: String,
     /// Status, `{id}` replaced: `GET {base}/captures/{id}`.
     pub status_path: String,
+    /// The stored photo, `{id}` replaced: `GET {base}/captures/{id}/photo`.
+    pub photo_path: String,
     /// The multipart field of the standard photo.
     pub photo_field: String,
     /// The multipart field of the full frame.
@@ -33,6 +35,7 @@ impl Default for Endpoint {
             session_path: "/sessions/{code}".into(),
             captures_path: "/captures".into(),
             status_path: "/captures/{id}".into(),
+            photo_path: "/captures/{id}/photo".into(),
             photo_field: "photo".into(),
             original_field: "original".into(),
             meta_field: "meta".into(),
@@ -77,6 +80,16 @@ impl Endpoint {
     /// The status URL of capture `id`.
     pub fn status_url(&self, id: &str) -> String {
         join(&self.base, &self.status_path.replace("{id}", &segment(id)))
+    }
+
+    /// The URL of capture `id`'s stored photo.
+    ///
+    /// ```
+    /// let e = gradcap::upload::Endpoint::default();
+    /// assert_eq!(e.photo_url("c9"), "/api/captures/c9/photo");
+    /// ```
+    pub fn photo_url(&self, id: &str) -> String {
+        join(&self.base, &self.photo_path.replace("{id}", &segment(id)))
     }
 }
 
@@ -125,6 +138,10 @@ pub struct Meta {
     pub component_version: &'static str,
     /// When the shutter was pressed (ISO 8601).
     pub captured_at: String,
+    /// A retake from the return visit: the id of the capture this photo replaces (the upload
+    /// carries that capture's receipt).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 /// Facts of the standard photo.

@@ -11,7 +11,7 @@ function note(line) {
   log.textContent = `${time} ${line}\n${log.textContent}`.slice(0, 4000);
 }
 
-for (const name of ['ready', 'code', 'session', 'check', 'capture', 'upload-progress', 'uploaded', 'reviewed', 'error']) {
+for (const name of ['ready', 'code', 'session', 'check', 'capture', 'upload-progress', 'uploaded', 'reviewed', 'verdict', 'error']) {
   capture.addEventListener(name, (e) => note(`${name} ${JSON.stringify(e.detail ?? {})}`));
 }
 

@@ -2,8 +2,10 @@
 //! faults injected as phones cause them — a connection dropped mid-body, an answer never read, the
 //! same upload sent twice at once, a truncated body, a slow sender, an expired token — and each
 //! client retries with its Idempotency-Key until the server accepts, as the component's outbox
-//! does. Afterwards every accepted photo is in the database exactly once and on disk with a
-//! matching SHA-256, nothing else is stored, and the server's resident memory stayed flat.
+//! does; each accepted upload's receipt reads its status (and a changed one does not), and a
+//! staff member signs in and pages through the list all the while. Afterwards every accepted
+//! photo is in the database exactly once and on disk with a matching SHA-256, nothing else is
+//! stored, and the server's resident memory stayed flat.
 //!
 //! `GRADCAP_LOAD=CLIENTS,UPLOADS,ROUNDS` sets the size (default 12 clients × 6 uploads × 4 rounds;
 //! the README gives a longer run's figures).
@@ -168,6 +170,37 @@ fn deliver(server: &Server, job: &Job) -> (String, Vec<u16>) {
     (id, vec![status])
 }
 
+/// The student's status read under load: its receipt reads it, a changed receipt reads nothing.
+fn read_with_receipt(server: &Server, id: &str, receipt: &str, key: &str) {
+    let path = format!("/api/captures/{id}");
+    let own = request(server, "GET", &path, &[AUTH, ("X-Gradcap-Receipt", receipt)], b"");
+    assert_eq!((own.status, own.json()["id"].as_str()), (200, Some(id)), "{key}");
+    let wrong: String = receipt.chars().rev().collect();
+    let other = request(server, "GET", &path, &[AUTH, ("X-Gradcap-Receipt", &wrong)], b"");
+    assert_eq!(other.status, 404, "{key}");
+}
+
+/// Staff at work during the load: sign in, then page through the list until told to stop.
+fn staff_at_work(server: &Server, stop: &std::sync::atomic::AtomicBool) -> usize {
+    let mut pages = 0;
+    let cookie = staff_cookie(server, "viewer");
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut before = String::new();
+        loop {
+            let path = format!("/api/captures?limit=20{before}");
+            let page = request(server, "GET", &path, &[("Cookie", &cookie)], b"");
+            assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+            pages += 1;
+            match page.json()["next"].as_str() {
+                Some(next) => before = format!("&before={next}"),
+                None => break,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    pages
+}
+
 fn clone_job(job: &Job) -> Job {
     Job {
         key: job.key.clone(),
@@ -179,14 +212,16 @@ fn clone_job(job: &Job) -> Job {
 }
 
 /// Sends `job` until it is accepted; the record's id and the status that accepted it (201: this
-/// try stored it; 200: an earlier try had).
+/// try stored it; 200: an earlier try had). The receipt that came with it must read the record.
 fn retry(server: &Server, job: &Job) -> (String, u16) {
     for attempt in 0..6 {
         if let Some(reply) = send(server, job) {
             if reply.status == 200 || reply.status == 201 {
                 let capture = reply.json();
                 assert_eq!(capture["photoSha256"], job.photo_sha.as_str(), "{}", job.key);
-                return (capture["id"].as_str().unwrap().to_string(), reply.status);
+                let id = capture["id"].as_str().unwrap().to_string();
+                read_with_receipt(server, &id, capture["receipt"].as_str().unwrap_or(""), &job.key);
+                return (id, reply.status);
             }
             assert!(
                 reply.status < 500,
@@ -223,11 +258,14 @@ fn concurrent_uploads_with_faults_are_stored_exactly_once_and_memory_stays_flat(
         let started = Instant::now();
         let jobs: Vec<Vec<Job>> =
             (0..clients).map(|c| (0..uploads).map(|n| job(&base, c, round, n)).collect()).collect();
+        let stop = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|s| {
+            let staff = s.spawn(|| staff_at_work(&server, &stop));
+            let mut workers = Vec::new();
             for list in &jobs {
                 let server = &server;
                 let tally = &tally;
-                s.spawn(move || {
+                workers.push(s.spawn(move || {
                     for job in list {
                         let (id, statuses) = deliver(server, job);
                         assert!(id.starts_with('c') && id.len() > 16, "{}: id {id}", job.key);
@@ -237,8 +275,15 @@ fn concurrent_uploads_with_faults_are_stored_exactly_once_and_memory_stays_flat(
                             entry[usize::from(status == 201)] += 1;
                         }
                     }
-                });
+                }));
             }
+            for worker in workers {
+                worker.join().unwrap();
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let pages = staff.join().unwrap();
+            eprintln!("round {round}: staff read {pages} pages of the list meanwhile");
+            assert!(pages > 0);
         });
         accepted.extend(jobs.into_iter().flatten());
         resident.push(resident_kb(&server));

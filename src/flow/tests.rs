@@ -235,3 +235,64 @@ fn switching_the_camera_reopens_it_on_the_same_step() {
     let (after, effects) = done.clone().next(Event::SwitchCamera);
     assert_eq!((after, effects), (done, vec![]), "no camera to switch once done");
 }
+
+/// Start, camera, the code read: the flow of a student coming back, and the effects of the code.
+fn code_read(steps: Steps) -> (Flow, Vec<Effect>) {
+    run(steps, [Event::Start, Event::CameraOpened, Event::CodeRead("CHSI-1".into())])
+}
+
+#[test]
+fn a_code_read_asks_for_an_earlier_capture_only_when_uploading() {
+    let (flow, effects) = code_read(ALL_STEPS);
+    assert_eq!(flow.state(), &State::BindingSession);
+    assert_eq!(effects.last(), Some(&Effect::LookUpEarlier));
+    let (_, effects) = code_read(Steps { upload: false, ..ALL_STEPS });
+    assert!(!effects.contains(&Effect::LookUpEarlier));
+    // Nothing earlier (or the backend cannot say): the flow goes on as it was.
+    let (after, effects) = flow.clone().next(Event::EarlierCapture(None));
+    assert_eq!((after, effects), (flow, Vec::new()));
+}
+
+#[test]
+fn a_rejected_capture_is_shown_with_its_reason_and_a_retake_replaces_it() {
+    let (flow, _) = code_read(ALL_STEPS);
+    let rejected = Verdict::Rejected { reason: "背景不是纯色".into() };
+    let (flow, effects) = flow.next(Event::EarlierCapture(Some(rejected.clone())));
+    assert_eq!(flow.state(), &State::Returned { verdict: rejected.clone(), then: Stage::BindingSession });
+    assert_eq!(flow.state().name(), "rejected");
+    assert!(
+        effects.contains(&Effect::StopCamera) && effects.contains(&Effect::ShowVerdict(rejected.clone()))
+    );
+    assert!(effects.contains(&Effect::Emit(Notice::Verdict(rejected))));
+    assert!(!flow.retaking());
+    let (flow, effects) = flow.next(Event::Retake);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::BindingSession });
+    assert_eq!(effects, [Effect::HideVerdict, Effect::OpenCamera]);
+    assert!(flow.retaking(), "the next upload replaces the rejected one");
+    let (flow, _) = flow.next(Event::CameraOpened);
+    assert_eq!(flow.state(), &State::BindingSession);
+}
+
+#[test]
+fn an_approved_capture_ends_the_visit_and_one_in_review_may_be_retaken() {
+    let (flow, _) = code_read(Steps { session: false, ..ALL_STEPS });
+    let (approved, _) = flow.clone().next(Event::EarlierCapture(Some(Verdict::Approved)));
+    assert_eq!(approved.state().name(), "approved");
+    let (still, effects) = approved.clone().next(Event::Retake);
+    assert_eq!((still, effects), (approved, Vec::new()), "an approved photo is not replaced");
+    let in_review = Verdict::InReview { sent_at: "2026-06-01T08:00:00Z".into() };
+    let (flow, _) = flow.next(Event::EarlierCapture(Some(in_review)));
+    assert_eq!(flow.state().name(), "in-review");
+    let (flow, _) = flow.next(Event::Retake);
+    assert_eq!(flow.state(), &State::RequestingCamera { then: Stage::Framing });
+}
+
+#[test]
+fn a_late_answer_does_not_interrupt_a_photo_taken() {
+    let flow = framing(ALL_STEPS);
+    let (flow, _) = flow.next(Event::Judged { ready: true });
+    let (flow, _) = flow.next(Event::Shutter);
+    let before = flow.clone();
+    let (flow, effects) = flow.next(Event::EarlierCapture(Some(Verdict::Approved)));
+    assert_eq!((flow, effects), (before, Vec::new()));
+}

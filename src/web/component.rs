@@ -74,6 +74,8 @@ pub(super) struct Inner {
     pub(super) session_info: Option<crate::upload::SessionInfo>,
     /// A session lookup is under way (scanned codes wait for it).
     pub(super) looking_up: bool,
+    /// The capture delivered earlier for the code read (the return visit).
+    pub(super) earlier: Option<super::returning::Earlier>,
     /// Sends the outbox again whenever the browser comes back online.
     on_online: Option<Closure<dyn FnMut()>>,
     browser: Browser,
@@ -142,6 +144,7 @@ impl GradCapture {
             sending: Default::default(),
             session_info: None,
             looking_up: false,
+            earlier: None,
             on_online: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
             stream: None,
@@ -277,6 +280,7 @@ impl GradCapture {
             (inner.dom.retry.clone(), Event::Retry),
             (inner.dom.retake.clone(), Event::Retake),
             (inner.dom.confirm.clone(), Event::Confirm),
+            (inner.dom.verdict_retake.clone(), Event::Retake),
         ];
         for (button, event) in pairs {
             let weak = weak.clone();
@@ -288,6 +292,13 @@ impl GradCapture {
             button.set_onclick(Some(closure.as_ref().unchecked_ref()));
             inner.buttons.push(closure);
         }
+        let download = Closure::<dyn FnMut()>::new(move || {
+            if let Some(rc) = weak.upgrade() {
+                super::returning::download(&rc);
+            }
+        });
+        inner.dom.verdict_download.set_onclick(Some(download.as_ref().unchecked_ref()));
+        inner.buttons.push(download);
     }
 
     fn listen_visibility(&self, on: bool) {
@@ -385,6 +396,9 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             inner.dom.review.set_hidden(true);
         }
         Effect::Upload => super::upload::start(rc),
+        Effect::LookUpEarlier => super::returning::look_up(rc),
+        Effect::ShowVerdict(verdict) => super::returning::show(rc, &verdict),
+        Effect::HideVerdict => super::returning::hide(rc),
         Effect::Emit(notice) => emit_notice(rc, notice),
     }
 }
@@ -412,6 +426,18 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
         }
         // The photo and upload modules emit these with their details.
         Notice::Capture | Notice::Uploaded => return,
+        Notice::Verdict(verdict) => {
+            set("status", verdict.status());
+            match verdict {
+                crate::flow::Verdict::InReview { sent_at } => set("sentAt", sent_at),
+                crate::flow::Verdict::Rejected { reason } => set("reason", reason),
+                crate::flow::Verdict::Approved => {}
+            }
+            if let Some(id) = rc.borrow().earlier.as_ref().map(|e| e.id.clone()) {
+                set("id", &id);
+            }
+            "verdict"
+        }
         Notice::Error(code) => {
             set("code", code);
             if let Some(f) = failure.filter(|f| f.code() == *code) {

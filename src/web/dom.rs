@@ -45,6 +45,12 @@ pub struct Dom {
     pub session_input: HtmlInputElement,
     pub session_ok: HtmlButtonElement,
     pub session_status: Element,
+    pub verdict: HtmlElement,
+    pub verdict_title: Element,
+    pub verdict_photo: HtmlElement,
+    pub verdict_text: Element,
+    pub verdict_download: HtmlButtonElement,
+    pub verdict_retake: HtmlButtonElement,
     /// The view size the guide was last laid out for.
     laid_out: (f64, f64),
 }
@@ -95,6 +101,12 @@ impl Dom {
             session_input: part(&root, "session-input")?,
             session_ok: part(&root, "session-ok")?,
             session_status: part(&root, "session-status")?,
+            verdict: part(&root, "verdict")?,
+            verdict_title: part(&root, "verdict-title")?,
+            verdict_photo: part(&root, "verdict-photo")?,
+            verdict_text: part(&root, "verdict-text")?,
+            verdict_download: part(&root, "verdict-download")?,
+            verdict_retake: part(&root, "verdict-retake")?,
             host,
             laid_out: (0.0, 0.0),
         })
@@ -108,6 +120,8 @@ impl Dom {
             (&self.retry, Label::Retry),
             (&self.retake, Label::Retake),
             (&self.confirm, Label::Confirm),
+            (&self.verdict_download, Label::Download),
+            (&self.verdict_retake, Label::RetakeNew),
         ] {
             el.set_text_content(Some(label.text().get(lang)));
         }

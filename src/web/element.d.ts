@@ -48,8 +48,11 @@ export declare function load(): Promise<typeof Module>;
 /**
  * `<grad-capture lang="zh-CN|en" facing="back|front" rotation="0|90|180|270" max-fps="15" debug
  * rules='{"maxYaw": 8, "disabled": ["clothing.color"]}' auto-capture>`.
- * Events (bubbling, composed): ready, code, session, check, capture, upload-progress, uploaded,
- * error (detail.code is stable, e.g. "camera.denied").
+ * Events (bubbling, composed): ready, code, session, check, capture, upload-progress, uploaded
+ * ({key, id, status, receipt}), reviewed ({id, status, reason}), verdict (a student back on a
+ * code delivered before: {id, status: "pending" | "approved" | "rejected", reason?, sentAt?}),
+ * error (detail.code is stable, e.g. "camera.denied"). States include "in-review", "approved" and
+ * "rejected" for that return visit.
  */
 export declare class GradCaptureElement extends HTMLElement {
   readonly state: string;

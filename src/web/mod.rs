@@ -10,6 +10,7 @@ mod frames;
 mod judging;
 mod options;
 mod outbox;
+mod returning;
 mod review;
 mod upload;
 

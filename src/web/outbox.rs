@@ -1,5 +1,7 @@
 //! The outbox: confirmed photos wait in IndexedDB (`gradcap` database, `outbox` store) until the
-//! backend has them, so a reload, a closed tab or a lost connection loses nothing.
+//! backend has them, so a reload, a closed tab or a lost connection loses nothing. Beside it, the
+//! `receipts` store keeps, for each capture code, the id and receipt of the capture last
+//! delivered, so a student who comes back sees its verdict.
 
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -9,6 +11,7 @@ use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
 const DATABASE: &str = "gradcap";
 const STORE: &str = "outbox";
+const RECEIPTS: &str = "receipts";
 
 /// A request's outcome as a promise (`result` on success, the error otherwise).
 fn settle(request: &IdbRequest) -> Promise {
@@ -28,7 +31,7 @@ fn settle(request: &IdbRequest) -> Promise {
 
 async fn open() -> Result<IdbDatabase, JsValue> {
     let factory = web_sys::window().ok_or("no window")?.indexed_db()?.ok_or("no IndexedDB")?;
-    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, 1)?;
+    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, 2)?;
     let upgrade = Closure::once_into_js(move |e: web_sys::Event| {
         let db = e
             .target()
@@ -36,9 +39,14 @@ async fn open() -> Result<IdbDatabase, JsValue> {
             .and_then(|r| r.result().ok())
             .and_then(|r| r.dyn_into::<IdbDatabase>().ok());
         if let Some(db) = db {
-            let params = web_sys::IdbObjectStoreParameters::new();
-            params.set_key_path(&JsValue::from_str("key"));
-            let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+            // Version 1 had the outbox; version 2 adds the receipts.
+            for (store, key) in [(STORE, "key"), (RECEIPTS, "captureCode")] {
+                if !db.object_store_names().contains(store) {
+                    let params = web_sys::IdbObjectStoreParameters::new();
+                    params.set_key_path(&JsValue::from_str(key));
+                    let _ = db.create_object_store_with_optional_parameters(store, &params);
+                }
+            }
         }
     });
     request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
@@ -47,11 +55,20 @@ async fn open() -> Result<IdbDatabase, JsValue> {
 
 async fn run(
     mode: IdbTransactionMode,
-    f: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+    f: &dyn Fn(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, JsValue> {
+    run_on(STORE, mode, f).await
+}
+
+/// Runs one request `f` on `store` (one body for every request: smaller wasm than a generic).
+async fn run_on(
+    store: &str,
+    mode: IdbTransactionMode,
+    f: &dyn Fn(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
 ) -> Result<JsValue, JsValue> {
     let db = open().await?;
-    let tx = db.transaction_with_str_and_mode(STORE, mode)?;
-    let request = f(&tx.object_store(STORE)?)?;
+    let tx = db.transaction_with_str_and_mode(store, mode)?;
+    let request = f(&tx.object_store(store)?)?;
     let result = JsFuture::from(settle(&request)).await;
     db.close();
     result
@@ -59,18 +76,37 @@ async fn run(
 
 /// Keeps `item` (an object with a `key` field) until [`remove`] is called with its key.
 pub async fn put(item: &Object) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, |s| s.put(item)).await.map(|_| ())
+    run(IdbTransactionMode::Readwrite, &|s| s.put(item)).await.map(|_| ())
 }
 
 /// Forgets the item with `key`.
 pub async fn remove(key: &str) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, |s| s.delete(&JsValue::from_str(key))).await.map(|_| ())
+    run(IdbTransactionMode::Readwrite, &|s| s.delete(&JsValue::from_str(key))).await.map(|_| ())
 }
 
 /// Every item waiting.
 pub async fn all() -> Result<Vec<Object>, JsValue> {
-    let items = run(IdbTransactionMode::Readonly, |s| s.get_all()).await?;
+    let items = run(IdbTransactionMode::Readonly, &|s| s.get_all()).await?;
     Ok(items.dyn_into::<Array>()?.iter().filter_map(|v| v.dyn_into::<Object>().ok()).collect())
+}
+
+/// Keeps `receipt` (`{captureCode, id, receipt, statusUrl, photoUrl}`) as the capture code's latest.
+pub async fn keep_receipt(receipt: &Object) -> Result<(), JsValue> {
+    run_on(RECEIPTS, IdbTransactionMode::Readwrite, &|s| s.put(receipt)).await.map(|_| ())
+}
+
+/// The receipt kept for `capture_code`, if any.
+pub async fn receipt_for(capture_code: &str) -> Result<Option<Object>, JsValue> {
+    let found =
+        run_on(RECEIPTS, IdbTransactionMode::Readonly, &|s| s.get(&JsValue::from_str(capture_code))).await?;
+    Ok(found.dyn_into::<Object>().ok())
+}
+
+/// Forgets the receipt of `capture_code` (the backend no longer has that capture).
+pub async fn forget_receipt(capture_code: &str) -> Result<(), JsValue> {
+    run_on(RECEIPTS, IdbTransactionMode::Readwrite, &|s| s.delete(&JsValue::from_str(capture_code)))
+        .await
+        .map(|_| ())
 }
 
 /// A field of an outbox item.

@@ -74,6 +74,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
         device: web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default(),
         component_version: crate::VERSION,
         captured_at: js_sys::Date::new_0().to_iso_string().into(),
+        replaces: super::returning::replacing(inner).map(|e| e.id.clone()),
     };
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     serde::Serialize::serialize(&meta, &serializer)

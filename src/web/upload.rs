@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FormData, ProgressEvent, XmlHttpRequest};
 
 /// The header that presents a capture's receipt when its status is asked.
-const RECEIPT_HEADER: &str = "X-Gradcap-Receipt";
+pub(super) const RECEIPT_HEADER: &str = "X-Gradcap-Receipt";
 
 /// How often the status of a stored capture is asked, ms, until staff have reviewed it.
 const POLL_MS: i32 = 10_000;
@@ -72,7 +72,14 @@ pub(super) fn start(rc: &Rc<RefCell<Inner>>) {
         for (k, v) in &endpoint.headers {
             set(&headers, k, v.as_str());
         }
+        // A retake presents the receipt of the capture it replaces.
+        if let Some(earlier) = super::returning::replacing(&inner) {
+            set(&headers, RECEIPT_HEADER, earlier.receipt.as_str());
+        }
         set(&item, "headers", headers);
+        if let Some(code) = inner.flow.as_ref().and_then(|f| f.capture_code()) {
+            set(&item, "captureCode", code);
+        }
         item
     };
     let weak = Rc::downgrade(rc);
@@ -141,6 +148,9 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             set(&detail, "receipt", receipt.clone().map_or(JsValue::NULL, JsValue::from));
             set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
             emit(&host, "uploaded", &detail);
+            if let (Some(receipt), false) = (receipt.as_deref(), id.is_empty()) {
+                super::returning::keep(&item, &id, receipt).await;
+            }
             if in_flow {
                 say(&weak, crate::lang::Label::Uploaded);
                 dispatch(&rc, Event::Uploaded);
@@ -194,7 +204,7 @@ fn string_entries(value: &JsValue) -> Vec<(String, String)> {
 }
 
 /// What the integrator's `getHeaders()` gives (awaited when it is async); none without one.
-async fn integrator_headers(get_headers: Option<Function>) -> Vec<(String, String)> {
+pub(super) async fn integrator_headers(get_headers: Option<Function>) -> Vec<(String, String)> {
     let Some(value) = get_headers.and_then(|f| f.call0(&JsValue::UNDEFINED).ok()) else { return Vec::new() };
     let value = match value.dyn_into::<Promise>() {
         Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
@@ -326,8 +336,8 @@ async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object, receipt: Op
     }
 }
 
-/// GET `url` as JSON: `Ok(None)` for a 404.
-async fn get_json(url: &str, headers: &[(String, String)]) -> Result<Option<JsValue>, JsValue> {
+/// GET `url` with `headers` (an Idempotency-Key among them is left out).
+pub(super) async fn get(url: &str, headers: &[(String, String)]) -> Result<web_sys::Response, JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     let h = web_sys::Headers::new()?;
@@ -335,8 +345,12 @@ async fn get_json(url: &str, headers: &[(String, String)]) -> Result<Option<JsVa
         h.set(k, v)?;
     }
     init.set_headers(&h);
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await?.dyn_into()?;
+    JsFuture::from(window.fetch_with_str_and_init(url, &init)).await?.dyn_into()
+}
+
+/// GET `url` as JSON: `Ok(None)` for a 404.
+pub(super) async fn get_json(url: &str, headers: &[(String, String)]) -> Result<Option<JsValue>, JsValue> {
+    let response = get(url, headers).await?;
     if response.status() == 404 {
         return Ok(None);
     }

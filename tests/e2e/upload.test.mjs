@@ -156,7 +156,7 @@ test('a reload in the middle of an upload resumes it from the outbox: stored onc
       const dbs = await indexedDB.databases?.() ?? [];
       if (!dbs.some((d) => d.name === 'gradcap')) return true;
       return new Promise((resolve) => {
-        const open = indexedDB.open('gradcap', 1);
+        const open = indexedDB.open('gradcap'); // whatever version the component made
         open.onsuccess = () => {
           const all = open.result.transaction('outbox').objectStore('outbox').getAll();
           all.onsuccess = () => { resolve(all.result.length === 0); open.result.close(); };
@@ -165,6 +165,101 @@ test('a reload in the middle of an upload resumes it from the outbox: stored onc
     }, null, { timeout: 20000, polling: 200 });
     const stored = await captures(srv.url);
     assert.equal(stored.length, 1);
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
+
+/** Types the demo session in and waits for it to be bound. */
+async function bindSession(page) {
+  await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'session', null, { timeout: 30000 });
+  await shadow(page, 'session-input', (el) => { el.value = '26050704'; });
+  await shadow(page, 'sessionbar', (el) => el.requestSubmit());
+}
+
+/** Code, session, shutter, 确认 on a new page of `context`; resolves to the `uploaded` detail and the
+ * page. */
+async function captureOnce(context, url) {
+  const page = await context.newPage();
+  await page.goto(`${url}/?steps=code,session,portrait,upload`);
+  await bindSession(page);
+  const uploaded = nextEvent(page, ['uploaded', 'error'], 90000);
+  await shootAndConfirm(page);
+  const { type, detail } = await uploaded;
+  assert.equal(type, 'uploaded', JSON.stringify(detail));
+  return { page, detail };
+}
+
+const state = (page) => page.evaluate(() => document.querySelector('grad-capture').state);
+
+test('the student comes back after the review: approved, the stored photo shown and downloaded', { skip }, async () => {
+  const srv = await startServer();
+  const { context, close } = await launchPhone(camera(true));
+  try {
+    const first = await captureOnce(context, srv.url);
+    await first.page.close(); // the student closes the page
+    const staff = await staffFetch(srv.url);
+    const decided = await staff(`/api/captures/${first.detail.id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"approved"}' });
+    assert.equal(decided.status, 200);
+    const stored = Buffer.from(await (await staff(`/api/captures/${first.detail.id}/photo`)).arrayBuffer());
+    // Two days later: the same phone, the same code.
+    const page = await context.newPage();
+    await page.goto(`${srv.url}/?steps=code,session,portrait,upload`);
+    const { detail } = await nextEvent(page, ['verdict'], 60000);
+    assert.deepEqual([detail.status, detail.id], ['approved', first.detail.id]);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'approved');
+    assert.match(await shadow(page, 'verdict-text', (el) => el.textContent), /已通过/);
+    await page.waitForFunction(() => {
+      const img = document.querySelector('grad-capture').shadowRoot.getElementById('verdict-photo');
+      return !img.hidden && img.complete && img.naturalWidth === 480;
+    });
+    assert.equal(await shadow(page, 'verdict-retake', (el) => el.hidden), true, 'an approved photo is not retaken');
+    await page.screenshot({ path: path.join(shots, 'phone-returned-approved.png') });
+    const download = page.waitForEvent('download');
+    await shadow(page, 'verdict-download', (el) => el.click());
+    const file = await (await download).path();
+    const { readFileSync } = await import('node:fs');
+    assert.equal(sha256(readFileSync(file)), sha256(stored), 'the download is the stored photo');
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').cameraActive), false, 'the camera is off');
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
+
+test('the student comes back after a rejection: the reason, 重新拍照, and the new capture replaces the old', { skip }, async () => {
+  const srv = await startServer();
+  const { context, close } = await launchPhone(camera(true));
+  try {
+    const first = await captureOnce(context, srv.url);
+    await first.page.close();
+    const staff = await staffFetch(srv.url);
+    const reason = '背景有杂物，请在纯色墙前重拍';
+    await staff(`/api/captures/${first.detail.id}/review`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'rejected', reason }) });
+    const page = await context.newPage();
+    await page.goto(`${srv.url}/?steps=code,session,portrait,upload`);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'rejected', null, { timeout: 60000 });
+    assert.equal(await shadow(page, 'verdict-text', (el) => el.textContent), `未通过，审核意见：${reason}`);
+    await page.screenshot({ path: path.join(shots, 'phone-returned-rejected.png') });
+    await shadow(page, 'verdict-retake', (el) => el.click());
+    await bindSession(page);
+    const uploaded = nextEvent(page, ['uploaded', 'error'], 90000);
+    await shootAndConfirm(page);
+    const { type, detail } = await uploaded;
+    assert.equal(type, 'uploaded', JSON.stringify(detail));
+    assert.notEqual(detail.id, first.detail.id);
+    const list = await captures(srv.url);
+    const old = list.find((c) => c.id === first.detail.id);
+    const fresh = list.find((c) => c.id === detail.id);
+    assert.deepEqual([old.status, old.replacedBy], ['replaced', detail.id]);
+    assert.deepEqual([fresh.status, fresh.replaces], ['pending', first.detail.id]);
+    // And the next visit shows the new one in review.
+    const again = await context.newPage();
+    await again.goto(`${srv.url}/?steps=code,session,portrait,upload`);
+    await again.waitForFunction(() => document.querySelector('grad-capture').state === 'in-review', null, { timeout: 60000 });
+    assert.match(await shadow(again, 'verdict-text', (el) => el.textContent), /^审核中，照片提交于 /);
+    assert.equal(await state(again), 'in-review');
   } finally {
     await close();
     srv.stop();

@@ -2,9 +2,12 @@
 //! `backend_request` fuzz target and its regression replay (`cli/tests/fuzz_regressions.rs`) share
 //! them, so a crash found by the fuzzer is replayed exactly.
 //!
-//! The first byte picks the request: 0–1 an upload (the rest is the multipart body, boundary
-//! `gcfz`), 2 a review decision (the rest is the JSON body; refused without a staff session), 3 a GET of the rest as a path under
-//! `/api/` (bytes outside `A–Z a–z 0–9 / - _ .` percent-encoded).
+//! The first byte picks the request: from 0xF0, 0xF0–0xF7 a staff sign-in (the rest is the JSON
+//! body) and 0xF8–0xFF a student's status read (the rest is the receipt header, then a NUL,
+//! then the capture id); below it, by the byte modulo 4, 0–1 an upload (the rest is the
+//! multipart body, boundary `gcfz`), 2 a review decision (the rest is the JSON body; refused
+//! without a staff session), 3 a GET of the rest as a path under `/api/` (bytes outside
+//! `A–Z a–z 0–9 / - _ .` percent-encoded).
 
 use axum::body::Body;
 use axum::http::Request;
@@ -15,6 +18,26 @@ pub fn request(data: &[u8], key: &str) -> Option<Request<Body>> {
     let (&pick, rest) = data.split_first()?;
     // As a browser on the server's own address would send it.
     let builder = Request::builder().header("host", "127.0.0.1");
+    if pick >= 0xF8 {
+        let (receipt, id) = rest.split_at(rest.iter().position(|&b| b == 0).unwrap_or(rest.len()));
+        let receipt: String =
+            receipt.iter().filter(|b| b.is_ascii_graphic()).map(|&b| char::from(b)).collect();
+        let id = escape(id.get(1..).unwrap_or_default());
+        return builder
+            .method("GET")
+            .uri(format!("/api/captures/{id}"))
+            .header("x-gradcap-receipt", receipt)
+            .body(Body::empty())
+            .ok();
+    }
+    if pick >= 0xF0 {
+        return builder
+            .method("POST")
+            .uri("/api/staff/sign-in")
+            .header("content-type", "application/json")
+            .body(Body::from(rest.to_vec()))
+            .ok();
+    }
     let request = match pick % 4 {
         0 | 1 => builder
             .method("POST")
