@@ -5,6 +5,7 @@ use gradcap_cli::backend;
 mod decode;
 mod photo;
 mod serve;
+mod tls;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -122,9 +123,20 @@ struct ServeArgs {
     /// A host name the server answers for, besides IP addresses and localhost (repeatable).
     #[arg(long)]
     host: Vec<String>,
-    /// Mark the staff cookie Secure (set this behind an HTTPS proxy).
+    /// Mark the staff cookie Secure (set this behind an HTTPS proxy; --tls sets it).
     #[arg(long)]
     secure_cookies: bool,
+    /// Serve HTTPS, with a self-signed certificate made once and kept in the data folder unless
+    /// --tls-cert and --tls-key name the school's own (browsers give the camera only to secure
+    /// pages, and a phone on the LAN reaches the demo by address).
+    #[arg(long)]
+    tls: bool,
+    /// The certificate chain (PEM) to serve with --tls.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Uploads a minute from one address (0: no limit).
     #[arg(long, default_value_t = 120)]
     uploads_per_minute: usize,
@@ -152,11 +164,15 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let root = serve::project_root(args.root);
     let data = args.data.unwrap_or_else(|| root.join("data"));
     let sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
+    let with_tls = args.tls || args.tls_cert.is_some();
+    let tls = with_tls
+        .then(|| tls::load_or_make(&data, args.tls_cert.as_deref(), args.tls_key.as_deref()))
+        .transpose()?;
     let config = backend::Config {
         upload_token: args.upload_token,
         cors: args.cors,
         hosts: args.host,
-        secure_cookies: args.secure_cookies,
+        secure_cookies: args.secure_cookies || with_tls,
         uploads_per_minute: args.uploads_per_minute,
         ..backend::Config::default()
     };
@@ -167,7 +183,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         body_pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
         ..serve::Limits::default()
     };
-    serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days }, backend)
+    serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days, tls }, backend)
 }
 
 fn staff(action: StaffAction, data: Option<PathBuf>) -> Result<(), String> {

@@ -131,11 +131,13 @@ pub struct Serving {
     pub limits: Limits,
     /// Delete captures' data this many days after their decision.
     pub keep_days: Option<u32>,
+    /// Serve HTTPS with this certificate.
+    pub tls: Option<crate::tls::Tls>,
 }
 
 /// Serves until interrupted. Prints the address once listening, so scripts can read the port.
 pub fn run(serving: Serving, backend: Backend) -> Result<(), String> {
-    let Serving { addr, root, limits, keep_days } = serving;
+    let Serving { addr, root, limits, keep_days, tls } = serving;
     if !root.join("www").is_dir() {
         return Err(format!("no www/ folder under {}", root.display()));
     }
@@ -152,11 +154,21 @@ pub fn run(serving: Serving, backend: Backend) -> Result<(), String> {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("gradcap serving http://{bound}/");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("gradcap serving {scheme}://{bound}/");
+        if let Some(tls) = &tls {
+            if bound.ip().is_unspecified() {
+                if let Some(lan) = crate::tls::lan_address() {
+                    println!("on the LAN: https://{}/", SocketAddr::new(lan, bound.port()));
+                }
+            }
+            println!("certificate sha256 {}", tls.fingerprint);
+            println!("public key sha256 (base64) {}", tls.spki);
+        }
         if let Some(days) = keep_days {
             tokio::spawn(retention(shared, days));
         }
-        accept(listener, app, limits).await;
+        accept(listener, app, limits, tls.map(|t| t.acceptor)).await;
         Ok(())
     })
 }
@@ -177,8 +189,13 @@ async fn retention(backend: Shared, days: u32) {
 }
 
 /// Accepts connections until interrupted, at most `limits.connections` at once, each served
-/// within the limits.
-async fn accept(listener: tokio::net::TcpListener, app: Router, limits: Limits) {
+/// within the limits (over TLS with `tls`).
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
     let stop = tokio::signal::ctrl_c();
     tokio::pin!(stop);
@@ -202,19 +219,34 @@ async fn accept(listener: tokio::net::TcpListener, app: Router, limits: Limits) 
                 continue;
             }
         };
-        let app = app.clone();
+        let (app, tls) = (app.clone(), tls.clone());
         tokio::spawn(async move {
             let _slot = slot;
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    app.clone().oneshot(request.map(axum::body::Body::new))
-                });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(limits.header)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(limits.connection, connection).await;
+            match tls {
+                None => serve_connection(stream, peer, app, limits).await,
+                // The handshake is part of the header's time.
+                Some(tls) => {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(limits.header, tls.accept(stream)).await {
+                        serve_connection(stream, peer, app, limits).await;
+                    }
+                }
+            }
         });
     }
+}
+
+/// Serves HTTP/1.1 on one connection, within `limits`.
+async fn serve_connection<I>(io: I, peer: SocketAddr, app: Router, limits: Limits)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request.map(axum::body::Body::new))
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header)
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    let _ = tokio::time::timeout(limits.connection, connection).await;
 }

@@ -24,16 +24,19 @@ export async function startServer(args = []) {
   const child = spawn(path.join(root, 'target/release/gradcap'),
     ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
+  const tls = args.includes('--tls');
+  const { url, spki } = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const m = out.match(/serving (http:\/\/\S+?)\/?\s/);
-      if (m) resolve(m[1]);
+      const m = out.match(/serving (https?:\/\/\S+?)\/?\s/);
+      // Over HTTPS the server also prints its public key's hash, which a browser can trust.
+      const key = out.match(/public key sha256 \(base64\) (\S+)\s/);
+      if (m && (!tls || key)) resolve({ url: m[1], spki: key?.[1] });
     });
     child.on('exit', (code) => reject(new Error(`gradcap serve exited with ${code}`)));
   });
-  return { url, data, child, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
+  return { url, spki, data, child, stop: () => { child.kill(); rmSync(data, { recursive: true, force: true }); } };
 }
 
 /** Signs the [STAFF] account in on `url`; resolves to a `fetch` that sends its session cookie. */
