@@ -437,3 +437,104 @@ fn retention_and_a_students_purge_remove_exactly_their_data() {
     assert!(ok && out.contains("purged 1"), "{out}");
     assert!(!file(&other["photoSha256"]).exists());
 }
+
+/// Starts `gradcap serve ARGS` (no upload token) on `data` with its stderr kept.
+fn serve_logged(data: &std::path::Path, args: &[&str]) -> (String, std::process::Child) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--root", concat!(env!("CARGO_MANIFEST_DIR"), "/..")])
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (line.trim().trim_start_matches("gradcap serving http://").trim_end_matches('/').to_string(), child)
+}
+
+#[test]
+fn each_request_is_logged_once_without_personal_data() {
+    let data = std::env::temp_dir().join(format!("gradcap-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (addr, child) = serve_logged(&data, &[]);
+    let mut server = Server { child, addr, data: data.clone() };
+    let jpeg = photo();
+    let meta = br#"{"captureCode": "CHSI-SECRET-CODE", "sessionCode": "26050704"}"#;
+    let stored = upload_body_open(
+        &server,
+        "key-logged",
+        &multipart(&[("photo", "image/jpeg", &jpeg), ("meta", "application/json", meta)]),
+    );
+    assert_eq!(stored.status, 201);
+    let id = stored.json()["id"].as_str().unwrap().to_string();
+    let status =
+        request(&server, "GET", &format!("/api/captures/{id}"), &[("X-Gradcap-Receipt", "wrong")], b"");
+    assert_eq!(status.status, 404);
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut server.child.stderr.take().unwrap(), &mut log).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let routes: Vec<_> =
+        lines.iter().map(|l| (l["method"].as_str(), l["route"].as_str(), l["status"].as_u64())).collect();
+    assert_eq!(
+        routes,
+        [
+            (Some("POST"), Some("/api/captures"), Some(201)),
+            (Some("GET"), Some("/api/captures/{id}"), Some(404))
+        ]
+    );
+    assert!(lines.iter().all(|l| l["id"].is_string() && l["ms"].is_number() && l["time"].is_string()));
+    assert!(!log.contains("CHSI-SECRET-CODE") && !log.contains(&id), "no codes or ids in the log: {log}");
+}
+
+/// An upload to a server without an upload token.
+fn upload_body_open(server: &Server, key: &str, body: &[u8]) -> Reply {
+    let kind = format!("multipart/form-data; boundary={BOUNDARY}");
+    request(server, "POST", "/api/captures", &[("Idempotency-Key", key), ("Content-Type", &kind)], body)
+}
+
+#[test]
+fn connections_past_the_cap_wait_for_a_free_one() {
+    let server =
+        start_with("cap", &["--uploads-per-minute", "0", "--max-connections", "2", "--header-timeout", "2"]);
+    // Two connections that say nothing hold both places ...
+    let idle: Vec<_> = (0..2).map(|_| std::net::TcpStream::connect(&server.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // ... so a third is answered only once the header timeout has closed one of them.
+    let started = Instant::now();
+    let reply = request(&server, "GET", "/api/sessions/26050704", &[AUTH], b"");
+    let waited = started.elapsed();
+    assert_eq!(reply.status, 200);
+    assert!(waited > Duration::from_millis(1200), "answered after {waited:?}, past the cap");
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    drop(idle);
+}
+
+#[test]
+fn keep_days_purges_when_the_server_starts() {
+    let server = start("keep-days");
+    let capture = upload(&server, "key-kept", &parts(&photo())).json();
+    let cookie = staff_cookie(&server, "reviewer");
+    let review = format!("/api/captures/{}/review", capture["id"].as_str().unwrap());
+    assert_eq!(
+        request(&server, "POST", &review, &[("Cookie", &cookie), JSON], br#"{"status": "approved"}"#).status,
+        200
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let sha = capture["photoSha256"].as_str().unwrap();
+    let file = server.data.join("photos").join(&sha[..2]).join(format!("{sha}.jpg"));
+    assert!(file.exists());
+    // The same data served again with --keep-days 0: the decided capture's files go at start.
+    let (_, mut again) = serve_logged(&server.data, &["--keep-days", "0"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = again.kill();
+    let _ = again.wait();
+    assert!(!file.exists(), "purged by the server's retention");
+}
