@@ -122,6 +122,13 @@ const BORDER_EVERY: u64 = 10;
 const COMPARE_EVERY: u64 = 2;
 /// Every how many mesh points the tracker keeps (156 of 468 still span the whole face).
 const MESH_STEP: usize = 3;
+/// How long the face may be missing and still be the same face, ms: the detector misses a frame
+/// or two now and then (at the browser's ~14 frames a second, a few frames); longer is a loss.
+pub const MAX_GAP_MS: f64 = 400.0;
+/// How far the face may have moved across a gap, in face widths, and still be the same face.
+const MAX_GAP_MOVE: f32 = 0.5;
+/// How much its width may have changed across a gap (either way) and still be the same face.
+const MAX_GAP_SCALE: f32 = 1.5;
 
 /// One remembered view of the face.
 #[derive(Debug, Clone)]
@@ -146,16 +153,28 @@ pub struct Tracker {
     blinks: blink::Blinks,
     since_ms: Option<f64>,
     now_ms: f64,
+    /// When the face was last seen (`None` before the first face).
+    seen_ms: Option<f64>,
+    /// Its box then, to tell the same face from another after a gap.
+    seen_box: [f32; 4],
 }
 
 impl Tracker {
-    /// Takes the frame at `now_ms` with its main face (`None`: the face was lost, and with it
-    /// everything gathered: another face may come).
+    /// Takes the frame at `now_ms` with its main face. A face missing for a frame or two (the
+    /// detector missed it) keeps what was gathered; missing for longer than [`MAX_GAP_MS`], or
+    /// back somewhere else or at another size, it is another face, and everything starts again.
     pub fn update(&mut self, frame: &FrameView<'_>, face: Option<&Face>, now_ms: f64, rules: &Rules) {
         let Some(face) = face else {
-            self.reset();
+            if self.seen_ms.is_some_and(|at| now_ms - at > MAX_GAP_MS) {
+                self.reset();
+            }
             return;
         };
+        if self.seen_ms.is_some_and(|at| !self.same_face(face, now_ms - at)) {
+            self.reset();
+        }
+        self.seen_ms = Some(now_ms);
+        self.seen_box = face.bbox;
         self.now_ms = now_ms;
         self.since_ms.get_or_insert(now_ms);
         if rules.require_blink {
@@ -199,6 +218,14 @@ impl Tracker {
             let patch = register::Patch::of(frame, face);
             self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw, patch, veil });
         }
+    }
+
+    /// Whether `face`, seen `gap_ms` after the last one, is still that face.
+    fn same_face(&self, face: &Face, gap_ms: f64) -> bool {
+        let ([x0, y0, w0, h0], [x1, y1, w1, h1]) = (self.seen_box, face.bbox);
+        let moved = ((x1 + w1 / 2.0 - x0 - w0 / 2.0).hypot(y1 + h1 / 2.0 - y0 - h0 / 2.0)) / w0.max(1.0);
+        let scale = (w1 / w0.max(1.0)).max(w0 / w1.max(1.0));
+        gap_ms <= MAX_GAP_MS && moved <= MAX_GAP_MOVE && scale <= MAX_GAP_SCALE
     }
 
     /// Forgets everything (the camera restarted, the face was lost).
