@@ -146,6 +146,9 @@ struct ServeArgs {
     /// Connections open at once.
     #[arg(long, default_value_t = 512)]
     max_connections: usize,
+    /// Connections open at once from one address (more are closed).
+    #[arg(long, default_value_t = 64)]
+    max_connections_per_address: usize,
     /// Seconds a client has to send a request's header.
     #[arg(long, default_value_t = 10)]
     header_timeout: u64,
@@ -179,6 +182,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let backend = backend::Backend::new(&data, &sessions, &root.join("models"), config)?;
     let limits = serve::Limits {
         connections: args.max_connections,
+        per_address: args.max_connections_per_address,
         header: std::time::Duration::from_secs(args.header_timeout.max(1)),
         body_pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
         ..serve::Limits::default()

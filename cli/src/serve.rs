@@ -27,6 +27,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
 pub struct Limits {
     /// Connections open at once; more wait to be accepted.
     pub connections: usize,
+    /// Connections open at once from one address; more are closed at once (a campus behind
+    /// one NAT address needs room: a phone opens a handful).
+    pub per_address: usize,
     /// Time to send a request's header (and, between requests, to start the next).
     pub header: Duration,
     /// Longest pause inside a request body.
@@ -39,6 +42,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             connections: 512,
+            per_address: 64,
             header: Duration::from_secs(10),
             body_pause: Duration::from_secs(20),
             connection: Duration::from_secs(300),
@@ -197,6 +201,7 @@ async fn accept(
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
+    let open = Arc::new(PerAddress::default());
     let stop = tokio::signal::ctrl_c();
     tokio::pin!(stop);
     loop {
@@ -219,9 +224,13 @@ async fn accept(
                 continue;
             }
         };
+        let Some(held) = open.take(peer.ip(), limits.per_address) else {
+            drop(stream); // over its address's share: closed before anything is read
+            continue;
+        };
         let (app, tls) = (app.clone(), tls.clone());
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, held);
             match tls {
                 None => serve_connection(stream, peer, app, limits).await,
                 // The handshake is part of the header's time.
@@ -232,6 +241,39 @@ async fn accept(
                 }
             }
         });
+    }
+}
+
+/// How many connections each address has open.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One connection of an address, counted until dropped.
+struct Held(Arc<PerAddress>, std::net::IpAddr);
+
+impl PerAddress {
+    /// Counts a connection of `ip` if it has fewer than `limit` open.
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr, limit: usize) -> Option<Held> {
+        let mut open = self.0.lock().ok()?;
+        let n = open.entry(ip).or_insert(0);
+        if *n >= limit.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(Held(self.clone(), ip))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.0 .0.lock() {
+            if let Some(n) = open.get_mut(&self.1) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&self.1);
+                }
+            }
+        }
     }
 }
 

@@ -515,6 +515,27 @@ fn connections_past_the_cap_wait_for_a_free_one() {
 }
 
 #[test]
+fn one_address_cannot_hold_every_connection() {
+    let server = start_with("per-address", &["--max-connections-per-address", "3", "--header-timeout", "5"]);
+    let idle: Vec<_> = (0..3).map(|_| std::net::TcpStream::connect(&server.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // A fourth from the same address is closed at once, before it is read ...
+    let mut fourth = std::net::TcpStream::connect(&server.addr).unwrap();
+    fourth.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let started = Instant::now();
+    let closed = match fourth.read(&mut [0u8; 64]) {
+        Ok(0) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        Ok(_) => false,
+    };
+    assert!(closed && started.elapsed() < Duration::from_secs(2), "closed at once ({:?})", started.elapsed());
+    // ... and once one of the three goes, the address is served again.
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(request(&server, "GET", "/api/sessions/26050704", &[AUTH], b"").status, 200);
+}
+
+#[test]
 fn keep_days_purges_when_the_server_starts() {
     let server = start("keep-days");
     let capture = upload(&server, "key-kept", &parts(&photo())).json();
