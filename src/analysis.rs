@@ -56,6 +56,23 @@ impl FrameStats {
     }
 }
 
+/// Where the head is wrong for the guide, as the student sees the preview: what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Move {
+    /// The face is too small: come closer.
+    Closer,
+    /// The face is too large (or too large for the photo to be cut from the picture): step back.
+    Farther,
+    /// The head is left of the guide's middle.
+    Left,
+    /// The head is right of the guide's middle.
+    Right,
+    /// The head is above the guide's middle.
+    Up,
+    /// The head is below the guide's middle.
+    Down,
+}
+
 /// The one thing the student should do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -68,6 +85,8 @@ pub enum Guidance {
     PlaceFace,
     /// Fix what this check found (the first failing one).
     Fix(CheckId),
+    /// `face.in_guide` or `face.size` failed, and this move helps.
+    Move(Move),
     /// Everything passes: hold still while the countdown runs.
     HoldStill,
     /// The photo will pass: press the shutter.
@@ -82,6 +101,12 @@ impl Guidance {
             Guidance::TooBright => "frame.bright",
             Guidance::PlaceFace => "face.place",
             Guidance::Fix(check) => check.id(),
+            Guidance::Move(Move::Closer) => "move.closer",
+            Guidance::Move(Move::Farther) => "move.farther",
+            Guidance::Move(Move::Left) => "move.left",
+            Guidance::Move(Move::Right) => "move.right",
+            Guidance::Move(Move::Up) => "move.up",
+            Guidance::Move(Move::Down) => "move.down",
             Guidance::HoldStill => "gate.hold",
             Guidance::Ready => "gate.ready",
         }
@@ -91,6 +116,7 @@ impl Guidance {
     pub fn text(self) -> Text {
         match self {
             Guidance::Fix(check) => check.hint(),
+            Guidance::Move(to) => to.text(),
             Guidance::HoldStill => Text { zh: "很好，请保持不动…", en: "Good, hold still…" },
             Guidance::Ready => Text { zh: "很好！请点击拍照按钮", en: "Good! Press the shutter" },
             Guidance::TooDark => Text {
@@ -150,6 +176,44 @@ impl Analyzer {
     /// How many frames this analyzer has judged.
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+}
+
+impl Guidance {
+    /// The guidance for a preview shown mirrored (the front camera): left and right swap.
+    pub fn mirrored(self) -> Guidance {
+        match self {
+            Guidance::Move(Move::Left) => Guidance::Move(Move::Right),
+            Guidance::Move(Move::Right) => Guidance::Move(Move::Left),
+            other => other,
+        }
+    }
+}
+
+impl Move {
+    /// The sentence: what is wrong, and what to do.
+    pub fn text(self) -> Text {
+        let (zh, en) = match self {
+            Move::Closer => ("脸部太小，请靠近一点", "Your face is too small: come a little closer"),
+            Move::Farther => ("脸部太大，请离远一点", "Your face is too large: step a little farther away"),
+            Move::Left => (
+                "头像偏左，请移动手机，让头像回到虚线框正中",
+                "Your head is left of the middle: move the phone so that it sits in the dashed oval",
+            ),
+            Move::Right => (
+                "头像偏右，请移动手机，让头像回到虚线框正中",
+                "Your head is right of the middle: move the phone so that it sits in the dashed oval",
+            ),
+            Move::Up => (
+                "头像偏上，请移动手机，让头像回到虚线框正中",
+                "Your head is too high: move the phone so that it sits in the dashed oval",
+            ),
+            Move::Down => (
+                "头像偏下，请移动手机，让头像回到虚线框正中",
+                "Your head is too low: move the phone so that it sits in the dashed oval",
+            ),
+        };
+        Text { zh, en }
     }
 }
 
@@ -226,6 +290,10 @@ impl FrameJudge {
             (GateState::Ready, _) => Guidance::Ready,
             (GateState::Holding { .. }, _) | (GateState::Waiting, None) => Guidance::HoldStill,
             (GateState::Waiting, Some(CheckId::FacePresent)) => light,
+            (GateState::Waiting, Some(check @ (CheckId::FaceInGuide | CheckId::FaceSize))) => scene
+                .face
+                .and_then(|f| crate::checks::needed_move(&scene, f, &self.rules))
+                .map_or(Guidance::Fix(check), Guidance::Move),
             (GateState::Waiting, Some(check)) => Guidance::Fix(check),
         };
         self.previous = face;

@@ -22,7 +22,7 @@ mod teeth;
 
 pub use gate::{Gate, GateState, Verdict};
 pub use ids::CheckId;
-pub use placement::CROWN_ABOVE_FOREHEAD;
+pub use placement::{needed_move, CROWN_ABOVE_FOREHEAD};
 pub use rules::Rules;
 
 use crate::face::detect::Detection;

@@ -87,3 +87,34 @@ pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
     };
     [in_guide, size]
 }
+
+/// What move puts `face` where the guide wants it, when `face.in_guide` or `face.size` fails:
+/// nearer or farther when the face's size is out of range (or too large for the photo to be cut
+/// from the frame), else the way the eyes are off the guide's place for them. `None` when
+/// neither tells.
+pub fn needed_move(scene: &Scene<'_>, face: &Face, rules: &Rules) -> Option<crate::analysis::Move> {
+    use crate::analysis::Move;
+    let layout = Layout::of(face, &ToPhoto::new(scene));
+    let [narrow, wide] = rules.face_width;
+    if layout.face_width > wide {
+        return Some(Move::Farther);
+    }
+    if layout.face_width < narrow {
+        return Some(Move::Closer);
+    }
+    let cut_fits = crate::photo::Placement::of(face).fits(scene.frame.width(), scene.frame.height());
+    if !cut_fits && layout.face_width > (narrow + wide) / 2.0 {
+        return Some(Move::Farther);
+    }
+    let (pw, ph) = (PHOTO_SIZE.0 as f64, PHOTO_SIZE.1 as f64);
+    let (dx, dy) = ((layout.eyes[0] - EYES_AT[0]) / pw, (layout.eyes[1] - EYES_AT[1]) / ph);
+    if dx.abs().max(dy.abs()) < rules.max_offset / 2.0 {
+        return None;
+    }
+    Some(match (dx.abs() >= dy.abs(), dx < 0.0, dy < 0.0) {
+        (true, true, _) => Move::Left,
+        (true, false, _) => Move::Right,
+        (false, _, true) => Move::Up,
+        (false, _, false) => Move::Down,
+    })
+}

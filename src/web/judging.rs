@@ -62,6 +62,9 @@ fn set_gate(inner: &Inner, gate: &str) {
 
 /// Shows the guidance sentence and, when it changes, emits a `check` event `{id, zh, en, text}`.
 pub(super) fn show_guidance(inner: &mut Inner, guidance: Guidance) {
+    // The front camera's preview is mirrored: left and right as the student sees them.
+    let guidance =
+        if inner.options.facing == crate::camera::Facing::Front { guidance.mirrored() } else { guidance };
     if inner.guidance == Some(guidance) {
         return;
     }
