@@ -1,6 +1,8 @@
 //! The edges of a screen or a sheet of paper around the face. A phone, a monitor or a print held
 //! before the camera puts long straight edges beside the face — its bezel, the sheet's border —
-//! on both sides, parallel to each other; a live student has shoulders there and a room behind.
+//! on both sides, parallel to each other, down past the chin beside the pictured shoulders; a
+//! live student has shoulders there in front of whatever stands behind (a door frame, a window
+//! frame, a bookcase's uprights), hiding its edges below the chin.
 
 use crate::face::Face;
 use crate::frame::luma;
@@ -17,7 +19,8 @@ const EDGE_STEP: f32 = 24.0;
 
 /// How much of the face's height the longest straight edge on each side of the face covers, as
 /// `[left, right]` shares of the searched run (0 to 1): the run spans from above the forehead to
-/// below the chin, beside the face. Both sides near 1 is a frame around the face.
+/// below the chin, beside the face, and an edge counts by the lesser of its share of the whole run
+/// and of the part below the chin. Both sides near 1 is a frame around the face.
 pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
     let m = &face.mesh;
     let (left, right) = (m[234][0].min(m[454][0]) as f64, m[234][0].max(m[454][0]) as f64);
@@ -30,14 +33,15 @@ pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
     let (y0, y1) = (top - 0.5 * height, chin + 0.5 * height);
     let reach = 1.6 * width; // how far out from the face's side an edge may lie
     [
-        longest_edge(frame, (left - reach, left - 0.12 * width), (y0, y1)),
-        longest_edge(frame, (right + 0.12 * width, right + reach), (y0, y1)),
+        longest_edge(frame, (left - reach, left - 0.12 * width), (y0, y1), chin),
+        longest_edge(frame, (right + 0.12 * width, right + reach), (y0, y1), chin),
     ]
 }
 
 /// The largest share of the rows `y0..y1` (every third one) on which one straight, near-vertical
-/// line with its foot between `x0` and `x1` crosses a luma step of [`EDGE_STEP`], all one way.
-fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> f64 {
+/// line with its foot between `x0` and `x1` crosses a luma step of [`EDGE_STEP`], all one way —
+/// each line counted by the lesser of that share and its share of the rows from `low` down.
+fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64), low: f64) -> f64 {
     let (w, h) = (frame.width() as i64, frame.height() as i64);
     let (x0, x1) = (x0.max(2.0) as i64, x1.min((w - 3) as f64) as i64);
     let (y0, y1) = (y0.max(0.0) as i64, y1.min((h - 1) as f64) as i64);
@@ -77,10 +81,12 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
     // the number of its rows that cross a step, the same as walking each line, but only the
     // pixels with a step are visited.
     let rows = ys.len();
+    let low_from = ys.iter().position(|&y| y as f64 >= low).unwrap_or(rows);
     let tilts: Vec<f64> =
         (0..).map(|k| -MAX_TILT + k as f64 * TILT_STEP).take_while(|t| *t <= MAX_TILT + 1e-9).collect();
     let feet = ((x1 - x0) / 3 + 1) as usize;
-    let mut votes = vec![[0u32; 2]; tilts.len() * feet];
+    // Per line: rising and falling steps over all rows, then over the rows from `low` down.
+    let mut votes = vec![[0u32; 4]; tilts.len() * feet];
     for (t, tilt) in tilts.iter().enumerate() {
         let slope = ROW_STEP as f64 * tilt.to_radians().tan(); // per sampled row
         let shifts: Vec<i64> =
@@ -88,10 +94,22 @@ fn longest_edge(frame: &FrameView<'_>, (x0, x1): (f64, f64), (y0, y1): (f64, f64
         for &(r, x, way) in &hits {
             let foot = x - shifts[r];
             if foot >= 0 && foot <= x1 - x0 && foot % 3 == 0 {
-                votes[t * feet + (foot / 3) as usize][way] += 1;
+                let line = &mut votes[t * feet + (foot / 3) as usize];
+                line[way] += 1;
+                if r >= low_from {
+                    line[2 + way] += 1;
+                }
             }
         }
     }
-    let best = votes.iter().map(|v| v[0].max(v[1])).max().unwrap_or(0);
-    best as f64 / rows as f64
+    let low_rows = rows - low_from;
+    let share = |v: &[u32; 4]| {
+        let way = usize::from(v[1] > v[0]);
+        let all = v[way] as f64 / rows as f64;
+        if low_rows == 0 {
+            return all;
+        }
+        all.min(v[2 + way] as f64 / low_rows as f64)
+    };
+    votes.iter().map(share).fold(0.0, f64::max)
 }
