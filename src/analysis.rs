@@ -94,6 +94,15 @@ pub enum Guidance {
 }
 
 impl Guidance {
+    /// The guidance for a preview shown mirrored (the front camera): left and right swap.
+    pub fn mirrored(self) -> Guidance {
+        match self {
+            Guidance::Move(Move::Left) => Guidance::Move(Move::Right),
+            Guidance::Move(Move::Right) => Guidance::Move(Move::Left),
+            other => other,
+        }
+    }
+
     /// A stable id for events and tests: the check's id for [`Guidance::Fix`].
     pub fn id(self) -> &'static str {
         match self {
@@ -176,17 +185,6 @@ impl Analyzer {
     /// How many frames this analyzer has judged.
     pub fn frames(&self) -> u64 {
         self.frames
-    }
-}
-
-impl Guidance {
-    /// The guidance for a preview shown mirrored (the front camera): left and right swap.
-    pub fn mirrored(self) -> Guidance {
-        match self {
-            Guidance::Move(Move::Left) => Guidance::Move(Move::Right),
-            Guidance::Move(Move::Right) => Guidance::Move(Move::Left),
-            other => other,
-        }
     }
 }
 

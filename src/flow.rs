@@ -493,15 +493,11 @@ impl Flow {
     fn code_read(mut self, code: String) -> (Flow, Vec<Effect>) {
         self.capture_code = Some(code.clone());
         let stage = self.first_stage();
-        let mut effects = vec![Effect::Emit(Notice::Code(code))];
-        if self.steps.upload {
-            effects.push(Effect::LookUpEarlier);
-        }
-        let (flow, mut effects) = self.enter(stage, effects);
+        let upload = self.steps.upload;
+        let (flow, mut effects) = self.enter(stage, vec![Effect::Emit(Notice::Code(code))]);
         // Asked once the live step is under way, so the answer finds it.
-        if let Some(at) = effects.iter().position(|e| *e == Effect::LookUpEarlier) {
-            let ask = effects.remove(at);
-            effects.push(ask);
+        if upload {
+            effects.push(Effect::LookUpEarlier);
         }
         (flow, effects)
     }

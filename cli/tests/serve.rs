@@ -178,3 +178,29 @@ fn a_folder_without_www_is_refused_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no www/ folder"));
 }
+
+/// The flags table of `docs/deploy.md` names every flag of `gradcap serve`, and no other.
+#[test]
+fn the_deployment_guide_lists_every_serve_flag() {
+    let help = Command::new(env!("CARGO_BIN_EXE_gradcap")).args(["serve", "--help"]).output().unwrap();
+    let flags = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut served = flags(&String::from_utf8_lossy(&help.stdout));
+    served.remove("--help");
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/deploy.md")).unwrap();
+    let table: String = guide
+        .split("## Running it")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.starts_with("| `--"))
+        .map(|l| l.split(" | ").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(flags(&table), served, "docs/deploy.md's flags table and `gradcap serve --help`");
+}

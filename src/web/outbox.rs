@@ -90,7 +90,7 @@ pub async fn all() -> Result<Vec<Object>, JsValue> {
     Ok(items.dyn_into::<Array>()?.iter().filter_map(|v| v.dyn_into::<Object>().ok()).collect())
 }
 
-/// Keeps `receipt` (`{captureCode, id, receipt, statusUrl, photoUrl}`) as the capture code's latest.
+/// Keeps `receipt` (`{captureCode, id, receipt}`) as the capture code's latest.
 pub async fn keep_receipt(receipt: &Object) -> Result<(), JsValue> {
     run_on(RECEIPTS, IdbTransactionMode::Readwrite, &|s| s.put(receipt)).await.map(|_| ())
 }

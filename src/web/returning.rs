@@ -6,7 +6,7 @@
 
 use super::component::{dispatch, Inner};
 use super::outbox;
-use super::upload::{get, get_json, integrator_headers, RECEIPT_HEADER};
+use super::upload::{endpoint_headers, get, get_json, RECEIPT_HEADER};
 use crate::flow::{Event, Verdict};
 use crate::lang::Label;
 use js_sys::{Object, Reflect};
@@ -78,8 +78,7 @@ async fn ask(
 ) -> Option<(Earlier, Verdict)> {
     let record = outbox::receipt_for(code).await.ok().flatten()?;
     let (id, receipt) = (text(&record, "id")?, text(&record, "receipt")?);
-    let mut headers: Vec<(String, String)> = endpoint.headers.clone().into_iter().collect();
-    headers.extend(integrator_headers(get_headers).await);
+    let mut headers = endpoint_headers(endpoint, get_headers).await;
     headers.push((RECEIPT_HEADER.into(), receipt.clone()));
     let reply = match get_json(&endpoint.status_url(&id), &headers).await {
         Ok(Some(reply)) => reply,
@@ -113,7 +112,7 @@ pub(super) fn show(rc: &Rc<RefCell<Inner>>, verdict: &Verdict) {
     let dom = &inner.dom;
     let line = match verdict {
         Verdict::InReview { sent_at } => {
-            format!("{}{}", Label::InReview.text().get(lang), local_time(sent_at))
+            format!("{}{}", Label::InReview.text().get(lang), local_time(sent_at, lang))
         }
         Verdict::Approved => Label::Approved.text().get(lang).to_string(),
         Verdict::Rejected { reason } => format!("{}{reason}", Label::Rejected.text().get(lang)),
@@ -135,13 +134,13 @@ pub(super) fn show(rc: &Rc<RefCell<Inner>>, verdict: &Verdict) {
     dom.verdict.set_hidden(false);
 }
 
-/// `at` (RFC 3339) in the browser's local time, as the student reads dates.
-fn local_time(at: &str) -> String {
+/// `at` (RFC 3339) in the browser's local time, written as `lang` writes dates.
+fn local_time(at: &str, lang: crate::lang::Lang) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(at));
     if date.get_time().is_nan() {
         return at.to_string();
     }
-    date.to_locale_string("zh-CN", &JsValue::UNDEFINED).into()
+    date.to_locale_string(lang.tag(), &JsValue::UNDEFINED).into()
 }
 
 /// Hides the verdict panel (a retake begins).

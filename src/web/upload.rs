@@ -204,7 +204,7 @@ fn string_entries(value: &JsValue) -> Vec<(String, String)> {
 }
 
 /// What the integrator's `getHeaders()` gives (awaited when it is async); none without one.
-pub(super) async fn integrator_headers(get_headers: Option<Function>) -> Vec<(String, String)> {
+async fn integrator_headers(get_headers: Option<Function>) -> Vec<(String, String)> {
     let Some(value) = get_headers.and_then(|f| f.call0(&JsValue::UNDEFINED).ok()) else { return Vec::new() };
     let value = match value.dyn_into::<Promise>() {
         Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
@@ -372,11 +372,21 @@ pub(super) enum Lookup {
     Unreachable,
 }
 
-/// Looks the session up at the backend.
-pub(super) async fn lookup(endpoint: &Endpoint, code: &str, get_headers: Option<Function>) -> Lookup {
+/// The headers of a request outside an upload: the endpoint's, then the integrator's
+/// `getHeaders()`.
+pub(super) async fn endpoint_headers(
+    endpoint: &Endpoint,
+    get_headers: Option<Function>,
+) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> =
         endpoint.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     headers.extend(integrator_headers(get_headers).await);
+    headers
+}
+
+/// Looks the session up at the backend.
+pub(super) async fn lookup(endpoint: &Endpoint, code: &str, get_headers: Option<Function>) -> Lookup {
+    let headers = endpoint_headers(endpoint, get_headers).await;
     match get_json(&endpoint.session_url(code), &headers).await {
         Ok(None) => Lookup::Unknown,
         Ok(Some(v)) => match serde_wasm_bindgen::from_value::<SessionInfo>(v) {

@@ -276,7 +276,7 @@ async fn recheck(app: &Shared, upload: &Upload) -> Result<serde_json::Value, Api
 }
 
 /// The capture `id` for whoever may read it: staff, or the student with its receipt.
-async fn readable(app: &Shared, headers: &HeaderMap, id: &str) -> Result<(Capture, bool), ApiError> {
+fn readable(app: &Shared, headers: &HeaderMap, id: &str) -> Result<(Capture, bool), ApiError> {
     let unknown = || not_found("capture.unknown", "no such capture");
     if let Some(_who) = staff::signed_in(app, headers)? {
         let capture = app.store.lock().map_err(internal)?.capture(id).map_err(internal)?;
@@ -293,7 +293,7 @@ pub(super) async fn status(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (capture, is_staff) = readable(&app, &headers, &id).await?;
+    let (capture, is_staff) = readable(&app, &headers, &id)?;
     if is_staff {
         let history = app.store.lock().map_err(internal)?.history(&id).map_err(internal)?;
         let mut body = serde_json::to_value(&capture).map_err(internal)?;
@@ -308,7 +308,7 @@ pub(super) async fn photo(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (capture, _) = readable(&app, &headers, &id).await?;
+    let (capture, _) = readable(&app, &headers, &id)?;
     let bytes = app.store.lock().map_err(internal)?.file(&capture.photo_sha256);
     bytes
         .filter(|_| capture.purged_at.is_none())
