@@ -40,13 +40,20 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Starts Debian's Chromium headless in a fresh profile, with `args` added to CHROMIUM_ARGS and
- * the other playwright options as given; resolves to `{ context, page, close }`. */
+ * the other playwright options as given; resolves to `{ context, page, close }`. With
+ * `GRADCAP_CPU_SLOWDOWN=N` the page runs N times slower (Chromium's CPU throttling), to see on a
+ * fast machine what a slow test machine or phone analyses. */
 export async function launchChromium({ args = [], ...options } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...args], ...options,
   });
   const page = context.pages()[0] ?? await context.newPage();
+  const slowdown = Number(process.env.GRADCAP_CPU_SLOWDOWN ?? 1);
+  if (slowdown > 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown });
+  }
   const close = async () => {
     await context.close();
     rmSync(dir, { recursive: true, force: true });

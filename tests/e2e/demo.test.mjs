@@ -357,21 +357,27 @@ test('a video of the face replayed on a fine screen: with a lamp mirrored on the
   try {
     await page.goto(`${baseUrl}?steps=portrait`);
     // Watched from the page's start for 10 s: the countdown lasts until the face has been watched
-    // for 2.5 s, by when the reflection has slid across it, so the shutter never opens at all.
+    // for 2.5 s, by when the reflection has slid across it, so the shutter never opens at all —
+    // at whatever rate this machine analyses frames (the native test
+    // a_replay_with_a_lamp_on_the_glass_holds_at_every_frame_rate holds it from 5 frames a second).
     const seen = await page.evaluate(() => new Promise((resolve) => {
-      const seen = { opened: false, recapture: false, faceFrames: 0 };
+      const seen = { opened: false, recapture: false, polls: 0, faceFrames: 0 };
       const timer = setInterval(() => {
         const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
         const text = document.getElementById('stats')?.value;
         const s = text && JSON.parse(text);
         seen.opened ||= Boolean(el && !el.disabled);
         seen.recapture ||= s?.guidance === 'liveness.recapture';
+        seen.polls += 1;
         if (s?.face) seen.faceFrames += 1;
+        seen.fps = s?.fps;
       }, 20);
       setTimeout(() => { clearInterval(timer); resolve(seen); }, 10000);
     }));
-    assert.ok(seen.faceFrames > 100 && seen.recapture, JSON.stringify(seen));
-    assert.equal(seen.opened, false, 'the shutter stayed off');
+    console.log(`the replay with the lamp, analysed at ${seen.fps?.toFixed(1)} frames a second`);
+    // The face was in view nearly the whole time, and told apart as a recapture.
+    assert.ok(seen.faceFrames > 0.8 * seen.polls && seen.recapture, JSON.stringify(seen));
+    assert.equal(seen.opened, false, `the shutter stayed off (${JSON.stringify(seen)})`);
     assert.match(await guidance(page), /请勿翻拍照片/);
     await page.screenshot({ path: path.join(shots, 'phone-replayed-lamp.png') });
   } finally {
