@@ -86,7 +86,7 @@ pub fn checks(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules
         backlight(frame, face, light.left.mean().max(light.right.mean()), rules),
         even(&light, rules),
         chin_shadow(frame, face, rules),
-        highlights(&all, cheeks, rules),
+        highlights(frame, face, &all, cheeks, rules),
     ]
 }
 
@@ -153,17 +153,39 @@ fn chin_shadow(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
     graded(CheckId::LightChinShadow, ratio, 1.0, rules.min_chin_ratio)
 }
 
-/// Share of face pixels (eyes left out) far brighter than the skin: above the brighter cheek's
-/// median by 40 levels or by half its headroom to white, whichever is less, and at least 200. On
-/// skin brighter than 235 shine cannot stand out: that face is over-exposed, which is
-/// `light.exposure`'s.
-fn highlights(all: &LumaStats, cheeks: &Cheeks, rules: &Rules) -> Check {
+/// Share of the face (eyes left out) where sweat shines on the forehead, nose and cheeks — inside
+/// the face oval shrunk by [`SHINE_REGION`] about its middle, which leaves out the band along the
+/// contour where hair (white or grey hair at the temples) lies — far brighter than the skin: above the
+/// brighter cheek's median by 40 levels or by half its headroom to white, whichever is less, and
+/// at least 200. On skin brighter than 235 shine cannot stand out: that face is over-exposed,
+/// which is `light.exposure`'s.
+fn highlights(frame: &FrameView<'_>, face: &Face, all: &LumaStats, cheeks: &Cheeks, rules: &Rules) -> Check {
     let skin = cheeks.bright_luma().map_or_else(|| all.quantile(0.5), f64::from);
     if skin > 235.0 {
         return unmeasured(CheckId::LightHighlights);
     }
     let threshold = (skin + (40.0f64).min((255.0 - skin) / 2.0)).max(200.0);
-    let first_bin = (threshold / 8.0).ceil() as usize;
-    let shiny: u32 = all.histogram.iter().skip(first_bin).sum();
+    let contour = &face.measures.contour;
+    let n = contour.len().max(1) as f64;
+    let [cx, cy] = contour.iter().fold([0.0, 0.0], |[x, y], p| [x + p[0] as f64 / n, y + p[1] as f64 / n]);
+    let inner = Polygon(
+        contour
+            .iter()
+            .map(|p| [cx + SHINE_REGION * (p[0] as f64 - cx), cy + SHINE_REGION * (p[1] as f64 - cy)])
+            .collect(),
+    );
+    let eyes = [eye_box(face, 33, 133), eye_box(face, 263, 362)];
+    let mut shiny = 0u32;
+    inner.for_each_pixel(frame, |x, y, p| {
+        let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+        if eyes.iter().any(|&[x0, y0, x1, y1]| fx >= x0 && fx < x1 && fy >= y0 && fy < y1) {
+            return;
+        }
+        shiny += (luma(p[0], p[1], p[2]).round() as f64 >= threshold) as u32;
+    });
+    // As a share of the whole face (eyes left out), as before the band was left out.
     graded(CheckId::LightHighlights, shiny as f64 / all.count as f64, 0.0, rules.max_highlights)
 }
+
+/// The share of the face oval's size, about its middle, where shine is looked for.
+const SHINE_REGION: f64 = 0.8;
