@@ -241,6 +241,9 @@ pub enum Event {
     Uploaded,
     /// The upload failed.
     UploadFailed,
+    /// The backend refused the upload for good (it is not in the outbox any more; a retry sends
+    /// the photo again as a new upload).
+    UploadRefused,
     /// The page was hidden (tab switched, phone locked).
     PageHidden,
     /// The page is visible again.
@@ -297,7 +300,8 @@ pub enum Notice {
     Code(String),
     /// A session was bound (`session`).
     Session(String),
-    /// A photo was confirmed (`capture`).
+    /// A photo was confirmed and nothing is to be uploaded. (The shell's `capture` event comes
+    /// earlier, at the shutter, with the photo's size: it is not this notice.)
     Capture,
     /// The photo was delivered (`uploaded`).
     Uploaded,
@@ -453,6 +457,9 @@ impl Flow {
             (State::Uploading, E::Uploaded) => self.to(State::Done, vec![Effect::Emit(Notice::Uploaded)]),
             (State::Uploading, E::UploadFailed) => {
                 self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.failed"))])
+            }
+            (State::Uploading, E::UploadRefused) => {
+                self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.refused"))])
             }
             // The lookup answers while the student is still before the shutter: the verdict is
             // shown instead (later, the new photo is the one that counts).

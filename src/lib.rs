@@ -26,6 +26,7 @@ pub mod analysis;
 pub mod camera;
 pub mod checks;
 mod error;
+pub mod events;
 pub mod face;
 pub mod flow;
 pub mod frame;

@@ -167,6 +167,20 @@ fn failed_uploads_can_be_retried() {
 }
 
 #[test]
+fn a_refused_upload_is_reported_once_with_its_own_code() {
+    let (flow, _) = captured(ALL_STEPS).next(Event::Confirm);
+    let (flow, effects) = flow.next(Event::UploadRefused);
+    assert_eq!(flow.state(), &State::UploadFailed);
+    assert_eq!(effects, [Effect::Emit(Notice::Error("upload.refused"))]);
+    let (flow, effects) = flow.next(Event::Retry);
+    assert_eq!((flow.state(), &effects[..]), (&State::Uploading, &[Effect::Upload][..]));
+    // Nothing is waiting on an upload any more: a late answer changes nothing.
+    let (done, _) = flow.next(Event::Uploaded);
+    let (after, effects) = done.clone().next(Event::UploadRefused);
+    assert_eq!((after.state(), effects.len()), (done.state(), 0));
+}
+
+#[test]
 fn hiding_the_page_stops_the_camera_and_showing_it_resumes_the_same_step() {
     for (events, stage) in [
         (vec![Event::Start, Event::CameraOpened], Stage::ScanningCode),

@@ -10,6 +10,7 @@ use super::options::Options;
 use crate::analysis::{Analyzer, FrameJudge, FrameStats, Guidance};
 use crate::camera::{Browser, CameraFailure};
 use crate::checks::{GateState, Verdict};
+use crate::events::DomEvent;
 use crate::flow::{Effect, Event, Flow, Notice, State};
 use crate::lang::Label;
 use crate::qr::{Scanner, Validation};
@@ -204,16 +205,30 @@ impl GradCapture {
         dispatch(&self.inner, Event::Shutter);
     }
 
-    /// Changes an option by its attribute name (`lang`, `facing`, `rotation`, `max-fps`, `debug`,
-    /// `rules`, `auto-capture`).
+    /// Changes an option by its attribute name (`lang`, `facing`, `steps`, `rules`, … — every one
+    /// of [`ATTRIBUTES`](super::options::ATTRIBUTES)). Most apply from the next frame or upload;
+    /// a new `facing` reopens the camera, new `models` are loaded (the old ones serve until
+    /// then), and new `steps` start the flow again from its first step.
     #[wasm_bindgen(js_name = setOption)]
     pub fn set_option(&self, name: &str, value: Option<String>) {
-        let facing_before = self.inner.borrow().options.facing;
+        let (facing_before, steps_before, models_before) = {
+            let inner = self.inner.borrow();
+            (inner.options.facing, inner.options.steps, inner.options.models.clone())
+        };
         {
             let mut inner = self.inner.borrow_mut();
             inner.options.set(name, value.as_deref());
             if matches!(name, "rules" | "auto-capture") {
                 inner.judge = FrameJudge::new(inner.options.rules.clone());
+            }
+            if name == "code-pattern" {
+                match inner.options.code_pattern.as_deref().map(Validation::pattern) {
+                    None => inner.validation = Validation::any(),
+                    Some(Some(v)) => inner.validation = v,
+                    Some(None) => web_sys::console::warn_1(
+                        &"gradcap: `code-pattern` is not a valid regular expression; the previous one is kept".into(),
+                    ),
+                }
             }
             let lang = inner.options.lang;
             inner.dom.set_lang(lang);
@@ -228,6 +243,26 @@ impl GradCapture {
         }
         if name == "facing" && self.inner.borrow().options.facing != facing_before {
             dispatch(&self.inner, Event::SwitchCamera);
+        }
+        if name == "models" && self.inner.borrow().options.models != models_before {
+            faces::load(&self.inner);
+        }
+        let steps = self.inner.borrow().options.steps;
+        if name == "steps" && steps != steps_before {
+            // Started (connect() was called) and not stopped since.
+            let running = self
+                .inner
+                .borrow()
+                .flow
+                .as_ref()
+                .is_some_and(|f| !matches!(f.state(), State::Idle | State::Stopped));
+            if running {
+                dispatch(&self.inner, Event::Detached);
+            }
+            self.inner.borrow_mut().flow = Some(Flow::new(steps));
+            if running {
+                dispatch(&self.inner, Event::Start);
+            }
         }
     }
 
@@ -412,17 +447,17 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
     let set = |k: &str, v: &str| {
         let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
     };
-    let name = match &notice {
-        Notice::Ready => "ready",
+    let event = match &notice {
+        Notice::Ready => DomEvent::Ready,
         Notice::Code(code) => {
             set("code", code);
             show_binding(rc);
-            "code"
+            DomEvent::Code
         }
         Notice::Session(code) => {
             set("session", code);
             show_binding(rc);
-            "session"
+            DomEvent::Session
         }
         // The photo and upload modules emit these with their details.
         Notice::Capture | Notice::Uploaded => return,
@@ -436,17 +471,17 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
             if let Some(id) = rc.borrow().earlier.as_ref().map(|e| e.id.clone()) {
                 set("id", &id);
             }
-            "verdict"
+            DomEvent::Verdict
         }
         Notice::Error(code) => {
             set("code", code);
             if let Some(f) = failure.filter(|f| f.code() == *code) {
                 set("message", f.message(lang, browser));
             }
-            "error"
+            DomEvent::Error
         }
     };
-    emit(&host, name, &detail);
+    emit(&host, event, &detail);
 }
 
 /// Emits an `error` event with `code` that is not a camera failure (e.g. `model.load`).
@@ -472,13 +507,14 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
     inner.dom.binding.set_text_content(Some(&parts.join(" · ")));
 }
 
-/// Dispatches a bubbling, composed `CustomEvent` from the host element.
-pub(super) fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
+/// Dispatches `event` (a bubbling, composed `CustomEvent`) from the host element, `detail` of the
+/// shape [`DomEvent::detail`] gives.
+pub(super) fn emit(host: &HtmlElement, event: DomEvent, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
     init.set_detail(detail);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(event.name(), &init) {
         let _ = host.dispatch_event(&event);
     }
 }

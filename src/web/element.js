@@ -40,7 +40,10 @@ export function load() {
   return ready ?? Promise.reject(new Error(NO_WASM.code));
 }
 
-const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug', 'rules', 'auto-capture'];
+// Every attribute the component reads (`ATTRIBUTES` in options.rs; tests/contract.rs holds the
+// two lists together): a change after the element is connected is passed on to it.
+const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug', 'steps', 'code-pattern', 'models', 'rules',
+  'auto-capture', 'endpoint', 'backoff'];
 
 export class GradCaptureElement extends HTMLElement {
   static get observedAttributes() { return OPTIONS; }

@@ -64,6 +64,9 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
         };
         let result = loaded.await;
         let Some(rc) = weak.upgrade() else { return };
+        if rc.borrow().options.models != base {
+            return; // the `models` option changed meanwhile: its own load takes over
+        }
         match result {
             Ok(finder) => rc.borrow_mut().faces = Some(finder),
             Err(e) => {
@@ -80,6 +83,9 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
         }
         .await;
         let Some(rc) = weak.upgrade() else { return };
+        if rc.borrow().options.models != base {
+            return;
+        }
         match segmenter {
             Ok(segmenter) => rc.borrow_mut().segmenter = Some(segmenter),
             Err(e) => {

@@ -7,6 +7,7 @@ use super::dom::GUIDE_MARGIN;
 use super::faces;
 use crate::analysis::{FrameStats, Guidance};
 use crate::checks::GateState;
+use crate::events::DomEvent;
 use crate::flow::Event;
 use crate::guide::Guide;
 use crate::FrameView;
@@ -76,5 +77,5 @@ pub(super) fn show_guidance(inner: &mut Inner, guidance: Guidance) {
     for (k, v) in [("id", guidance.id()), ("zh", text.zh), ("en", text.en), ("text", text.get(lang))] {
         let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
     }
-    emit(&inner.dom.host, "check", &detail);
+    emit(&inner.dom.host, DomEvent::Check, &detail);
 }

@@ -10,6 +10,25 @@ use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 
+/// Every option: its key in the constructor's options and its element attribute. The loader
+/// (`element.js`) observes exactly these attributes and `docs/embedding.md` lists them (a test,
+/// `tests/contract.rs`, holds the three together); `rules` is read before `auto-capture`, which
+/// can only switch auto-capture on.
+pub(super) const ATTRIBUTES: [(&str, &str); 12] = [
+    ("lang", "lang"),
+    ("facing", "facing"),
+    ("rotation", "rotation"),
+    ("maxFps", "max-fps"),
+    ("debug", "debug"),
+    ("steps", "steps"),
+    ("codePattern", "code-pattern"),
+    ("models", "models"),
+    ("rules", "rules"),
+    ("autoCapture", "auto-capture"),
+    ("endpoint", "endpoint"),
+    ("backoff", "backoff"),
+];
+
 /// What an integrator can set, as element attributes or as keys of the constructor's options.
 pub(super) struct Options {
     pub(super) lang: Lang,
@@ -63,20 +82,7 @@ impl Options {
                 .ok()
                 .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok()),
         };
-        for (key, attr) in [
-            ("lang", "lang"),
-            ("facing", "facing"),
-            ("rotation", "rotation"),
-            ("maxFps", "max-fps"),
-            ("debug", "debug"),
-            ("steps", "steps"),
-            ("codePattern", "code-pattern"),
-            ("models", "models"),
-            ("rules", "rules"),
-            ("autoCapture", "auto-capture"),
-            ("endpoint", "endpoint"),
-            ("backoff", "backoff"),
-        ] {
+        for (key, attr) in ATTRIBUTES {
             let value = get(key, attr);
             // Without the attribute, `auto-capture` keeps what `rules` said.
             if value.is_some() || attr != "auto-capture" {

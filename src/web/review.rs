@@ -2,6 +2,7 @@
 //! will receive it, the report of the checks, and 重拍 / 确认.
 
 use super::component::{emit, Inner};
+use crate::events::DomEvent;
 use crate::guide::cover_crop;
 use crate::photo::jpeg;
 use crate::photo::{render, standard_photo, Placement, StandardPhoto};
@@ -42,7 +43,7 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     ] {
         let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_f64(v));
     }
-    emit(&inner.dom.host, "capture", &detail);
+    emit(&inner.dom.host, DomEvent::Capture, &detail);
     let meta = meta(inner, &photo.photo.view(), &file, &original);
     inner.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
     true

@@ -6,7 +6,8 @@
 
 use super::component::{dispatch, emit, Inner};
 use super::outbox;
-use crate::flow::Event;
+use crate::events::DomEvent;
+use crate::flow::{Event, State};
 use crate::upload::{idempotency_key, Endpoint, Outcome, SessionInfo};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -147,7 +148,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             set(&detail, "id", id.as_str());
             set(&detail, "receipt", receipt.clone().map_or(JsValue::NULL, JsValue::from));
             set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
-            emit(&host, "uploaded", &detail);
+            emit(&host, DomEvent::Uploaded, &detail);
             if let (Some(receipt), false) = (receipt.as_deref(), id.is_empty()) {
                 super::returning::keep(&item, &id, receipt).await;
             }
@@ -166,20 +167,31 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             let _ = outbox::remove(&key).await;
             set(&detail, "code", "upload.refused");
             set(&detail, "message", answer.as_str());
-            emit(&host, "error", &detail);
-            if in_flow {
-                dispatch(&rc, Event::UploadFailed);
+            if !report_to_flow(&rc, in_flow, Event::UploadRefused) {
+                emit(&host, DomEvent::Error, &detail);
             }
         }
         Outcome::Retry => {
             set(&detail, "code", "upload.failed");
-            emit(&host, "error", &detail);
             if in_flow {
                 say(&weak, crate::lang::Label::UploadFailed);
-                dispatch(&rc, Event::UploadFailed);
+            }
+            if !report_to_flow(&rc, in_flow, Event::UploadFailed) {
+                emit(&host, DomEvent::Error, &detail);
             }
         }
     }
+}
+
+/// Tells the flow that the upload it waits on failed, when it does (`in_flow` and still
+/// uploading): the flow then emits the `error` (once). Returns whether it did; an upload resumed
+/// from an earlier page, or one the student has moved on from, is reported by the caller.
+fn report_to_flow(rc: &Rc<RefCell<Inner>>, in_flow: bool, event: Event) -> bool {
+    let waiting = in_flow && rc.borrow().flow.as_ref().is_some_and(|f| *f.state() == State::Uploading);
+    if waiting {
+        dispatch(rc, event);
+    }
+    waiting
 }
 
 /// The item's headers, the integrator's `getHeaders()` (which may be async), and the key.
@@ -260,7 +272,7 @@ async fn send(
                 let detail = Object::new();
                 set(&detail, "loaded", e.loaded());
                 set(&detail, "total", e.total());
-                emit(host, "upload-progress", &detail);
+                emit(host, DomEvent::UploadProgress, &detail);
             }
         });
         xhr.upload()?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
@@ -330,7 +342,7 @@ async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object, receipt: Op
         if status == "approved" || status == "rejected" {
             let Some(rc) = weak.upgrade() else { return };
             let host = rc.borrow().dom.host.clone();
-            emit(&host, "reviewed", &reply);
+            emit(&host, DomEvent::Reviewed, &reply);
             return;
         }
     }

@@ -38,6 +38,24 @@ async function statsAfter(page, frames) {
   return handle.jsonValue();
 }
 
+test('attributes changed after the element is connected apply: new steps start the flow again, a new lang is shown', async () => {
+  const { page, close } = await launch({ allowCamera: true });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    await statsAfter(page, 5);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'framing');
+    await page.evaluate(() => document.querySelector('grad-capture').setAttribute('steps', 'code,portrait'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'code', null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('grad-capture').cameraActive, null, { timeout: 10000 });
+    await page.evaluate(() => document.querySelector('grad-capture').setAttribute('steps', 'portrait'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', null, { timeout: 10000 });
+    await page.evaluate(() => document.querySelector('grad-capture').setAttribute('lang', 'en'));
+    await page.waitForFunction(() => /[A-Za-z]{4}/.test(document.querySelector('grad-capture').shadowRoot.getElementById('guidance').textContent), null, { timeout: 10000 });
+  } finally {
+    await close();
+  }
+});
+
 test('frames from the fake camera reach the core, the guide is drawn and the shutter is off', async () => {
   const { page, close } = await launch({ allowCamera: true });
   try {

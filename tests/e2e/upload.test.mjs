@@ -129,6 +129,42 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
   }
 });
 
+test('a failing upload is reported once (upload.failed), a refused one once (upload.refused), and 确认 sends again', { skip }, async () => {
+  const srv = await startServer();
+  const { page, close } = await launchPhone(camera(false));
+  try {
+    let answer = 503;
+    await page.route('**/api/captures', (route) => route.request().method() !== 'POST' ? route.continue()
+      : answer ? route.fulfill({ status: answer, contentType: 'application/json', body: '{"error":{"code":"injected","message":"injected"}}' })
+        : route.continue());
+    await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":50,"maxMs":100,"attempts":2,"timeoutMs":5000}`);
+    await page.evaluate(() => {
+      window.gradcapErrors = [];
+      document.querySelector('grad-capture').addEventListener('error', (e) => window.gradcapErrors.push(e.detail.code));
+    });
+    const errors = () => page.evaluate(() => window.gradcapErrors);
+    await shootAndConfirm(page);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'upload-failed', null, { timeout: 30000 });
+    await page.waitForTimeout(1000);
+    assert.deepEqual(await errors(), ['upload.failed']);
+    answer = 415;
+    await shadow(page, 'confirm', (el) => el.click());
+    await page.waitForFunction(() => window.gradcapErrors.length > 1, null, { timeout: 30000 });
+    await page.waitForTimeout(1000);
+    assert.deepEqual(await errors(), ['upload.failed', 'upload.refused']);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'upload-failed');
+    answer = 0;
+    const uploaded = nextEvent(page, ['uploaded', 'error'], 30000);
+    await shadow(page, 'confirm', (el) => el.click());
+    const { type, detail } = await uploaded;
+    assert.equal(type, 'uploaded', JSON.stringify(detail));
+    assert.equal((await captures(srv.url)).length, 1);
+  } finally {
+    await close();
+    srv.stop();
+  }
+});
+
 test('a reload in the middle of an upload resumes it from the outbox: stored once', { skip }, async () => {
   const srv = await startServer();
   const { page, close } = await launchPhone(camera(false));
