@@ -114,16 +114,17 @@ impl SessionInfo {
     }
 }
 
-/// The upload's `meta` field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The upload's `meta` field: what the component sends and the reference backend reads (the
+/// same type on both sides). A field missing from what a client sent reads as its default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Meta {
     /// The student's capture code, if read.
     pub capture_code: Option<String>,
     /// The session code, if bound.
     pub session_code: Option<String>,
-    /// Always `"live"`: the portrait can only come from the camera stream.
-    pub source: &'static str,
+    /// `"live"` ([`Meta::LIVE`]): the portrait can only come from the camera stream.
+    pub source: String,
     /// The checks of the frame the photo was taken from: `[{id, pass, score, value}]`.
     pub report: Vec<crate::checks::Check>,
     /// JPEG quality and size of the photo.
@@ -135,7 +136,7 @@ pub struct Meta {
     /// The browser's user agent.
     pub device: String,
     /// The component's version.
-    pub component_version: &'static str,
+    pub component_version: String,
     /// When the shutter was pressed (ISO 8601).
     pub captured_at: String,
     /// A retake from the return visit: the id of the capture this photo replaces (the upload
@@ -144,8 +145,28 @@ pub struct Meta {
     pub replaces: Option<String>,
 }
 
+impl Meta {
+    /// The `source` of a photo taken from the camera stream.
+    pub const LIVE: &'static str = "live";
+
+    /// Whether the client says the photo came from the live stream, with frames analysed
+    /// before the shutter (its own claim, for staff: nothing here proves it).
+    ///
+    /// ```
+    /// use gradcap::upload::Meta;
+    /// let sent: Meta = serde_json::from_str(r#"{"source": "live", "stream": {"frames": 40}}"#).unwrap();
+    /// assert!(sent.claims_live());
+    /// let album: Meta = serde_json::from_str(r#"{"captureCode": "C", "source": "album"}"#).unwrap();
+    /// assert!(!album.claims_live() && album.capture_code.as_deref() == Some("C"));
+    /// ```
+    pub fn claims_live(&self) -> bool {
+        self.source == Meta::LIVE && self.stream.frames > 0
+    }
+}
+
 /// Facts of the standard photo.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PhotoFacts {
     /// Width, px.
     pub width: u32,
@@ -158,8 +179,8 @@ pub struct PhotoFacts {
 }
 
 /// Timing of the camera stream up to the shutter.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct StreamFacts {
     /// Frames analysed before the shutter.
     pub frames: u64,

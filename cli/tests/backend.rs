@@ -308,3 +308,52 @@ fn repeat_in_two_halves(server: &Server, key: &str, body: &[u8]) -> Reply {
     stream.write_all(rest).unwrap();
     read_reply(stream)
 }
+
+/// What the component sends is what the backend reads: the core's own `Meta`, serialized as the
+/// component serializes it, is stored with its codes and counted live; a field of the wrong type
+/// is refused, and a photo whose stream had no frames is not counted live.
+#[test]
+fn the_components_metadata_is_read_as_the_same_type() {
+    use gradcap::upload::{Meta, StreamFacts};
+    let server = start("meta-typed");
+    let jpeg = photo();
+    let sent = Meta {
+        capture_code: Some("CHSI-TYPED".into()),
+        session_code: Some("26050704".into()),
+        source: Meta::LIVE.into(),
+        stream: StreamFacts { frames: 40, fps: 14.0, width: 480, height: 640, live_ms: 5000.0 },
+        device: "test".into(),
+        component_version: gradcap::VERSION.into(),
+        captured_at: "2026-12-01T00:00:00.000Z".into(),
+        ..Meta::default()
+    };
+    let text = serde_json::to_vec(&sent).unwrap();
+    let reply =
+        upload(&server, "typed-1", &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", &text)]);
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    let record = reply.json();
+    assert_eq!(
+        (record["captureCode"].as_str(), record["sessionCode"].as_str()),
+        (Some("CHSI-TYPED"), Some("26050704"))
+    );
+    assert_eq!(record["verdict"]["live"], true);
+
+    let still = serde_json::to_vec(&Meta { stream: StreamFacts::default(), ..sent.clone() }).unwrap();
+    let reply =
+        upload(&server, "typed-2", &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", &still)]);
+    assert_eq!((reply.status, reply.json()["verdict"]["live"].as_bool()), (201, Some(false)));
+
+    for wrong in [&br#"{"captureCode": 5}"#[..], br#"{"stream": {"frames": "many"}}"#, br#"[1, 2]"#] {
+        let reply = upload(
+            &server,
+            "typed-3",
+            &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", wrong)],
+        );
+        assert_eq!(
+            (reply.status, reply.json()["error"]["code"].as_str()),
+            (400, Some("meta.malformed")),
+            "{}",
+            String::from_utf8_lossy(wrong)
+        );
+    }
+}

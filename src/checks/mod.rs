@@ -31,7 +31,7 @@ use crate::guide::Guide;
 use crate::FrameView;
 
 /// The result of one check.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// Which check.
     pub id: CheckId,

@@ -56,7 +56,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
     let meta = Meta {
         capture_code: flow.and_then(|f| f.capture_code()).map(str::to_string),
         session_code: flow.and_then(|f| f.session_code()).map(str::to_string),
-        source: "live",
+        source: Meta::LIVE.into(),
         report: inner.last_checks.clone(),
         photo: PhotoFacts {
             width: photo.width(),
@@ -73,7 +73,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
         },
         liveness: inner.judge.liveness(),
         device: web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default(),
-        component_version: crate::VERSION,
+        component_version: crate::VERSION.into(),
         captured_at: js_sys::Date::new_0().to_iso_string().into(),
         replaces: super::returning::replacing(inner).map(|e| e.id.clone()),
     };

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use gradcap::upload::{Endpoint, Meta};
 
 /// The header that carries a capture's receipt.
 pub const RECEIPT_HEADER: &str = "x-gradcap-receipt";
@@ -46,33 +46,31 @@ struct Upload {
     meta: Bytes,
 }
 
-/// What the backend reads of the metadata; the rest is kept as sent.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MetaFields {
-    capture_code: Option<String>,
-    session_code: Option<String>,
-    source: Option<String>,
-    stream: Option<StreamFields>,
-    /// The capture this one retakes (its receipt in `X-Gradcap-Receipt`).
-    replaces: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct StreamFields {
-    frames: Option<u64>,
+/// The parts of an upload.
+enum Part {
+    Photo,
+    Original,
+    Meta,
 }
 
 async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
+    let fields = Endpoint::default();
     let (mut photo, mut original, mut meta) = (None, None, None);
     while let Some(field) = form.next_field().await.map_err(|e| bad("body.malformed", e.to_string()))? {
         let name = field.name().unwrap_or("").to_string();
         let kind = field.content_type().unwrap_or("").to_string();
-        let (limit, want) = match name.as_str() {
-            "photo" => (MAX_PHOTO, "image/jpeg"),
-            "original" => (MAX_ORIGINAL, "image/jpeg"),
-            "meta" => (MAX_META, "application/json"),
+        // The component's default field names (`Endpoint`): an integrator who renames them in
+        // the component's `endpoint` option talks to a backend of their own.
+        let part = match name.as_str() {
+            n if n == fields.photo_field => Part::Photo,
+            n if n == fields.original_field => Part::Original,
+            n if n == fields.meta_field => Part::Meta,
             _ => return Err(bad("field.unknown", format!("unknown field {name:?}"))),
+        };
+        let (limit, want) = match part {
+            Part::Photo => (MAX_PHOTO, "image/jpeg"),
+            Part::Original => (MAX_ORIGINAL, "image/jpeg"),
+            Part::Meta => (MAX_META, "application/json"),
         };
         if !kind.starts_with(want) {
             return Err(ApiError(
@@ -89,10 +87,10 @@ async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
                 format!("{name} is over {limit} bytes"),
             ));
         }
-        let slot = match name.as_str() {
-            "photo" => &mut photo,
-            "original" => &mut original,
-            _ => &mut meta,
+        let slot = match part {
+            Part::Photo => &mut photo,
+            Part::Original => &mut original,
+            Part::Meta => &mut meta,
         };
         if slot.replace(bytes).is_some() {
             return Err(bad("field.repeated", format!("{name} was sent twice")));
@@ -186,7 +184,8 @@ pub(super) async fn upload(
         Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
     let upload = read_upload(form).await?;
     let print = fingerprint(&upload);
-    let meta: MetaFields =
+    // The component's own type: a field of the wrong type is refused, a missing one is its default.
+    let meta: Meta =
         serde_json::from_slice(&upload.meta).map_err(|e| bad("meta.malformed", e.to_string()))?;
     // Seen before: the same answer (nothing stored twice), or a conflict for another body.
     let seen = app.store.lock().map_err(internal)?.by_key_matching(&key, &print).map_err(internal)?;
@@ -206,9 +205,7 @@ pub(super) async fn upload(
     let mut verdict = recheck(&app, &upload).await?;
     // What the client says of the photo's origin (its own claim, for staff): from the live
     // stream, with frames.
-    let live =
-        meta.source.as_deref() == Some("live") && meta.stream.and_then(|s| s.frames).is_some_and(|n| n > 0);
-    verdict["live"] = serde_json::Value::Bool(live);
+    verdict["live"] = serde_json::Value::Bool(meta.claims_live());
     let meta_text = String::from_utf8_lossy(&upload.meta);
     let new = super::store::NewCapture {
         idempotency_key: &key,

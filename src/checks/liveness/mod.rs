@@ -31,8 +31,8 @@ use crate::FrameView;
 use std::collections::VecDeque;
 
 /// What the frames so far say about a recapture.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Evidence {
     /// The strongest periodic peak in the skin (in video, the median of the last frames).
     pub peak: Option<f64>,
