@@ -299,6 +299,82 @@ impl FrameJudge {
     }
 }
 
+/// While a face is tracked, the detector still runs on every this-many portrait frames (2 s at
+/// 15 fps), so that a second face walking into the picture is seen (`face.single`) — rarely
+/// enough to stay out of the 95th percentile of frame times on a slow phone.
+pub const REDETECT_EVERY: u64 = 30;
+
+/// The portrait step's work on each video frame, one pipeline for the component, the benchmark
+/// and the tests: the whole frame's light ([`Analyzer`]), the face tracked by the finder (the
+/// detector run again every [`REDETECT_EVERY`] frames), and the [`FrameJudge`].
+#[derive(Debug, Clone)]
+pub struct Portrait {
+    analyzer: Analyzer,
+    judge: FrameJudge,
+}
+
+/// What [`Portrait::frame`] made of one frame.
+#[derive(Debug, Clone)]
+pub struct PortraitFrame {
+    /// The whole frame's statistics and guidance.
+    pub report: FrameReport,
+    /// The face found (`None` without one, or without a finder).
+    pub face: Option<Face>,
+    /// The checks and the gate; `None` without a finder (the models are still loading): only
+    /// the whole frame's light can be told, and the shutter stays off.
+    pub judgement: Option<Judgement>,
+    /// The finder failed on this frame (the frame was judged without a face).
+    pub failure: Option<crate::Error>,
+}
+
+impl Portrait {
+    /// A pipeline following `rules`, its gate closed.
+    pub fn new(rules: Rules) -> Portrait {
+        Portrait { analyzer: Analyzer::default(), judge: FrameJudge::new(rules) }
+    }
+
+    /// The judge (its rules, the recapture evidence so far).
+    pub fn judge(&self) -> &FrameJudge {
+        &self.judge
+    }
+
+    /// Follows `rules` from the next frame, the gate closed and the evidence forgotten.
+    pub fn set_rules(&mut self, rules: Rules) {
+        self.judge = FrameJudge::new(rules);
+    }
+
+    /// Closes the gate and forgets the faces seen (after a capture, or when the camera restarts).
+    pub fn reset(&mut self) {
+        self.judge.reset();
+    }
+
+    /// Judges one frame at `now_ms` with the face `finder` tracks (`None` while the models load),
+    /// against `guide` in frame pixels.
+    pub fn frame(
+        &mut self,
+        frame: &FrameView<'_>,
+        finder: Option<&mut crate::face::FaceFinder>,
+        guide: Guide,
+        now_ms: f64,
+    ) -> PortraitFrame {
+        let report = self.analyzer.analyze(frame);
+        let Some(finder) = finder else {
+            return PortraitFrame { report, face: None, judgement: None, failure: None };
+        };
+        let mut failure = None;
+        if (self.analyzer.frames() - 1) % REDETECT_EVERY == 0 {
+            failure = finder.redetect(frame).err();
+        }
+        let face = finder.next(frame).unwrap_or_else(|e| {
+            failure = Some(e);
+            None
+        });
+        let judgement =
+            self.judge.judge(frame, finder.detections(), face.clone(), guide, report.guidance, now_ms);
+        PortraitFrame { report, face, judgement: Some(judgement), failure }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +389,16 @@ mod tests {
             }
         }
         Frame::from_rgba(data, w, h).unwrap()
+    }
+
+    #[test]
+    fn without_a_finder_the_portrait_pipeline_tells_only_the_light() {
+        let mut portrait = Portrait::new(Rules::default());
+        let dark = Frame::filled(64, 48, [5, 5, 5, 255]);
+        let guide = Guide::layout(64.0, 48.0, crate::guide::GUIDE_MARGIN);
+        let seen = portrait.frame(&dark.view(), None, guide, 0.0);
+        assert_eq!(seen.report.guidance, Guidance::TooDark);
+        assert!(seen.judgement.is_none() && seen.face.is_none() && seen.failure.is_none());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::faces;
 use super::frames::{request_frame, FrameReader};
 use super::judging;
 use super::options::Options;
-use crate::analysis::{Analyzer, FrameJudge, FrameStats, Guidance};
+use crate::analysis::{FrameStats, Guidance, Portrait};
 use crate::camera::{Browser, CameraFailure};
 use crate::checks::{GateState, Verdict};
 use crate::events::DomEvent;
@@ -58,7 +58,8 @@ pub(super) struct Inner {
     /// The face in the last analysed frame, in its pixels.
     pub(super) face: Option<crate::face::Face>,
     /// The photo checks and the shutter gate.
-    pub(super) judge: FrameJudge,
+    /// The portrait step's pipeline: whole-frame light, the face tracked, the checks and the gate.
+    pub(super) portrait: Portrait,
     /// When the current camera stream was attached (`Date.now()`), for the upload's timing.
     pub(super) camera_opened_at: f64,
     /// The gate's verdict on the last portrait frame.
@@ -84,7 +85,6 @@ pub(super) struct Inner {
     /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
     camera_generation: u32,
     on_track_ended: Option<Closure<dyn FnMut()>>,
-    pub(super) analyzer: Analyzer,
     pub(super) reader: FrameReader,
     /// Bumped whenever the frame loop starts or stops; a tick from an older loop does nothing.
     loop_id: u32,
@@ -126,11 +126,11 @@ impl GradCapture {
             Some(Some(v)) => v,
             Some(None) => return Err(JsError::new("code-pattern is not a valid regular expression")),
         };
-        let judge = FrameJudge::new(options.rules.clone());
+        let portrait = Portrait::new(options.rules.clone());
         let inner = Inner {
             dom,
             flow: Some(Flow::new(options.steps)),
-            judge,
+            portrait,
             camera_opened_at: 0.0,
             options,
             scanner: Scanner::default(),
@@ -151,7 +151,6 @@ impl GradCapture {
             stream: None,
             camera_generation: 0,
             on_track_ended: None,
-            analyzer: Analyzer::default(),
             reader: FrameReader::new(&document).map_err(js)?,
             loop_id: 0,
             running: false,
@@ -219,7 +218,8 @@ impl GradCapture {
             let mut inner = self.inner.borrow_mut();
             inner.options.set(name, value.as_deref());
             if matches!(name, "rules" | "auto-capture") {
-                inner.judge = FrameJudge::new(inner.options.rules.clone());
+                let rules = inner.options.rules.clone();
+                inner.portrait.set_rules(rules);
             }
             if name == "code-pattern" {
                 match inner.options.code_pattern.as_deref().map(Validation::pattern) {
@@ -414,8 +414,11 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         }
         Effect::TakePhoto => {
             let mut inner = rc.borrow_mut();
-            inner.judge.reset();
-            if super::review::take_photo(&mut inner) {
+            // The photo's metadata carries the recapture evidence gathered up to the shutter:
+            // it is forgotten only once the photo is made.
+            let taken = super::review::take_photo(&mut inner);
+            inner.portrait.reset();
+            if taken {
                 inner.dom.review.set_hidden(false);
             } else {
                 drop(inner);
@@ -425,7 +428,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         }
         Effect::ShowLive => {
             let mut inner = rc.borrow_mut();
-            inner.judge.reset();
+            inner.portrait.reset();
             inner.captured = None;
             inner.dom.upload_status.set_text_content(None);
             inner.dom.review.set_hidden(true);

@@ -3,7 +3,6 @@
 use super::component::Inner;
 use super::dom::Dom;
 use crate::face::{Face, FaceFinder};
-use crate::FrameView;
 use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -94,24 +93,6 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             }
         }
     });
-}
-
-/// The face in this frame, following the last one (nothing until the models are loaded); with
-/// `redetect` the detector also runs while a face is tracked.
-pub(super) fn find(inner: &mut Inner, frame: &FrameView<'_>, redetect: bool) -> Option<Face> {
-    let finder = inner.faces.as_mut()?;
-    if redetect {
-        if let Err(e) = finder.redetect(frame) {
-            web_sys::console::error_1(&format!("gradcap: face detection failed: {e}").into());
-        }
-    }
-    match finder.next(frame) {
-        Ok(face) => face,
-        Err(e) => {
-            web_sys::console::error_1(&format!("gradcap: face analysis failed: {e}").into());
-            None
-        }
-    }
 }
 
 /// Draws the face box, the six keypoints and the mesh over the camera view (debug switch).

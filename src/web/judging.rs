@@ -4,7 +4,6 @@
 
 use super::component::{emit, Inner};
 use super::dom::GUIDE_MARGIN;
-use super::faces;
 use crate::analysis::{FrameStats, Guidance};
 use crate::checks::GateState;
 use crate::events::DomEvent;
@@ -14,28 +13,24 @@ use crate::FrameView;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-/// While a face is tracked, the detector still runs on every this-many frames (2 s at 15 fps), so
-/// that a second face walking into the picture is seen (`face.single`) — rarely enough to stay out
-/// of the 95th percentile of frame times on a slow phone.
-pub(super) const REDETECT_EVERY: u64 = 30;
-
-/// Judges one portrait frame; the flow events it leads to (`Judged`, and `Shutter` when
-/// auto-capture fires) and the frame's statistics.
+/// Judges one portrait frame with the core's [`Portrait`](crate::analysis::Portrait) pipeline;
+/// the flow events it leads to (`Judged`, and `Shutter` when auto-capture fires) and the frame's
+/// statistics.
 pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) -> (Vec<Event>, FrameStats) {
-    let report = inner.analyzer.analyze(view);
-    let redetect = inner.stats_frames() % REDETECT_EVERY == 0;
-    inner.face = faces::find(inner, view, redetect);
-    let Some(finder) = inner.faces.as_ref() else {
-        // The models are still loading (or failed): only whole-frame light can be told.
-        show_guidance(inner, report.guidance);
-        set_gate(inner, "fix");
-        return (vec![Event::Judged { ready: false }], report.stats);
-    };
     let (vw, vh) = inner.dom.view_size();
     let (fw, fh) = (view.width() as f64, view.height() as f64);
     let guide = Guide::layout(vw, vh, GUIDE_MARGIN).scaled_to(vw, vh, fw, fh);
-    let face = inner.face.clone();
-    let judgement = inner.judge.judge(view, finder.detections(), face, guide, report.guidance, now);
+    let seen = inner.portrait.frame(view, inner.faces.as_mut(), guide, now);
+    if let Some(e) = &seen.failure {
+        web_sys::console::error_1(&format!("gradcap: face analysis failed: {e}").into());
+    }
+    inner.face = seen.face;
+    let Some(judgement) = seen.judgement else {
+        // The models are still loading (or failed): only whole-frame light can be told.
+        show_guidance(inner, seen.report.guidance);
+        set_gate(inner, "fix");
+        return (vec![Event::Judged { ready: false }], seen.report.stats);
+    };
     show_guidance(inner, judgement.guidance);
     inner.gate = Some(judgement.verdict);
     inner.last_checks = judgement.checks;
@@ -51,7 +46,7 @@ pub(super) fn portrait_frame(inner: &mut Inner, view: &FrameView<'_>, now: f64) 
     if judgement.verdict.capture {
         events.push(Event::Shutter);
     }
-    (events, report.stats)
+    (events, seen.report.stats)
 }
 
 /// Colours the guide by the gate: `fix` (something to fix), `hold` (counting down), `ready`.

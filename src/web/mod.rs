@@ -83,15 +83,14 @@ impl FaceAnalyzer {
     }
 }
 
-/// The component's per-frame work without the camera, for benchmarks and workers: the face
-/// followed from frame to frame, every check, the gate; or the capture-code scan.
+/// The component's per-frame work without the camera, for benchmarks and workers: the core's
+/// [`Portrait`](crate::analysis::Portrait) pipeline the component runs (the face followed from
+/// frame to frame, every check, the gate), or the capture-code scan.
 #[wasm_bindgen]
 pub struct Pipeline {
     finder: crate::face::FaceFinder,
-    judge: crate::analysis::FrameJudge,
+    portrait: crate::analysis::Portrait,
     scanner: crate::qr::Scanner,
-    analyzer: crate::analysis::Analyzer,
-    frames: u64,
 }
 
 #[wasm_bindgen]
@@ -103,30 +102,26 @@ impl Pipeline {
             crate::face::FaceFinder::new(detector, mesh).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Pipeline {
             finder,
-            judge: crate::analysis::FrameJudge::new(crate::checks::Rules::default()),
+            portrait: crate::analysis::Portrait::new(crate::checks::Rules::default()),
             scanner: crate::qr::Scanner::default(),
-            analyzer: crate::analysis::Analyzer::default(),
-            frames: 0,
         })
     }
 
-    /// One portrait frame (RGBA) at `now_ms`, as the component judges it (the detector again every
-    /// 30 frames): the gate's state, `waiting`, `holding` or `ready`.
+    /// One portrait frame (RGBA) at `now_ms`, as the component judges it, the frame showing
+    /// exactly the view (the guide laid out on it): the gate's state, `waiting`, `holding` or
+    /// `ready`.
     pub fn portrait(&mut self, rgba: &[u8], width: u32, height: u32, now_ms: f64) -> Result<String, JsError> {
         let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;
-        self.frames += 1;
-        if self.frames % judging::REDETECT_EVERY == 0 {
-            self.finder.redetect(&frame).map_err(|e| JsError::new(&e.to_string()))?;
-        }
-        let face = self.finder.next(&frame).map_err(|e| JsError::new(&e.to_string()))?;
-        let detections = self.finder.detections().to_vec();
-        let light = self.analyzer.analyze(&frame).guidance;
         let guide = crate::guide::Guide::layout(width as f64, height as f64, crate::guide::GUIDE_MARGIN);
-        let j = self.judge.judge(&frame, &detections, face, guide, light, now_ms);
-        Ok(match j.verdict.state {
-            crate::checks::GateState::Waiting => "waiting",
-            crate::checks::GateState::Holding { .. } => "holding",
-            crate::checks::GateState::Ready => "ready",
+        let seen = self.portrait.frame(&frame, Some(&mut self.finder), guide, now_ms);
+        if let Some(e) = seen.failure {
+            return Err(JsError::new(&e.to_string()));
+        }
+        let state = seen.judgement.map(|j| j.verdict.state);
+        Ok(match state {
+            Some(crate::checks::GateState::Holding { .. }) => "holding",
+            Some(crate::checks::GateState::Ready) => "ready",
+            _ => "waiting",
         }
         .into())
     }

@@ -71,7 +71,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
             height: original.view().height(),
             live_ms: js_sys::Date::now() - inner.camera_opened_at,
         },
-        liveness: inner.judge.liveness(),
+        liveness: inner.portrait.judge().liveness(),
         device: web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default(),
         component_version: crate::VERSION.into(),
         captured_at: js_sys::Date::new_0().to_iso_string().into(),

@@ -134,9 +134,13 @@ test('a failing upload is reported once (upload.failed), a refused one once (upl
   const { page, close } = await launchPhone(camera(false));
   try {
     let answer = 503;
-    await page.route('**/api/captures', (route) => route.request().method() !== 'POST' ? route.continue()
-      : answer ? route.fulfill({ status: answer, contentType: 'application/json', body: '{"error":{"code":"injected","message":"injected"}}' })
-        : route.continue());
+    let sent = '';
+    await page.route('**/api/captures', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      sent ||= route.request().postDataBuffer()?.toString('latin1') ?? '';
+      return answer ? route.fulfill({ status: answer, contentType: 'application/json', body: '{"error":{"code":"injected","message":"injected"}}' })
+        : route.continue();
+    });
     await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":50,"maxMs":100,"attempts":2,"timeoutMs":5000}`);
     await page.evaluate(() => {
       window.gradcapErrors = [];
@@ -147,6 +151,10 @@ test('a failing upload is reported once (upload.failed), a refused one once (upl
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'upload-failed', null, { timeout: 30000 });
     await page.waitForTimeout(1000);
     assert.deepEqual(await errors(), ['upload.failed']);
+    // The metadata carries the recapture evidence gathered before the shutter (the face watched
+    // for at least the 2.5 s the gate waits), not the emptied evidence after it.
+    const watched = Number(/"watchedMs":([0-9.]+)/.exec(sent)?.[1]);
+    assert.ok(watched >= 2500, `liveness.watchedMs in the sent metadata: ${watched}`);
     answer = 415;
     await shadow(page, 'confirm', (el) => el.click());
     await page.waitForFunction(() => window.gradcapErrors.length > 1, null, { timeout: 30000 });
