@@ -11,7 +11,7 @@ fn root() -> &'static Path {
 }
 
 fn detector() -> Option<Detector> {
-    let path = root().join("models/face_detection_short_range.tflite");
+    let path = root().join("models").join(gradcap::face::models::DETECTOR);
     match std::fs::read(&path) {
         Ok(bytes) => Some(Detector::new(&bytes).expect("the pinned model loads")),
         Err(_) => {
@@ -131,7 +131,7 @@ fn blank_and_noisy_pictures_have_no_face() {
 fn packed_models_agree_with_the_originals() {
     use gradcap::face::{pack::pack, FaceFinder};
     let read = |name: &str| std::fs::read(root().join("models").join(name));
-    let (Ok(det), Ok(mesh)) = (read("face_detection_short_range.tflite"), read("face_landmark.tflite"))
+    let (Ok(det), Ok(mesh)) = (read(gradcap::face::models::DETECTOR), read(gradcap::face::models::MESH))
     else {
         eprintln!("skipped: no models/ (run scripts/fetch-models)");
         return;

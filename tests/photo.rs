@@ -14,7 +14,8 @@ use gradcap::Frame;
 use std::path::Path;
 
 fn models() -> Option<(FaceFinder, Segmenter)> {
-    let segmenter = Segmenter::new(&model("selfie_segmentation.tflite")?).expect("the pinned model loads");
+    let segmenter =
+        Segmenter::new(&model(gradcap::face::models::SEGMENTATION)?).expect("the pinned model loads");
     Some((finder()?, segmenter))
 }
 

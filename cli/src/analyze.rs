@@ -57,7 +57,7 @@ pub fn finder(models: &Path) -> Result<FaceFinder, String> {
         std::fs::read(&path)
             .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
     };
-    FaceFinder::new(&read("face_detection_short_range.tflite")?, &read("face_landmark.tflite")?)
+    FaceFinder::new(&read(gradcap::face::models::DETECTOR)?, &read(gradcap::face::models::MESH)?)
         .map_err(|e| e.to_string())
 }
 

@@ -35,7 +35,8 @@ pub fn run(input: &Path, output: &Path, models: &Path) -> Result<bool, String> {
             .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
     };
     let mut finder = super::analyze::finder(models)?;
-    let mut segmenter = Segmenter::new(&read("selfie_segmentation.tflite")?).map_err(|e| e.to_string())?;
+    let mut segmenter =
+        Segmenter::new(&read(gradcap::face::models::SEGMENTATION)?).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let frame =
         decode_image(&bytes, DecodeLimits::default()).map_err(|e| format!("{}: {e}", input.display()))?;

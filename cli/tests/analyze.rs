@@ -10,7 +10,8 @@ fn analyze(files: &[&Path]) -> Vec<serde_json::Value> {
 }
 
 fn models_present() -> bool {
-    let ok = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face_landmark.tflite").is_file();
+    let ok =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(gradcap::face::models::MESH).is_file();
     if !ok {
         eprintln!("skipped: no models/ (run scripts/fetch-models)");
     }

@@ -3,6 +3,7 @@
 //! melt into the standard photo's background RGB(100,197,255)).
 
 use super::{face_width, graded, unmeasured, Check, CheckId, Rules};
+use crate::face::landmarks::{CHIN, FOREHEAD};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -19,7 +20,7 @@ const PLAIN_STD: f64 = 6.0;
 fn torso(frame: &FrameView<'_>, face: &Face) -> Option<[[u32; 4]; 2]> {
     let m = &face.mesh;
     let width = face_width(face);
-    let (chin, top) = (m[152], m[10]);
+    let (chin, top) = (m[CHIN], m[FOREHEAD]);
     let height = (chin[1] - top[1]) as f64;
     let (cx, cy) = (chin[0] as f64, chin[1] as f64);
     let (w, h) = (frame.width() as f64, frame.height() as f64);

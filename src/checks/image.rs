@@ -5,6 +5,7 @@ use super::light::eye_box;
 use super::region::Polygon;
 use super::skin::Cheeks;
 use super::{face_width, graded, unmeasured, Check, CheckId, Rules};
+use crate::face::landmarks::{LEFT_CHEEK, LOWER_LIP, RIGHT_CHEEK, UNDER_NOSE};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -51,7 +52,8 @@ fn grid(frame: &FrameView<'_>, [x0, y0, x1, y1]: [f64; 4]) -> Option<Vec<f32>> {
 /// from a smudged lens lowers whatever the exposure.
 fn sharp(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
     let m = &face.mesh;
-    let region = [m[234][0] as f64, m[105][1].min(m[334][1]) as f64, m[454][0] as f64, m[17][1] as f64];
+    let region =
+        [m[RIGHT_CHEEK][0] as f64, face.brows() as f64, m[LEFT_CHEEK][0] as f64, m[LOWER_LIP][1] as f64];
     let Some(g) = grid(frame, region) else { return unmeasured(CheckId::ImageSharp) };
     let mut sorted = g.clone();
     sorted.sort_by(f32::total_cmp);
@@ -123,7 +125,7 @@ fn hair(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> C
         return unmeasured(CheckId::HairClear);
     }
     let m = &face.mesh;
-    let nose_x = m[2][0] as f64;
+    let nose_x = m[UNDER_NOSE][0] as f64;
     let point = |i: usize| [m[i][0] as f64, m[i][1] as f64];
     let (re, le) = (point(33), point(263));
     let across = {

@@ -6,6 +6,10 @@ use super::ofiq::Measure;
 use super::region::{LumaStats, Polygon};
 use super::skin::Cheeks;
 use super::{face_width, graded, span, unmeasured, Check, CheckId, Rules};
+use crate::face::landmarks::{
+    FOREHEAD, LEFT_CHEEK, LEFT_EYE_INNER, LEFT_EYE_OUTER, LOWER_LIP, NOSE_BRIDGE, RIGHT_CHEEK,
+    RIGHT_EYE_INNER, RIGHT_EYE_OUTER, UNDER_NOSE,
+};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -31,8 +35,9 @@ impl FaceLight {
     /// Measures the face oval, leaving out the eyes (their catchlights and any glasses are
     /// `glasses.glare`'s).
     fn measure(frame: &FrameView<'_>, face: &Face) -> FaceLight {
-        let split = (face.mesh[168][0] + face.mesh[2][0]) as f64 / 2.0;
-        let eyes = [eye_box(face, 33, 133), eye_box(face, 263, 362)];
+        let split = (face.mesh[NOSE_BRIDGE][0] + face.mesh[UNDER_NOSE][0]) as f64 / 2.0;
+        let eyes =
+            [eye_box(face, RIGHT_EYE_OUTER, RIGHT_EYE_INNER), eye_box(face, LEFT_EYE_OUTER, LEFT_EYE_INNER)];
         let mut light = FaceLight::default();
         oval(face).for_each_pixel(frame, |x, y, p| {
             let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
@@ -108,8 +113,8 @@ fn exposure(light: &FaceLight, all: &LumaStats, rules: &Rules) -> Check {
 fn background(face: &Face) -> [Polygon; 2] {
     let m = &face.mesh;
     let width = face_width(face);
-    let (top, eyes) = (m[10][1] as f64 - 0.2 * width, (m[33][1] + m[263][1]) as f64 / 2.0);
-    let (right, left) = (m[234][0] as f64, m[454][0] as f64);
+    let (top, eyes) = (m[FOREHEAD][1] as f64 - 0.2 * width, face.eye_line() as f64);
+    let (right, left) = (m[RIGHT_CHEEK][0] as f64, m[LEFT_CHEEK][0] as f64);
     [
         Polygon::rect(right - 0.9 * width, top, right - 0.35 * width, eyes),
         Polygon::rect(left + 0.35 * width, top, left + 0.9 * width, eyes),
@@ -143,9 +148,9 @@ fn even(light: &FaceLight, rules: &Rules) -> Check {
 fn chin_shadow(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
     let m = &face.mesh;
     let oval = oval(face);
-    let eyes = (m[33][1] + m[263][1]) as f64 / 2.0;
-    let cheeks = oval.clip_y(eyes, false).clip_y(m[2][1] as f64, true).luma_stats(frame);
-    let chin = oval.clip_y(m[17][1] as f64, false).luma_stats(frame);
+    let eyes = face.eye_line() as f64;
+    let cheeks = oval.clip_y(eyes, false).clip_y(m[UNDER_NOSE][1] as f64, true).luma_stats(frame);
+    let chin = oval.clip_y(m[LOWER_LIP][1] as f64, false).luma_stats(frame);
     if cheeks.count < MIN_PIXELS || chin.count < MIN_PIXELS {
         return unmeasured(CheckId::LightChinShadow);
     }
@@ -174,7 +179,8 @@ fn highlights(frame: &FrameView<'_>, face: &Face, all: &LumaStats, cheeks: &Chee
             .map(|p| [cx + SHINE_REGION * (p[0] as f64 - cx), cy + SHINE_REGION * (p[1] as f64 - cy)])
             .collect(),
     );
-    let eyes = [eye_box(face, 33, 133), eye_box(face, 263, 362)];
+    let eyes =
+        [eye_box(face, RIGHT_EYE_OUTER, RIGHT_EYE_INNER), eye_box(face, LEFT_EYE_OUTER, LEFT_EYE_INNER)];
     let mut shiny = 0u32;
     inner.for_each_pixel(frame, |x, y, p| {
         let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);

@@ -2,6 +2,9 @@
 //! standard photo (480×640) that the guide stands for.
 
 use super::{graded, ranged, Check, CheckId, Rules, Scene};
+use crate::face::landmarks::{
+    CHIN, FOREHEAD, LEFT_CHEEK, LEFT_EYE_INNER, LEFT_EYE_OUTER, RIGHT_CHEEK, RIGHT_EYE_INNER, RIGHT_EYE_OUTER,
+};
 use crate::face::Face;
 use crate::guide::{Oval, PHOTO_EYES as EYES_AT, PHOTO_OVAL, PHOTO_SIZE};
 
@@ -42,11 +45,11 @@ struct Layout {
 impl Layout {
     fn of(face: &Face, to: &ToPhoto) -> Layout {
         let m = &face.mesh;
-        let (re, le) = (to.point(m[33]), to.point(m[263]));
-        let (ri, li) = (to.point(m[133]), to.point(m[362]));
+        let (re, le) = (to.point(m[RIGHT_EYE_OUTER]), to.point(m[LEFT_EYE_OUTER]));
+        let (ri, li) = (to.point(m[RIGHT_EYE_INNER]), to.point(m[LEFT_EYE_INNER]));
         let eyes = [(re[0] + le[0] + ri[0] + li[0]) / 4.0, (re[1] + le[1] + ri[1] + li[1]) / 4.0];
-        let (rs, ls) = (to.point(m[234]), to.point(m[454]));
-        let (top, chin) = (to.point(m[10]), to.point(m[152]));
+        let (rs, ls) = (to.point(m[RIGHT_CHEEK]), to.point(m[LEFT_CHEEK]));
+        let (top, chin) = (to.point(m[FOREHEAD]), to.point(m[CHIN]));
         let crown = top[1] - CROWN_ABOVE_FOREHEAD * (chin[1] - top[1]);
         Layout { eyes, face_width: (ls[0] - rs[0]).hypot(ls[1] - rs[1]), crown }
     }

@@ -3,6 +3,7 @@
 //! or a shadowed edge does not move it.
 
 use super::light::oval;
+use crate::face::landmarks::UNDER_NOSE;
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -59,8 +60,8 @@ impl Cheeks {
     /// Reads both cheeks of `face`.
     pub fn of(frame: &FrameView<'_>, face: &Face) -> Cheeks {
         let m = &face.mesh;
-        let eyes = (m[33][1] + m[263][1]) as f64 / 2.0;
-        let nose = m[2];
+        let eyes = face.eye_line() as f64;
+        let nose = m[UNDER_NOSE];
         let band =
             oval(face).clip_y(eyes + 0.3 * (nose[1] as f64 - eyes), false).clip_y(nose[1] as f64, true);
         let mut sides: [[Vec<f32>; 4]; 2] = Default::default();

@@ -582,7 +582,7 @@ mod tests {
     fn folded_plans_compute_what_the_unfolded_ones_do() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
         for name in
-            ["face_detection_short_range.tflite", "face_landmark.tflite", "selfie_segmentation.tflite"]
+            [crate::face::models::DETECTOR, crate::face::models::MESH, crate::face::models::SEGMENTATION]
         {
             let Ok(file) = std::fs::read(dir.join(name)) else {
                 eprintln!("skipped: no models/{name} (run scripts/fetch-models)");

@@ -7,9 +7,11 @@
 pub mod detect;
 pub mod engine;
 mod kernels;
+pub mod landmarks;
 mod layers;
 pub mod measures;
 pub mod mesh;
+pub mod models;
 pub mod pack;
 pub mod tflite;
 

@@ -11,6 +11,7 @@ pub mod segment;
 
 use crate::checks::CROWN_ABOVE_FOREHEAD;
 use crate::face::detect::bilinear;
+use crate::face::landmarks::{CHIN, FOREHEAD};
 use crate::face::Face;
 use crate::guide::{PHOTO_CROWN, PHOTO_EYES, PHOTO_SIZE};
 use crate::{Frame, FrameView};
@@ -221,7 +222,7 @@ impl Geometry {
     pub fn of(face: &Face, mask: Option<&Mask>) -> Geometry {
         let p = Placement::of(face);
         let m = &face.mesh;
-        let (top, chin) = (m[10][1] as f64, m[152][1] as f64);
+        let (top, chin) = (m[FOREHEAD][1] as f64, m[CHIN][1] as f64);
         let estimate = top - CROWN_ABOVE_FOREHEAD * (chin - top);
         Geometry {
             crown: mask.and_then(|mask| crown(mask, p.eyes[0])).unwrap_or(estimate),

@@ -1,8 +1,13 @@
-//! Faces in the shell: loading the models, finding the face in each frame, and the debug drawing.
+//! Faces in the shell: loading the models and the debug drawing (the face is found in each frame
+//! by the core's portrait pipeline).
 
 use super::component::Inner;
 use super::dom::Dom;
 use crate::face::{Face, FaceFinder};
+// The model files, under the `models` base URL: the detector as MediaPipe ships it, the mesh with
+// int8 weights (`gradcap pack-model`: half the download, points within 0.4 % of the face width),
+// and the person segmentation for the standard photo's background.
+use crate::face::models::{DETECTOR, MESH_Q8 as MESH, SEGMENTATION};
 use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,13 +15,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Response};
-
-/// The model files, under the `models` base URL: the detector as MediaPipe ships it, the mesh with
-/// int8 weights (`gradcap pack-model`: half the download, points within 0.4 % of the face width).
-const DETECTOR: &str = "face_detection_short_range.tflite";
-const MESH: &str = "face_landmark.q8.tflite";
-/// The person-segmentation model, for the standard photo's background.
-const SEGMENTATION: &str = "selfie_segmentation.tflite";
 
 /// What the page sees of the face in the last frame.
 #[derive(serde::Serialize, Clone, Copy)]

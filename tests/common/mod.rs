@@ -18,7 +18,7 @@ pub fn model(name: &str) -> Option<Vec<u8>> {
 
 /// The face detector and mesh.
 pub fn finder() -> Option<FaceFinder> {
-    let (detector, mesh) = (model("face_detection_short_range.tflite")?, model("face_landmark.tflite")?);
+    let (detector, mesh) = (model(gradcap::face::models::DETECTOR)?, model(gradcap::face::models::MESH)?);
     Some(FaceFinder::new(&detector, &mesh).expect("the pinned models load"))
 }
 

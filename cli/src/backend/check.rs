@@ -66,7 +66,7 @@ impl Checker {
     /// Loads the face models from `models`, if they are there.
     pub fn new(models: &std::path::Path) -> Checker {
         let read = |n: &str| std::fs::read(models.join(n)).ok();
-        let finder = match (read("face_detection_short_range.tflite"), read("face_landmark.tflite")) {
+        let finder = match (read(gradcap::face::models::DETECTOR), read(gradcap::face::models::MESH)) {
             (Some(d), Some(m)) => FaceFinder::new(&d, &m).ok(),
             _ => None,
         };

@@ -22,9 +22,7 @@ const EDGE_STEP: f32 = 24.0;
 /// below the chin, beside the face, and an edge counts by the lesser of its share of the whole run
 /// and of the part below the chin. Both sides near 1 is a frame around the face.
 pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 2] {
-    let m = &face.mesh;
-    let (left, right) = (m[234][0].min(m[454][0]) as f64, m[234][0].max(m[454][0]) as f64);
-    let (top, chin) = (m[10][1] as f64, m[152][1] as f64);
+    let [left, top, right, chin] = face.outline().map(f64::from);
     let (width, height) = (right - left, chin - top);
     if width < 16.0 || height < 16.0 {
         return [0.0; 2];

@@ -30,9 +30,7 @@ impl Veil {
     /// The cells inside the face's oval (cheek to cheek, forehead to chin) much brighter and
     /// paler than the face's median; `None` when the face leaves the frame.
     pub fn of(frame: &FrameView<'_>, face: &Face) -> Option<Veil> {
-        let m = &face.mesh;
-        let (x0, x1) = (m[234][0].min(m[454][0]), m[234][0].max(m[454][0]));
-        let (y0, y1) = (m[10][1], m[152][1]);
+        let [x0, y0, x1, y1] = face.outline();
         let (w, h) = (x1 - x0, y1 - y0);
         if w < CELLS[0] as f32 || h < CELLS[1] as f32 {
             return None;

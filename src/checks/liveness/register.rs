@@ -40,9 +40,8 @@ pub struct Registration {
 impl Patch {
     /// The grid over the inner face of `face` in `frame` (cheek to cheek, brows to chin).
     pub fn of(frame: &FrameView<'_>, face: &Face) -> Option<Patch> {
-        let m = &face.mesh;
-        let (x0, x1) = (m[234][0].min(m[454][0]), m[234][0].max(m[454][0]));
-        Patch::grid(frame, [x0, m[105][1].min(m[334][1]), x1, m[152][1]])
+        let [x0, _, x1, chin] = face.outline();
+        Patch::grid(frame, [x0, face.brows(), x1, chin])
     }
 
     /// The grid over the box `[x0, y0, x1, y1]` of `frame`.

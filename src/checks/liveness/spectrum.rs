@@ -2,6 +2,7 @@
 //! camera's own grid) and the dot screen of a print put narrow peaks into the spectrum of the
 //! skin; a live face's spectrum falls off smoothly with frequency.
 
+use crate::face::landmarks::{NOSE_BRIDGE, NOSE_TIP};
 use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
@@ -23,7 +24,7 @@ pub fn peak(frame: &FrameView<'_>, face: &Face) -> Option<f64> {
 /// The luma of a square of skin (cheek to cheek, eyes to mouth), mean removed, under a Hann window.
 fn skin_patch(frame: &FrameView<'_>, face: &Face) -> Option<Vec<f32>> {
     let m = &face.mesh;
-    let width = (m[454][0] - m[234][0]).abs() as f64;
+    let width = face.width() as f64;
     let side = (width * 0.55).max(1.0);
     let mut n = SIDES[0];
     while n * 2 <= side as usize && n * 2 <= SIDES[1] {
@@ -33,7 +34,10 @@ fn skin_patch(frame: &FrameView<'_>, face: &Face) -> Option<Vec<f32>> {
         return None;
     }
     // Centred between the nose tip and the point between the eyes: cheeks, nose and under-eyes.
-    let (cx, cy) = ((m[1][0] + m[168][0]) as f64 / 2.0, (m[1][1] + m[168][1]) as f64 / 2.0);
+    let (cx, cy) = (
+        (m[NOSE_TIP][0] + m[NOSE_BRIDGE][0]) as f64 / 2.0,
+        (m[NOSE_TIP][1] + m[NOSE_BRIDGE][1]) as f64 / 2.0,
+    );
     let (x0, y0) = ((cx - n as f64 / 2.0).round(), (cy - n as f64 / 2.0).round());
     let (w, h) = (frame.width() as f64, frame.height() as f64);
     if x0 < 0.0 || y0 < 0.0 || x0 + n as f64 > w || y0 + n as f64 > h {

@@ -1,0 +1,11 @@
+//! The model files' names, as `scripts/fetch-models` writes them into `models/` and the
+//! component fetches them from its `models` base URL: spelled here once.
+
+/// The face detector (MediaPipe's BlazeFace, short range).
+pub const DETECTOR: &str = "face_detection_short_range.tflite";
+/// The 468-point face mesh with float weights (the native builds and the tests).
+pub const MESH: &str = "face_landmark.tflite";
+/// The same mesh with int8 weights, packed for the browser by `scripts/fetch-models`.
+pub const MESH_Q8: &str = "face_landmark.q8.tflite";
+/// The selfie segmentation that cuts the student from the old background.
+pub const SEGMENTATION: &str = "selfie_segmentation.tflite";
