@@ -7,6 +7,7 @@
 //! [`jpeg::encode_sized`] writes the file.
 
 pub mod jpeg;
+pub mod person;
 pub mod segment;
 
 use crate::checks::CROWN_ABOVE_FOREHEAD;
@@ -197,6 +198,8 @@ pub fn standard_photo(
         }
         _ => (first, cut, mask),
     };
+    let mut mask = mask;
+    person::keep_person(&cut.view(), &mut mask);
     let photo = replace_background(&cut.view(), &mask);
     Ok(StandardPhoto { photo, cut, placement, mask })
 }

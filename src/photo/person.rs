@@ -1,0 +1,213 @@
+//! The person, and only the person: the segmentation model also calls "person" bright clutter
+//! beside the shoulders (a chandelier, a lamp, a window frame) that touches the photo's lower
+//! border. Below the chin, outside the neck and chest (always the student's on a standard photo),
+//! each pixel the mask keeps is asked whether its colour and texture look like the student's
+//! clothes or like the room; the room's are dropped, and then everything the mask keeps that is not
+//! joined to the face.
+
+use super::segment::Mask;
+use crate::guide::{PHOTO_EYES, PHOTO_SIZE};
+use crate::FrameView;
+
+/// From this row down (the standard photo's, below the chin) the clothes are told from the room.
+const BELOW_CHIN: u32 = 450;
+/// Half the width of the column under the face that is always the student (neck and chest).
+const CHEST_HALF_WIDTH: u32 = 150;
+/// Levels per colour channel in the colour models.
+const LEVELS: usize = 6;
+/// Texture classes (the local gradient: smooth, some, busy).
+const TEXTURES: usize = 3;
+/// A kept pixel is the room's when the room's model gives its colour and texture this many times
+/// the clothes' likelihood.
+const ROOM_ODDS: f64 = 6.0;
+/// Side of the square over which those verdicts are pooled (one pixel's colour says little).
+const POOL: usize = 31;
+
+/// A colour and texture histogram.
+struct Model {
+    counts: Vec<u32>,
+    total: u32,
+}
+
+impl Model {
+    fn new() -> Model {
+        Model { counts: vec![0; LEVELS * LEVELS * LEVELS * TEXTURES], total: 0 }
+    }
+
+    fn add(&mut self, bin: usize) {
+        self.counts[bin] += 1;
+        self.total += 1;
+    }
+
+    /// How likely the bin is (with one count added everywhere, so no bin is impossible).
+    fn likelihood(&self, bin: usize) -> f64 {
+        (self.counts[bin] as f64 + 1.0) / (self.total as f64 + self.counts.len() as f64)
+    }
+}
+
+/// Drops from `mask` (of the standard photo `photo`) what is not the student: below the chin,
+/// pixels whose colour and texture are the room's rather than the clothes', and then whatever is
+/// not joined to the face. Returns how many pixels it dropped.
+pub fn keep_person(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
+    let (w, h) = (mask.width, mask.height);
+    if (w, h) != PHOTO_SIZE || (photo.width(), photo.height()) != (w, h) {
+        return 0;
+    }
+    let bins = bins(photo);
+    let (mut clothes, mut room) = (Model::new(), Model::new());
+    let centre = PHOTO_EYES[0] as u32;
+    let chest = centre - CHEST_HALF_WIDTH..centre + CHEST_HALF_WIDTH;
+    for y in 0..h {
+        for x in 0..w {
+            let (i, m) = ((y * w + x) as usize, mask.at(x, y));
+            if m <= 0.05 {
+                room.add(bins[i]);
+            } else if m >= 0.95 && y >= BELOW_CHIN && chest.contains(&x) {
+                clothes.add(bins[i]);
+            }
+        }
+    }
+    let mut dropped = 0;
+    if clothes.total > 0 && room.total > 0 {
+        // Where the room's colours and textures are the likelier, pooled over a square.
+        let roomlike: Vec<u8> = (0..(w * h) as usize)
+            .map(|i| {
+                let (x, y) = ((i as u32) % w, (i as u32) / w);
+                let unsure = y >= BELOW_CHIN && !chest.contains(&x) && mask.values[i] > 0.05;
+                u8::from(unsure && room.likelihood(bins[i]) > ROOM_ODDS * clothes.likelihood(bins[i]))
+            })
+            .collect();
+        let pooled = box_mean(&roomlike, w as usize, h as usize, POOL);
+        for y in BELOW_CHIN..h {
+            for x in (0..w).filter(|x| !chest.contains(x)) {
+                let i = (y * w + x) as usize;
+                if mask.values[i] > 0.05 && pooled[i] > 0.6 {
+                    mask.values[i] = 0.0;
+                    dropped += 1;
+                }
+            }
+        }
+    }
+    dropped + keep_joined(mask)
+}
+
+/// The colour-and-texture bin of every pixel.
+fn bins(photo: &FrameView<'_>) -> Vec<usize> {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let luma: Vec<f32> = (0..h)
+        .flat_map(|y| {
+            photo
+                .row(y as u32)
+                .chunks_exact(4)
+                .map(|p| crate::frame::luma(p[0], p[1], p[2]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let row = photo.row(y as u32);
+        for x in 0..w {
+            let p = &row[4 * x..4 * x + 3];
+            let level = |v: u8| (v as usize * LEVELS / 256).min(LEVELS - 1);
+            let at = |x: usize, y: usize| luma[y.min(h - 1) * w + x.min(w - 1)];
+            let gradient = (at(x + 1, y) - at(x.saturating_sub(1), y)).abs()
+                + (at(x, y + 1) - at(x, y.saturating_sub(1))).abs();
+            let texture = match gradient {
+                g if g < 8.0 => 0,
+                g if g < 30.0 => 1,
+                _ => 2,
+            };
+            out.push(((level(p[0]) * LEVELS + level(p[1])) * LEVELS + level(p[2])) * TEXTURES + texture);
+        }
+    }
+    out
+}
+
+/// The mean of `values` over a `side`×`side` square around each pixel (cut at the borders).
+fn box_mean(values: &[u8], w: usize, h: usize, side: usize) -> Vec<f32> {
+    // A summed-area table.
+    let mut sums = vec![0u32; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0;
+        for x in 0..w {
+            row += values[y * w + x] as u32;
+            sums[(y + 1) * (w + 1) + x + 1] = sums[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let r = side / 2;
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let s = sums[y1 * (w + 1) + x1] + sums[y0 * (w + 1) + x0]
+                - sums[y0 * (w + 1) + x1]
+                - sums[y1 * (w + 1) + x0];
+            out.push(s as f32 / ((y1 - y0) * (x1 - x0)) as f32);
+        }
+    }
+    out
+}
+
+/// Clears what the mask keeps (above one half) that is not joined to the face between the eyes;
+/// returns how many pixels it cleared.
+fn keep_joined(mask: &mut Mask) -> usize {
+    let (w, h) = (mask.width as usize, mask.height as usize);
+    let seed = PHOTO_EYES[1] as usize * w + PHOTO_EYES[0] as usize;
+    if mask.values.get(seed).is_none_or(|&v| v <= 0.5) {
+        return 0;
+    }
+    let mut joined = vec![false; w * h];
+    let mut stack = vec![seed];
+    joined[seed] = true;
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        let next = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for j in next.into_iter().flatten() {
+            if !joined[j] && mask.values[j] > 0.5 {
+                joined[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    // A soft rim (up to one half) belongs to whatever it borders: it goes with a blob cleared.
+    let near = |i: usize| {
+        let (x, y) = (i % w, i / w);
+        (y.saturating_sub(2)..(y + 3).min(h))
+            .any(|yy| (x.saturating_sub(2)..(x + 3).min(w)).any(|xx| joined[yy * w + xx]))
+    };
+    let apart: Vec<usize> = (0..w * h).filter(|&i| mask.values[i] > 0.05 && !joined[i] && !near(i)).collect();
+    for &i in &apart {
+        mask.values[i] = 0.0;
+    }
+    apart.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blob_apart_from_the_face_is_cleared_and_the_face_kept() {
+        let (w, h) = PHOTO_SIZE;
+        let mut values = vec![0.0; (w * h) as usize];
+        let mut paint = |x0: u32, y0: u32, x1: u32, y1: u32, v: f32| {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    values[(y * w + x) as usize] = v;
+                }
+            }
+        };
+        paint(120, 80, 360, 640, 1.0); // the head and body
+        paint(0, 0, 40, 60, 0.9); // a lamp in the corner, apart
+        let mut mask = Mask { width: w, height: h, values };
+        assert_eq!(keep_joined(&mut mask), 40 * 60);
+        assert_eq!(mask.at(10, 10), 0.0);
+        assert_eq!(mask.at(240, 300), 1.0);
+    }
+}
