@@ -84,8 +84,10 @@ pub struct Rules {
     /// Smallest share of the face whitened (much brighter and paler than the face), on average
     /// over two views ~1 s apart, for its movement to count.
     pub min_glare_share: f64,
-    /// Share of those whitened cells with none within a cell in the other view from which the
-    /// whitening counts as a reflection sliding over the face (light on skin stays in its place).
+    /// How far the whitening must have moved to count as a reflection sliding over the face: of
+    /// each view's whitened cells, the share with none within a cell in the other view, the
+    /// lesser of the two (light on skin stays in its place; skin whitened by a bright exposure
+    /// shrinks in place as the camera settles).
     pub min_glare_moved: f64,
     /// Comparisons in the last 5 s on which such a patch slid, from which the face counts as
     /// behind glass.

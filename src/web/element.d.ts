@@ -237,8 +237,10 @@ export interface Rules {
    */
   minGlareShare?: number;
   /**
-   * Share of those whitened cells with none within a cell in the other view from which the
-   * whitening counts as a reflection sliding over the face (light on skin stays in its place).
+   * How far the whitening must have moved to count as a reflection sliding over the face: of
+   * each view's whitened cells, the share with none within a cell in the other view, the
+   * lesser of the two (light on skin stays in its place; skin whitened by a bright exposure
+   * shrinks in place as the camera settles).
    * Default: `0.5`.
    */
   minGlareMoved?: number;

@@ -85,15 +85,17 @@ impl Veil {
         Veil { rows, ..*self }
     }
 
-    /// The whitened cells of this view and `earlier` with no whitened cell within one cell in
-    /// the other, as a share of the whitened cells of both: near 1 when a patch slid across the
-    /// face, near 0 when it stayed in its place (0 when neither view whitens any cell).
+    /// How far a whitened patch moved between `earlier` and this view: of each view's whitened
+    /// cells, the share with none within one cell in the other view, the lesser of the two. Near
+    /// 1 when a patch slid across the face (it left its old place and is somewhere new); near 0
+    /// when it stayed in its place — and when it only shrank or grew there, as skin whitened by
+    /// a bright exposure does while the camera settles (0 when either view whitens no cell).
     pub fn moved(&self, earlier: &Veil) -> f64 {
         let (near_now, near_then) = (self.grown(), earlier.grown());
         let apart =
             |a: &Veil, b: &Veil| a.rows.iter().zip(&b.rows).map(|(x, y)| (x & !y).count_ones()).sum::<u32>();
-        let moved = apart(self, &near_then) + apart(earlier, &near_now);
-        moved as f64 / (self.count() + earlier.count()).max(1) as f64
+        let share = |a: &Veil, near_b: &Veil| apart(a, near_b) as f64 / a.count().max(1) as f64;
+        share(self, &near_then).min(share(earlier, &near_now))
     }
 }
 
@@ -132,13 +134,21 @@ mod tests {
     }
 
     #[test]
-    fn a_patch_that_stays_or_shifts_a_cell_has_not_moved_and_one_that_slides_has() {
+    fn a_patch_that_stays_shifts_a_cell_or_shrinks_has_not_moved_and_one_that_slides_has() {
         let then = veil(&["....", ".##.", ".##."]);
         assert_eq!(then.moved(&then), 0.0);
         assert_eq!(veil(&["....", "..##", "..##"]).moved(&then), 0.0, "one cell over");
         assert_eq!(veil(&["", "", "", "", ".....##", ".....##"]).moved(&then), 1.0);
-        let half = veil(&["....", ".##.", ".##.", "", "", "", "......##", "......##"]).moved(&then);
-        assert!((half - 4.0 / 12.0).abs() < 1e-9, "{half}");
+        // A second patch appearing elsewhere while the first stays: nothing left its place.
+        let beside = veil(&["....", ".##.", ".##.", "", "", "", "......##", "......##"]);
+        assert_eq!(beside.moved(&then), 0.0);
+        // Of two patches one stayed and one slid down: a half move.
+        let two = veil(&["........", ".##..##.", ".##..##."]);
+        let half = beside.moved(&two);
+        assert!((half - 0.5).abs() < 1e-9, "{half}");
+        // Patches that only shrank in place (the exposure settling) have not moved.
+        let wide = veil(&["......", ".####.", ".####.", ".####."]);
+        assert_eq!(then.moved(&wide), 0.0);
         assert!((then.share() - 4.0 / 168.0).abs() < 1e-9);
     }
 }
