@@ -259,3 +259,22 @@ fn every_attribute_the_component_reads_is_observed_typed_and_documented() {
         .collect();
     assert_eq!(rows, attrs, "docs/embedding.md lists other attributes than options.rs reads");
 }
+
+#[test]
+fn the_readme_lists_every_photo_check_once_in_the_order_the_student_fixes_them() {
+    let readme = read("README.md");
+    let start =
+        readme.find("| id | measured as | passes when (default) |").expect("the checks table in README.md");
+    let listed: Vec<String> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .flat_map(|l| {
+            let first = l.split('|').nth(1).unwrap_or("");
+            first.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<_>>()
+        })
+        .filter(|id| id.contains('.') && !id.contains(' '))
+        .collect();
+    let ids: Vec<String> = CheckId::ALL.iter().map(|c| c.id().to_string()).collect();
+    assert_eq!(listed, ids, "README.md's checks table and CheckId::ALL");
+}
