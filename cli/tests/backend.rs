@@ -325,6 +325,11 @@ fn the_components_metadata_is_read_as_the_same_type() {
         device: "test".into(),
         component_version: gradcap::VERSION.into(),
         captured_at: "2026-12-01T00:00:00.000Z".into(),
+        liveness: gradcap::checks::liveness::Evidence {
+            watched_ms: 3100.0,
+            deep_turns: 12,
+            ..Default::default()
+        },
         ..Meta::default()
     };
     let text = serde_json::to_vec(&sent).unwrap();
@@ -337,6 +342,12 @@ fn the_components_metadata_is_read_as_the_same_type() {
         (Some("CHSI-TYPED"), Some("26050704"))
     );
     assert_eq!(record["verdict"]["live"], true);
+    // The cues the component ran before the shutter reach staff with the record.
+    let cues = &record["verdict"]["liveness"];
+    assert_eq!(
+        (cues["watchedMs"].as_f64(), cues["deepTurns"].as_u64(), cues["glareSlides"].as_u64()),
+        (Some(3100.0), Some(12), Some(0))
+    );
 
     let still = serde_json::to_vec(&Meta { stream: StreamFacts::default(), ..sent.clone() }).unwrap();
     let reply =

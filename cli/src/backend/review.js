@@ -59,6 +59,12 @@ function card(c) {
     line(v.pass ? '自动检查：通过' : `自动检查：未通过${v.firstFailure ? `（${v.firstFailure}）` : ''}`, v.pass ? 'pass' : 'fail'),
     line(`${v.width}×${v.height} · ${(v.bytes / 1024).toFixed(1)} KB · ${c.createdAt}${v.live ? '' : ' · 客户端未声明实时拍摄'}`),
   );
+  const l = v.liveness;
+  if (l && v.live) {
+    // The component's own report of its recapture cues before the shutter.
+    const blink = l.blinkAgeMs == null ? '' : ` · ${(l.blinkAgeMs / 1000).toFixed(1)} 秒前眨眼`;
+    el.append(line(`客户端实拍检查：观察 ${(l.watchedMs / 1000).toFixed(1)} 秒 · 立体转动 ${l.deepTurns} 次 · 平面转动 ${l.flatTurns} 次 · 反光滑动 ${l.glareSlides} 次${blink}`, 'note'));
+  }
   if (me?.role === 'reviewer' && !c.replacedBy && !c.purgedAt) el.append(decision(c));
   return el;
 }

@@ -206,6 +206,9 @@ pub(super) async fn upload(
     // What the client says of the photo's origin (its own claim, for staff): from the live
     // stream, with frames.
     verdict["live"] = serde_json::Value::Bool(meta.claims_live());
+    // What the component's recapture cues saw before the shutter (how long the face was watched,
+    // turns with depth or flat, reflections sliding, the last blink): its own report, for staff.
+    verdict["liveness"] = serde_json::to_value(meta.liveness).map_err(internal)?;
     let meta_text = String::from_utf8_lossy(&upload.meta);
     let new = super::store::NewCapture {
         idempotency_key: &key,
