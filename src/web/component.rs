@@ -205,7 +205,7 @@ impl GradCapture {
     }
 
     /// Changes an option by its attribute name (`lang`, `facing`, `steps`, `rules`, … — every one
-    /// of [`ATTRIBUTES`](super::options::ATTRIBUTES)). Most apply from the next frame or upload;
+    /// of `ATTRIBUTES` in options.rs). Most apply from the next frame or upload;
     /// a new `facing` reopens the camera, new `models` are loaded (the old ones serve until
     /// then), and new `steps` start the flow again from its first step.
     #[wasm_bindgen(js_name = setOption)]
