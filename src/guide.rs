@@ -1,6 +1,6 @@
 //! Where the dashed guide oval goes, and how what the student sees maps onto camera pixels.
 //!
-//! The guide is laid out on the standard photo (480×640, SPEC §3): the head fills the oval when the
+//! The guide is laid out on the standard photo (480×640, docs/standard.md §3): the head fills the oval when the
 //! crown is 70 px from the top and the eyes 260 px down — inside CHSI's ranges (crown 50–110, eyes
 //! 200–300), which leaves the face about 210 px wide (180–300). On screen the photo frame is the
 //! largest 3:4 rectangle that fits the view with a margin, centred.

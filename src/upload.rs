@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where and how uploads go: the backend's base URL and the protocol's paths and field names
-/// (README, `openapi.yaml`), each changeable by the integrator.
+/// (`docs/protocol.md`, `openapi.yaml`), each changeable by the integrator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoint {

@@ -2,7 +2,9 @@
 //! upload endpoint and backoff, the check ids and the event map in `src/web/element.d.ts` are
 //! written from the Rust types (their fields, doc comments and defaults), the events table in
 //! `docs/embedding.md` from [`DomEvent`], and the attributes the loader observes, the options
-//! type and the documented attributes must be the ones the component reads. A difference fails;
+//! type and the documented attributes must be the ones the component reads; the rules table of
+//! `docs/checks.md` is written from [`Rules`], and the checks tables of `docs/checks.md` and
+//! `docs/standard.md` name every [`CheckId`] once. A difference fails;
 //! `GRADCAP_BLESS=1 cargo test --test contract` rewrites the generated parts.
 
 use gradcap::checks::{CheckId, Rules};
@@ -259,12 +261,11 @@ fn every_attribute_the_component_reads_is_observed_typed_and_documented() {
     assert_eq!(rows, attrs, "docs/embedding.md lists other attributes than options.rs reads");
 }
 
-#[test]
-fn the_readme_lists_every_photo_check_once_in_the_order_the_student_fixes_them() {
-    let readme = read("README.md");
-    let start =
-        readme.find("| id | measured as | passes when (default) |").expect("the checks table in README.md");
-    let listed: Vec<String> = readme[start..]
+/// The check ids named in the first cell of each row of the Markdown table under `header`.
+fn ids_in_table(path: &str, header: &str) -> Vec<String> {
+    let text = read(path);
+    let start = text.find(header).unwrap_or_else(|| panic!("the checks table in {path}"));
+    text[start..]
         .lines()
         .skip(2)
         .take_while(|l| l.starts_with('|'))
@@ -273,7 +274,36 @@ fn the_readme_lists_every_photo_check_once_in_the_order_the_student_fixes_them()
             first.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<_>>()
         })
         .filter(|id| id.contains('.') && !id.contains(' '))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_checks_page_lists_every_photo_check_once_in_the_order_the_student_fixes_them() {
+    let listed = ids_in_table("docs/checks.md", "| id | measured as | passes when (default) |");
     let ids: Vec<String> = CheckId::ALL.iter().map(|c| c.id().to_string()).collect();
-    assert_eq!(listed, ids, "README.md's checks table and CheckId::ALL");
+    assert_eq!(listed, ids, "docs/checks.md's checks table and CheckId::ALL");
+}
+
+#[test]
+fn the_standard_names_every_photo_check_once() {
+    let mut listed =
+        ids_in_table("docs/standard.md", "| id | the rule (as the school words it) | the limit |");
+    listed.sort();
+    let mut ids: Vec<String> = CheckId::ALL.iter().map(|c| c.id().to_string()).collect();
+    ids.sort();
+    assert_eq!(listed, ids, "docs/standard.md's rules table and CheckId::ALL");
+}
+
+#[test]
+fn the_documented_rules_are_the_rules_and_their_defaults() {
+    let defaults = serde_json::to_value(Rules::default()).unwrap();
+    let (_, fields) = fields(&read("src/checks/rules.rs"), "Rules");
+    let mut table = String::from("| field | default | what it is |\n|---|---|---|\n");
+    for f in fields {
+        let key = camel(&f.name);
+        let default = defaults.get(&key).unwrap_or_else(|| panic!("Rules.{key} is not in its JSON"));
+        let what = f.doc.join(" ").replace('|', "\\|");
+        table.push_str(&format!("| `{key}` | `{}` | {what} |\n", shown(default)));
+    }
+    holds("docs/checks.md", "<!-- BEGIN GENERATED rules", "<!-- END GENERATED -->", &table);
 }

@@ -1,4 +1,4 @@
-//! The standard photo (SPEC §3) from the real photos of `../shared/faces` and moved, scaled and
+//! The standard photo (docs/standard.md §3) from the real photos of `../shared/faces` and moved, scaled and
 //! turned versions of them: its layout measured again on the written JPEG, its file size and
 //! header, and the background replacement. Needs `models/` (scripts/fetch-models); skips without.
 

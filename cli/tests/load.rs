@@ -8,7 +8,7 @@
 //! stored, and the server's resident memory stayed flat.
 //!
 //! `GRADCAP_LOAD=CLIENTS,UPLOADS,ROUNDS` sets the size (default 12 clients × 6 uploads × 4 rounds;
-//! the README gives a longer run's figures).
+//! docs/testing.md gives a longer run's figures).
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! of the autocorrelation across or down the torso) and `clothing.color` (light blue, which would
 //! melt into the standard photo's background RGB(100,197,255)).
 
-use super::{face_width, graded, unmeasured, Check, CheckId, Rules};
+use super::{graded, unmeasured, Check, CheckId, Rules};
 use crate::face::landmarks::{CHIN, FOREHEAD};
 use crate::face::Face;
 use crate::frame::luma;
@@ -19,7 +19,7 @@ const PLAIN_STD: f64 = 6.0;
 /// `None` when too little of them is in view.
 fn torso(frame: &FrameView<'_>, face: &Face) -> Option<[[u32; 4]; 2]> {
     let m = &face.mesh;
-    let width = face_width(face);
+    let width = face.span();
     let (chin, top) = (m[CHIN], m[FOREHEAD]);
     let height = (chin[1] - top[1]) as f64;
     let (cx, cy) = (chin[0] as f64, chin[1] as f64);

@@ -3,7 +3,11 @@
 
 use super::ofiq::Measure;
 use super::skin::Cheeks;
-use super::{graded, span, teeth, Check, CheckId, Rules, Scene};
+use super::{graded, teeth, Check, CheckId, Rules, Scene};
+use crate::face::landmarks::{
+    LEFT_EYE_BOTTOM, LEFT_EYE_TOP, LOWER_LIP_INNER, MOUTH_LEFT, MOUTH_RIGHT, RIGHT_EYE_BOTTOM, RIGHT_EYE_TOP,
+    UPPER_LIP_INNER,
+};
 use crate::face::Face;
 use crate::FrameView;
 
@@ -52,10 +56,9 @@ pub fn pose(face: &Face, rules: &Rules) -> [Check; 3] {
 
 /// OFIQ's T metric: the distance from the middle of the eyes to the middle of the mouth.
 fn t_metric(face: &Face) -> f64 {
-    let p = &face.mesh;
-    let mid = |a: usize, b: usize| [(p[a][0] + p[b][0]) as f64 / 2.0, (p[a][1] + p[b][1]) as f64 / 2.0];
-    let (re, le, mouth) = (mid(33, 133), mid(263, 362), mid(78, 308));
-    let eyes = [(re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0];
+    let (right, left) = (face.point(MOUTH_RIGHT), face.point(MOUTH_LEFT));
+    let mouth = [(right[0] + left[0]) as f64 / 2.0, (right[1] + left[1]) as f64 / 2.0];
+    let eyes = face.eyes_middle();
     (eyes[0] - mouth[0]).hypot(eyes[1] - mouth[1]).max(1e-6)
 }
 
@@ -63,9 +66,10 @@ fn t_metric(face: &Face) -> f64 {
 /// inner-lip gap ÷ T, and no teeth between the lips).
 pub fn features(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> [Check; 2] {
     let t = t_metric(face);
-    let eyes = span(face, 159, 145).min(span(face, 386, 374)) / t;
+    let eyes =
+        face.distance(RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM).min(face.distance(LEFT_EYE_TOP, LEFT_EYE_BOTTOM)) / t;
     let eyes_score = Measure::EyesOpen.score(eyes);
-    let mouth = span(face, 13, 14) / t;
+    let mouth = face.distance(UPPER_LIP_INNER, LOWER_LIP_INNER) / t;
     let mouth_score = Measure::MouthClosed.score(mouth);
     let teeth = teeth::share(frame, &face.mesh, cheeks);
     let showing = teeth > rules.max_teeth;

@@ -1,8 +1,8 @@
-//! The check ids of SPEC §2 and what to tell the student when each fails.
+//! The check ids of docs/standard.md §2 and what to tell the student when each fails.
 
 use crate::lang::Text;
 
-/// A check's stable id, as in SPEC §2. The order of the variants is the order in which a student
+/// A check's stable id, as in docs/standard.md §2. The order of the variants is the order in which a student
 /// should fix things: the first failing check gives the hint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum CheckId {

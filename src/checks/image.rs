@@ -4,7 +4,7 @@
 use super::light::eye_box;
 use super::region::Polygon;
 use super::skin::Cheeks;
-use super::{face_width, graded, unmeasured, Check, CheckId, Rules};
+use super::{graded, unmeasured, Check, CheckId, Rules};
 use crate::face::landmarks::{LEFT_CHEEK, LOWER_LIP, RIGHT_CHEEK, UNDER_NOSE};
 use crate::face::Face;
 use crate::frame::luma;
@@ -145,7 +145,7 @@ fn hair(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> C
     for brow in [band([70, 63, 105, 66, 107]), band([336, 296, 334, 293, 300])] {
         value = value.max(dark_share(frame, &brow, cheeks, nose_x).unwrap_or(0.0));
     }
-    let width = face_width(face);
+    let width = face.span();
     let ear = |side: [usize; 3], out: f64| {
         let mut points: Vec<[f64; 2]> = side.iter().map(|&i| point(i)).collect();
         points.extend(side.iter().rev().map(|&i| shift(point(i), across, out * 0.1 * width)));

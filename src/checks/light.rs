@@ -3,9 +3,9 @@
 //! histogram intersection of the face's two halves), `light.chin_shadow` and `light.highlights`.
 
 use super::ofiq::Measure;
-use super::region::{LumaStats, Polygon};
+use super::region::{oval, LumaStats, Polygon};
 use super::skin::Cheeks;
-use super::{face_width, graded, span, unmeasured, Check, CheckId, Rules};
+use super::{graded, unmeasured, Check, CheckId, Rules};
 use crate::face::landmarks::{
     FOREHEAD, LEFT_CHEEK, LEFT_EYE_INNER, LEFT_EYE_OUTER, LOWER_LIP, NOSE_BRIDGE, RIGHT_CHEEK,
     RIGHT_EYE_INNER, RIGHT_EYE_OUTER, UNDER_NOSE,
@@ -16,11 +16,6 @@ use crate::FrameView;
 
 /// Fewest pixels a region needs to be measured.
 const MIN_PIXELS: u32 = 50;
-
-/// The face oval of the mesh, as a polygon.
-pub fn oval(face: &Face) -> Polygon {
-    Polygon(face.measures.contour.iter().map(|p| [p[0] as f64, p[1] as f64]).collect())
-}
 
 /// What one pass over the face oval collects.
 #[derive(Default)]
@@ -67,7 +62,7 @@ impl FaceLight {
 pub fn eye_box(face: &Face, outer: usize, inner: usize) -> [f64; 4] {
     let (a, b) = (face.mesh[outer], face.mesh[inner]);
     let (cx, cy) = (((a[0] + b[0]) / 2.0) as f64, ((a[1] + b[1]) / 2.0) as f64);
-    let width = span(face, outer, inner);
+    let width = face.distance(outer, inner);
     [cx - 0.9 * width, cy - 0.6 * width, cx + 0.9 * width, cy + 0.6 * width]
 }
 
@@ -112,7 +107,7 @@ fn exposure(light: &FaceLight, all: &LumaStats, rules: &Rules) -> Check {
 /// The background beside the head at eye level, left and right, past the hair.
 fn background(face: &Face) -> [Polygon; 2] {
     let m = &face.mesh;
-    let width = face_width(face);
+    let width = face.span();
     let (top, eyes) = (m[FOREHEAD][1] as f64 - 0.2 * width, face.eye_line() as f64);
     let (right, left) = (m[RIGHT_CHEEK][0] as f64, m[LEFT_CHEEK][0] as f64);
     [

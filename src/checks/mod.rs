@@ -1,4 +1,4 @@
-//! The photo checks of SPEC §2: each has a stable id, a pass/fail, a 0–100 score, the raw value
+//! The photo checks of docs/standard.md §2: each has a stable id, a pass/fail, a 0–100 score, the raw value
 //! and a hint in zh-CN and en. Where OFIQ (ISO/IEC 29794-5's reference implementation) defines
 //! the measure, the score is OFIQ's mapping of it ([`ofiq`]); the other checks score 100 at the
 //! ideal value and 50 at their limit.
@@ -22,7 +22,7 @@ mod teeth;
 
 pub use gate::{Gate, GateState, Verdict};
 pub use ids::CheckId;
-pub use placement::{needed_move, CROWN_ABOVE_FOREHEAD};
+pub use placement::needed_move;
 pub use rules::Rules;
 
 use crate::face::detect::Detection;
@@ -103,17 +103,6 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
     checks.retain(|c| rules.enabled(c.id));
     checks.sort_by_key(|c| c.id);
     checks
-}
-
-/// The distance in pixels between mesh points `a` and `b` of `face`.
-fn span(face: &Face, a: usize, b: usize) -> f64 {
-    let (p, q) = (face.mesh[a], face.mesh[b]);
-    ((p[0] - q[0]) as f64).hypot((p[1] - q[1]) as f64)
-}
-
-/// The face's width: cheek side to cheek side (mesh points 234 and 454).
-fn face_width(face: &Face) -> f64 {
-    span(face, 234, 454)
 }
 
 /// The first failing check: what the student should fix now.

@@ -2,20 +2,12 @@
 //! standard photo (480×640) that the guide stands for.
 
 use super::{graded, ranged, Check, CheckId, Rules, Scene};
-use crate::face::landmarks::{
-    CHIN, FOREHEAD, LEFT_CHEEK, LEFT_EYE_INNER, LEFT_EYE_OUTER, RIGHT_CHEEK, RIGHT_EYE_INNER, RIGHT_EYE_OUTER,
-};
 use crate::face::Face;
 use crate::guide::{Oval, PHOTO_EYES as EYES_AT, PHOTO_OVAL, PHOTO_SIZE};
 
 /// How far the face contour may reach beyond the dashed oval, as a factor of its radii (CHSI's
 /// widest face, 300 px, is 1.25 × the oval's 240).
 const OVAL_SLACK: f64 = 1.25;
-
-/// The crown above the top of the forehead (mesh point 10), as a share of the forehead-to-chin
-/// height. Measured with the person mask on the four standard photos made from
-/// `../shared/faces`: 0.32–0.52 (the hair makes the difference), 0.42 on average.
-pub const CROWN_ABOVE_FOREHEAD: f64 = 0.42;
 
 /// Maps frame pixels to standard-photo pixels through the guide.
 struct ToPhoto {
@@ -30,8 +22,8 @@ impl ToPhoto {
         ToPhoto { x: photo.x, y: photo.y, scale: PHOTO_SIZE.0 as f64 / photo.w.max(1e-9) }
     }
 
-    fn point(&self, p: [f32; 3]) -> [f64; 2] {
-        [(p[0] as f64 - self.x) * self.scale, (p[1] as f64 - self.y) * self.scale]
+    fn point(&self, p: [f64; 2]) -> [f64; 2] {
+        [(p[0] - self.x) * self.scale, (p[1] - self.y) * self.scale]
     }
 }
 
@@ -44,14 +36,11 @@ struct Layout {
 
 impl Layout {
     fn of(face: &Face, to: &ToPhoto) -> Layout {
-        let m = &face.mesh;
-        let (re, le) = (to.point(m[RIGHT_EYE_OUTER]), to.point(m[LEFT_EYE_OUTER]));
-        let (ri, li) = (to.point(m[RIGHT_EYE_INNER]), to.point(m[LEFT_EYE_INNER]));
-        let eyes = [(re[0] + le[0] + ri[0] + li[0]) / 4.0, (re[1] + le[1] + ri[1] + li[1]) / 4.0];
-        let (rs, ls) = (to.point(m[RIGHT_CHEEK]), to.point(m[LEFT_CHEEK]));
-        let (top, chin) = (to.point(m[FOREHEAD]), to.point(m[CHIN]));
-        let crown = top[1] - CROWN_ABOVE_FOREHEAD * (chin[1] - top[1]);
-        Layout { eyes, face_width: (ls[0] - rs[0]).hypot(ls[1] - rs[1]), crown }
+        Layout {
+            eyes: to.point(face.eyes_middle()),
+            face_width: face.span() * to.scale,
+            crown: to.point(face.crown())[1],
+        }
     }
 }
 
@@ -67,7 +56,7 @@ pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
     let slack = Oval { rx: PHOTO_OVAL.rx * OVAL_SLACK, ry: PHOTO_OVAL.ry * OVAL_SLACK, ..PHOTO_OVAL };
     let (fw, fh) = (scene.frame.width() as f32, scene.frame.height() as f32);
     let outside = face.measures.contour.iter().any(|&[x, y]| {
-        let p = to.point([x, y, 0.0]);
+        let p = to.point([x as f64, y as f64]);
         !slack.contains(p[0], p[1]) || x < 0.0 || y < 0.0 || x >= fw || y >= fh
     });
     // The standard photo must be cut from this frame: a face too near an edge cannot give it.

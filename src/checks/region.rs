@@ -3,8 +3,14 @@
 //! A region is filled scanline by scanline (pixel centres, even-odd rule), so measuring a region
 //! costs one pass over its pixels, not a point-in-polygon test per pixel.
 
+use crate::face::Face;
 use crate::frame::luma;
 use crate::FrameView;
+
+/// The face oval of the mesh, as a polygon.
+pub fn oval(face: &Face) -> Polygon {
+    Polygon(face.measures.contour.iter().map(|p| [p[0] as f64, p[1] as f64]).collect())
+}
 
 /// A polygon in frame pixels.
 #[derive(Debug, Clone, PartialEq)]

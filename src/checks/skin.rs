@@ -2,7 +2,7 @@
 //! nose): the reference that hair and teeth are told apart from. Medians, so that a shiny spot
 //! or a shadowed edge does not move it.
 
-use super::light::oval;
+use super::region::oval;
 use crate::face::landmarks::UNDER_NOSE;
 use crate::face::Face;
 use crate::frame::luma;

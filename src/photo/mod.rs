@@ -1,4 +1,4 @@
-//! The standard photo (SPEC §3): 480×640, the eye line level, the crown 50–110 px from the top,
+//! The standard photo (docs/standard.md §3): 480×640, the eye line level, the crown 50–110 px from the top,
 //! the eyes 200–300 px down, the face 180–300 px wide and centred; the background replaced by
 //! CHSI's light blue; JPEG of 20–40 KB at quality 60 or better, 300 dpi.
 //!
@@ -10,9 +10,7 @@ pub mod jpeg;
 pub mod person;
 pub mod segment;
 
-use crate::checks::CROWN_ABOVE_FOREHEAD;
 use crate::face::detect::bilinear;
-use crate::face::landmarks::{CHIN, FOREHEAD};
 use crate::face::Face;
 use crate::guide::{PHOTO_CROWN, PHOTO_EYES, PHOTO_SIZE};
 use crate::{Frame, FrameView};
@@ -41,19 +39,9 @@ pub struct Placement {
 
 impl Placement {
     /// The placement that frames `face` as CHSI wants it, the crown estimated above the forehead
-    /// ([`CROWN_ABOVE_FOREHEAD`]); [`Placement::with_crown`] corrects it once the crown is seen.
+    /// ([`Face::crown`]); [`Placement::with_crown`] corrects it once the crown is seen.
     pub fn of(face: &Face) -> Placement {
-        let m = &face.mesh;
-        let p = |i: usize| [m[i][0] as f64, m[i][1] as f64];
-        let eyes = [p(33), p(133), p(263), p(362)]
-            .iter()
-            .fold([0.0, 0.0], |acc, q| [acc[0] + q[0] / 4.0, acc[1] + q[1] / 4.0]);
-        let face_width = (p(454)[0] - p(234)[0]).hypot(p(454)[1] - p(234)[1]).max(1.0);
-        let (top, chin) = (p(10), p(152));
-        let crown = [
-            top[0] - CROWN_ABOVE_FOREHEAD * (chin[0] - top[0]),
-            top[1] - CROWN_ABOVE_FOREHEAD * (chin[1] - top[1]),
-        ];
+        let (eyes, face_width, crown) = (face.eyes_middle(), face.span().max(1.0), face.crown());
         let crown_to_eyes = (eyes[0] - crown[0]).hypot(eyes[1] - crown[1]).max(1.0);
         let placement = Placement { eyes, scale: 1.0, roll: face.measures.pose.roll as f64, face_width };
         placement.scaled_for(crown_to_eyes)
@@ -224,11 +212,8 @@ impl Geometry {
     /// Measures `face`, found on a standard photo, with the person `mask` of that photo if any.
     pub fn of(face: &Face, mask: Option<&Mask>) -> Geometry {
         let p = Placement::of(face);
-        let m = &face.mesh;
-        let (top, chin) = (m[FOREHEAD][1] as f64, m[CHIN][1] as f64);
-        let estimate = top - CROWN_ABOVE_FOREHEAD * (chin - top);
         Geometry {
-            crown: mask.and_then(|mask| crown(mask, p.eyes[0])).unwrap_or(estimate),
+            crown: mask.and_then(|mask| crown(mask, p.eyes[0])).unwrap_or(face.crown()[1]),
             eyes: p.eyes[1],
             face_width: p.face_width,
             centre: p.eyes[0],

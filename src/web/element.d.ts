@@ -292,7 +292,7 @@ export interface Rules {
 
 /**
  * Where and how uploads go: the backend's base URL and the protocol's paths and field names
- * (README, `openapi.yaml`), each changeable by the integrator.
+ * (`docs/protocol.md`, `openapi.yaml`), each changeable by the integrator.
  * (`Endpoint` in `src/upload.rs`.)
  */
 export interface Endpoint {

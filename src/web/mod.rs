@@ -65,7 +65,7 @@ impl FaceAnalyzer {
         serde_wasm_bindgen::to_value(&face).map_err(|e| JsError::new(&e.to_string()))
     }
 
-    /// The photo checks of SPEC §2 on an RGBA image judged as a still, with the face that the
+    /// The photo checks of docs/standard.md §2 on an RGBA image judged as a still, with the face that the
     /// last `analyze` found (no face inference here): `[{id, pass, score, value}]`.
     pub fn judge(&self, rgba: &[u8], width: u32, height: u32, rules: JsValue) -> Result<JsValue, JsError> {
         let frame = crate::FrameView::rgba(rgba, width, height).map_err(|e| JsError::new(&e.to_string()))?;

@@ -1,6 +1,6 @@
 // A long session: the demo page left open on a well-framed face, frames analysed the whole time
 // (face tracking, the checks, the gate). The frame time stays steady and neither the wasm memory
-// nor the JS heap grows. GRADCAP_SOAK_SECONDS sets the length: scripts/test runs 60 s; the README
+// nor the JS heap grows. GRADCAP_SOAK_SECONDS sets the length: scripts/test runs 60 s; docs/testing.md
 // gives the figures of a full 30-minute run (GRADCAP_SOAK_SECONDS=1800).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
