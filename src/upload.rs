@@ -44,6 +44,25 @@ impl Default for Endpoint {
     }
 }
 
+/// The multipart fields of an upload by what each carries: both the component
+/// ([`Endpoint::fields`]) and the reference backend (`gradcap serve --photo-field …`) take them
+/// from the integrator, with the same defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldNames {
+    /// The standard photo's field.
+    pub photo: String,
+    /// The full frame's field.
+    pub original: String,
+    /// The metadata's field.
+    pub meta: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Endpoint::default().fields()
+    }
+}
+
 fn join(base: &str, path: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
 }
@@ -60,6 +79,15 @@ fn segment(value: &str) -> String {
 }
 
 impl Endpoint {
+    /// The multipart field names uploads use.
+    pub fn fields(&self) -> FieldNames {
+        FieldNames {
+            photo: self.photo_field.clone(),
+            original: self.original_field.clone(),
+            meta: self.meta_field.clone(),
+        }
+    }
+
     /// The session lookup URL.
     ///
     /// ```
@@ -111,6 +139,56 @@ impl SessionInfo {
     /// The line the student confirms: "26050704 - 安徽建筑大学2026届图像采集".
     pub fn label(&self) -> String {
         format!("{} - {}", self.code, self.name)
+    }
+}
+
+/// The header a student's request carries the receipt of their capture in (the status, the
+/// stored photo, and a retake replacing it). HTTP header names are case-insensitive.
+pub const RECEIPT_HEADER: &str = "X-Gradcap-Receipt";
+
+/// A confirmed photo waiting to be delivered, as the browser's outbox keeps it (beside the two
+/// JPEGs): what a later page needs to send it exactly as the first attempt did, to the backend
+/// configured when it was confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parcel {
+    /// The `Idempotency-Key`, fixed at the shutter: the same on every attempt.
+    pub key: String,
+    /// Where it goes, under which field names and headers.
+    pub endpoint: Endpoint,
+    /// The `meta` part as sent: the JSON text of a [`Meta`], the same bytes on every attempt.
+    pub meta: String,
+    /// The capture code it was taken for (the receipt the backend answers is kept under it).
+    #[serde(default)]
+    pub capture_code: Option<String>,
+    /// A retake: the receipt of the capture it replaces, sent in [`RECEIPT_HEADER`].
+    #[serde(default)]
+    pub replaces: Option<String>,
+}
+
+impl Parcel {
+    /// The headers of every attempt before the integrator's own: the endpoint's, the receipt of
+    /// a replaced capture, and the key.
+    ///
+    /// ```
+    /// use gradcap::upload::{Endpoint, Parcel};
+    /// let parcel = Parcel {
+    ///     key: "k1".into(),
+    ///     endpoint: Endpoint::default(),
+    ///     meta: "{}".into(),
+    ///     capture_code: None,
+    ///     replaces: Some("r1".into()),
+    /// };
+    /// let headers = parcel.headers();
+    /// assert!(headers.contains(&("X-Gradcap-Receipt".into(), "r1".into())));
+    /// assert_eq!(headers.last(), Some(&("Idempotency-Key".into(), "k1".into())));
+    /// ```
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> =
+            self.endpoint.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        out.extend(self.replaces.iter().map(|r| (RECEIPT_HEADER.to_string(), r.clone())));
+        out.push(("Idempotency-Key".into(), self.key.clone()));
+        out
     }
 }
 
@@ -275,6 +353,25 @@ pub fn idempotency_key(random: [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parcel_reads_back_as_it_was_kept() {
+        let parcel = Parcel {
+            key: "key-1".into(),
+            endpoint: Endpoint { photo_field: "image".into(), ..Endpoint::default() },
+            meta: serde_json::to_string(&Meta { source: Meta::LIVE.into(), ..Meta::default() }).unwrap(),
+            capture_code: Some("CHSI-1".into()),
+            replaces: None,
+        };
+        let kept = serde_json::to_value(&parcel).unwrap();
+        assert_eq!(kept["captureCode"], "CHSI-1");
+        assert_eq!(kept["endpoint"]["photoField"], "image");
+        assert_eq!(serde_json::from_value::<Parcel>(kept).unwrap(), parcel);
+        // The outbox keeps the JPEGs beside it in the same record: they are not its fields.
+        let stored = serde_json::json!({"key": "k", "endpoint": {}, "meta": "{}", "photo": [1, 2]});
+        let read: Parcel = serde_json::from_value(stored).unwrap();
+        assert_eq!((read.capture_code, read.endpoint), (None, Endpoint::default()));
+    }
 
     #[test]
     fn urls_follow_the_configured_paths() {

@@ -155,6 +155,16 @@ struct ServeArgs {
     /// Longest pause inside a request body, seconds.
     #[arg(long, default_value_t = 20)]
     body_timeout: u64,
+    /// The multipart field of the standard photo (the component's `endpoint` option
+    /// `photoField`).
+    #[arg(long, default_value_t = gradcap::upload::FieldNames::default().photo)]
+    photo_field: String,
+    /// The multipart field of the full frame (`originalField`).
+    #[arg(long, default_value_t = gradcap::upload::FieldNames::default().original)]
+    original_field: String,
+    /// The multipart field of the metadata (`metaField`).
+    #[arg(long, default_value_t = gradcap::upload::FieldNames::default().meta)]
+    meta_field: String,
     /// A JSON file of sessions: [{"code", "name", "school", "open"}].
     #[arg(long)]
     sessions: Option<PathBuf>,
@@ -177,6 +187,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         hosts: args.host,
         secure_cookies: args.secure_cookies || with_tls,
         uploads_per_minute: args.uploads_per_minute,
+        fields: gradcap::upload::FieldNames {
+            photo: args.photo_field,
+            original: args.original_field,
+            meta: args.meta_field,
+        },
         ..backend::Config::default()
     };
     let backend = backend::Backend::new(&data, &sessions, &root.join("models"), config)?;

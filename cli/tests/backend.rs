@@ -368,3 +368,29 @@ fn the_components_metadata_is_read_as_the_same_type() {
         );
     }
 }
+
+/// An integrator who renames the multipart fields in the component's `endpoint` gives the server
+/// the same names: uploads under them are stored, the default names are then unknown fields.
+#[test]
+fn the_field_names_are_the_servers_to_choose_as_the_components_are() {
+    let server = start_with(
+        "fields",
+        &["--photo-field", "image", "--original-field", "frame", "--meta-field", "info"],
+    );
+    let jpeg = photo();
+    let reply = upload(
+        &server,
+        "fields-1",
+        &[("image", "image/jpeg", &jpeg), ("frame", "image/jpeg", &jpeg), ("info", "application/json", META)],
+    );
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(reply.json()["captureCode"].as_str(), Some("CHSI-1234"));
+    let reply =
+        upload(&server, "fields-2", &[("photo", "image/jpeg", &jpeg), ("meta", "application/json", META)]);
+    assert_eq!(
+        (reply.status, reply.json()["error"]["code"].as_str()),
+        (400, Some("field.unknown")),
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}

@@ -3,7 +3,8 @@
 //! `receipts` store keeps, for each capture code, the id and receipt of the capture last
 //! delivered, so a student who comes back sees its verdict.
 
-use js_sys::{Array, Object, Promise, Reflect};
+use crate::upload::Parcel;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -74,9 +75,43 @@ async fn run_on(
     result
 }
 
-/// Keeps `item` (an object with a `key` field) until [`remove`] is called with its key.
-pub async fn put(item: &Object) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, &|s| s.put(item)).await.map(|_| ())
+/// A photo waiting in the outbox: its [`Parcel`], and the record IndexedDB keeps (the parcel's
+/// fields, with the two JPEGs beside them as `photo` and `original`).
+pub struct Item {
+    pub parcel: Parcel,
+    record: Object,
+}
+
+impl Item {
+    /// The record of `parcel` with its standard photo and its original (empty: none).
+    pub fn new(parcel: Parcel, photo: &[u8], original: &[u8]) -> Result<Item, JsValue> {
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let record: Object = serde::Serialize::serialize(&parcel, &serializer)?.dyn_into()?;
+        Reflect::set(&record, &"photo".into(), &Uint8Array::from(photo))?;
+        Reflect::set(&record, &"original".into(), &Uint8Array::from(original))?;
+        Ok(Item { parcel, record })
+    }
+
+    /// A record read back; `None` for one this version cannot read.
+    fn read(record: Object) -> Option<Item> {
+        let parcel = serde_wasm_bindgen::from_value(record.clone().into()).ok()?;
+        Some(Item { parcel, record })
+    }
+
+    /// The standard photo's bytes (a `Uint8Array`).
+    pub fn photo(&self) -> JsValue {
+        field(&self.record, "photo")
+    }
+
+    /// The original frame's bytes (a `Uint8Array`, empty when none was kept).
+    pub fn original(&self) -> JsValue {
+        field(&self.record, "original")
+    }
+}
+
+/// Keeps `item` until [`remove`] is called with its key.
+pub async fn put(item: &Item) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, &|s| s.put(&item.record)).await.map(|_| ())
 }
 
 /// Forgets the item with `key`.
@@ -84,10 +119,17 @@ pub async fn remove(key: &str) -> Result<(), JsValue> {
     run(IdbTransactionMode::Readwrite, &|s| s.delete(&JsValue::from_str(key))).await.map(|_| ())
 }
 
-/// Every item waiting.
-pub async fn all() -> Result<Vec<Object>, JsValue> {
-    let items = run(IdbTransactionMode::Readonly, &|s| s.get_all()).await?;
-    Ok(items.dyn_into::<Array>()?.iter().filter_map(|v| v.dyn_into::<Object>().ok()).collect())
+/// Every item waiting (a record this version cannot read is left where it is, with a warning).
+pub async fn all() -> Result<Vec<Item>, JsValue> {
+    let records = run(IdbTransactionMode::Readonly, &|s| s.get_all()).await?;
+    let mut items = Vec::new();
+    for record in records.dyn_into::<Array>()?.iter().filter_map(|v| v.dyn_into::<Object>().ok()) {
+        match Item::read(record.clone()) {
+            Some(item) => items.push(item),
+            None => web_sys::console::warn_2(&"gradcap: an outbox record could not be read".into(), &record),
+        }
+    }
+    Ok(items)
 }
 
 /// Keeps `receipt` (`{captureCode, id, receipt}`) as the capture code's latest.

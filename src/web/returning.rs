@@ -6,9 +6,10 @@
 
 use super::component::{dispatch, Inner};
 use super::outbox;
-use super::upload::{endpoint_headers, get, get_json, RECEIPT_HEADER};
+use super::upload::{endpoint_headers, get, get_json};
 use crate::flow::{Event, Verdict};
 use crate::lang::Label;
+use crate::upload::RECEIPT_HEADER;
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,10 +37,9 @@ fn text(object: &JsValue, key: &str) -> Option<String> {
 }
 
 /// Remembers the capture just delivered as the latest of its capture code.
-pub(super) async fn keep(item: &Object, id: &str, receipt: &str) {
-    let Some(code) = outbox::field(item, "captureCode").as_string() else { return };
+pub(super) async fn keep(code: &str, id: &str, receipt: &str) {
     let record = Object::new();
-    for (k, v) in [("captureCode", code.as_str()), ("id", id), ("receipt", receipt)] {
+    for (k, v) in [("captureCode", code), ("id", id), ("receipt", receipt)] {
         let _ = Reflect::set(&record, &JsValue::from_str(k), &JsValue::from_str(v));
     }
     if let Err(e) = outbox::keep_receipt(&record).await {

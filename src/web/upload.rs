@@ -8,7 +8,7 @@ use super::component::{dispatch, emit, Inner};
 use super::outbox;
 use crate::events::DomEvent;
 use crate::flow::{Event, State};
-use crate::upload::{idempotency_key, Endpoint, Outcome, SessionInfo};
+use crate::upload::{idempotency_key, Endpoint, Outcome, Parcel, SessionInfo, RECEIPT_HEADER};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -16,9 +16,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FormData, ProgressEvent, XmlHttpRequest};
-
-/// The header that presents a capture's receipt when its status is asked.
-pub(super) const RECEIPT_HEADER: &str = "X-Gradcap-Receipt";
 
 /// How often the status of a stored capture is asked, ms, until staff have reviewed it.
 const POLL_MS: i32 = 10_000;
@@ -56,32 +53,21 @@ pub(super) fn start(rc: &Rc<RefCell<Inner>>) {
             dispatch(rc, Event::UploadFailed);
             return;
         };
-        let endpoint = &inner.options.endpoint;
-        let item = Object::new();
-        set(&item, "key", captured.key.as_str());
-        set(&item, "url", endpoint.captures_url());
-        set(&item, "endpoint", serde_wasm_bindgen::to_value(endpoint).unwrap_or(JsValue::NULL));
-        set(&item, "photoField", endpoint.photo_field.as_str());
-        set(&item, "originalField", endpoint.original_field.as_str());
-        set(&item, "metaField", endpoint.meta_field.as_str());
-        set(&item, "meta", captured.meta.as_str());
-        set(&item, "photo", Uint8Array::from(&captured.jpeg.bytes[..]));
+        let parcel = Parcel {
+            key: captured.key.clone(),
+            endpoint: inner.options.endpoint.clone(),
+            meta: captured.meta.clone(),
+            capture_code: inner.flow.as_ref().and_then(|f| f.capture_code()).map(str::to_string),
+            // A retake presents the receipt of the capture it replaces.
+            replaces: super::returning::replacing(&inner).map(|earlier| earlier.receipt.clone()),
+        };
         let original =
             crate::photo::jpeg::encode(&captured.original.view(), 90).map(|j| j.bytes).unwrap_or_default();
-        set(&item, "original", Uint8Array::from(&original[..]));
-        let headers = Object::new();
-        for (k, v) in &endpoint.headers {
-            set(&headers, k, v.as_str());
-        }
-        // A retake presents the receipt of the capture it replaces.
-        if let Some(earlier) = super::returning::replacing(&inner) {
-            set(&headers, RECEIPT_HEADER, earlier.receipt.as_str());
-        }
-        set(&item, "headers", headers);
-        if let Some(code) = inner.flow.as_ref().and_then(|f| f.capture_code()) {
-            set(&item, "captureCode", code);
-        }
-        item
+        outbox::Item::new(parcel, &captured.jpeg.bytes, &original)
+    };
+    let Ok(item) = item else {
+        dispatch(rc, Event::UploadFailed);
+        return;
     };
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
@@ -104,14 +90,10 @@ pub(super) fn resume(rc: &Rc<RefCell<Inner>>) {
     });
 }
 
-fn text(item: &Object, k: &str) -> String {
-    outbox::field(item, k).as_string().unwrap_or_default()
-}
-
 /// Tries until the backend has the item (or refuses it, or the attempts run out: then it stays in
 /// the outbox for the next page load). `in_flow`: the flow waits for the answer.
-async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
-    let key = text(&item, "key");
+async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) {
+    let key = item.parcel.key.clone();
     let Some(backoff) = weak.upgrade().and_then(|rc| {
         let mut inner = rc.borrow_mut();
         // One delivery per key at a time (the flow and the outbox resume may both hold it).
@@ -123,7 +105,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
     let mut answer = String::new();
     for attempt in 0..backoff.attempts.max(1) {
         wait_online().await;
-        let headers = headers(&weak, &item).await;
+        let headers = headers(&weak, &item.parcel).await;
         let (status, body) = send(&weak, &item, &headers, backoff.timeout_ms).await;
         result = Outcome::of(status);
         answer = body;
@@ -149,17 +131,18 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: Object, in_flow: bool) {
             set(&detail, "receipt", receipt.clone().map_or(JsValue::NULL, JsValue::from));
             set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
             emit(&host, DomEvent::Uploaded, &detail);
-            if let (Some(receipt), false) = (receipt.as_deref(), id.is_empty()) {
-                super::returning::keep(&item, &id, receipt).await;
+            if let (Some(code), Some(receipt), false) =
+                (item.parcel.capture_code.as_deref(), receipt.as_deref(), id.is_empty())
+            {
+                super::returning::keep(code, &id, receipt).await;
             }
             if in_flow {
                 say(&weak, crate::lang::Label::Uploaded);
                 dispatch(&rc, Event::Uploaded);
             }
-            let endpoint: Option<Endpoint> =
-                serde_wasm_bindgen::from_value(outbox::field(&item, "endpoint")).ok();
-            if let Some(url) = endpoint.filter(|_| !id.is_empty()).map(|e| e.status_url(&id)) {
-                wasm_bindgen_futures::spawn_local(poll(Rc::downgrade(&rc), url, item, receipt));
+            if !id.is_empty() {
+                let url = item.parcel.endpoint.status_url(&id);
+                wasm_bindgen_futures::spawn_local(poll(Rc::downgrade(&rc), url, item.parcel, receipt));
             }
         }
         Outcome::Refused => {
@@ -194,12 +177,12 @@ fn report_to_flow(rc: &Rc<RefCell<Inner>>, in_flow: bool, event: Event) -> bool 
     waiting
 }
 
-/// The item's headers, the integrator's `getHeaders()` (which may be async), and the key.
-async fn headers(weak: &Weak<RefCell<Inner>>, item: &Object) -> Vec<(String, String)> {
-    let mut out = string_entries(&outbox::field(item, "headers"));
+/// The parcel's headers ([`Parcel::headers`]) and the integrator's `getHeaders()` (which may be
+/// async).
+async fn headers(weak: &Weak<RefCell<Inner>>, parcel: &Parcel) -> Vec<(String, String)> {
+    let mut out = parcel.headers();
     let get_headers = weak.upgrade().and_then(|rc| rc.borrow().options.get_headers.clone());
     out.extend(integrator_headers(get_headers).await);
-    out.push(("Idempotency-Key".into(), text(item, "key")));
     out
 }
 
@@ -235,33 +218,34 @@ fn blob(bytes: &JsValue, kind: &str) -> Result<Blob, JsValue> {
 /// One attempt: `(status, body)`, status 0 when there was no answer.
 async fn send(
     weak: &Weak<RefCell<Inner>>,
-    item: &Object,
+    item: &outbox::Item,
     headers: &[(String, String)],
     timeout_ms: u32,
 ) -> (u16, String) {
+    let endpoint = &item.parcel.endpoint;
     let attempt = async {
         let form = FormData::new()?;
         form.append_with_blob_and_filename(
-            &text(item, "photoField"),
-            &blob(&outbox::field(item, "photo"), "image/jpeg")?,
+            &endpoint.photo_field,
+            &blob(&item.photo(), "image/jpeg")?,
             "photo.jpg",
         )?;
-        let original = outbox::field(item, "original");
+        let original = item.original();
         if original.dyn_ref::<Uint8Array>().is_some_and(|a| a.length() > 0) {
             form.append_with_blob_and_filename(
-                &text(item, "originalField"),
+                &endpoint.original_field,
                 &blob(&original, "image/jpeg")?,
                 "original.jpg",
             )?;
         }
-        let meta = JsValue::from_str(&text(item, "meta"));
+        let meta = JsValue::from_str(&item.parcel.meta);
         form.append_with_blob_and_filename(
-            &text(item, "metaField"),
+            &endpoint.meta_field,
             &blob(&meta, "application/json")?,
             "meta.json",
         )?;
         let xhr = XmlHttpRequest::new()?;
-        xhr.open_with_async("POST", &text(item, "url"), true)?;
+        xhr.open_with_async("POST", &endpoint.captures_url(), true)?;
         xhr.set_timeout(timeout_ms);
         for (k, v) in headers {
             xhr.set_request_header(k, v)?;
@@ -328,13 +312,13 @@ async fn wait_online() {
 
 /// Asks for the capture's status (with its receipt) until staff have reviewed it; then emits
 /// `reviewed` `{id, status, reason}` (the page may show a notification).
-async fn poll(weak: Weak<RefCell<Inner>>, url: String, item: Object, receipt: Option<String>) {
+async fn poll(weak: Weak<RefCell<Inner>>, url: String, parcel: Parcel, receipt: Option<String>) {
     loop {
         sleep(POLL_MS as f64).await;
         if weak.upgrade().is_none() {
             return;
         }
-        let mut headers = headers(&weak, &item).await;
+        let mut headers = headers(&weak, &parcel).await;
         headers.extend(receipt.clone().map(|r| (RECEIPT_HEADER.to_string(), r)));
         let Some(reply) = get_json(&url, &headers).await.ok().flatten() else { continue };
         let status =

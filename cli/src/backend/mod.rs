@@ -59,6 +59,8 @@ pub struct Config {
     pub uploads_per_minute: usize,
     /// Failed sign-ins a minute, per address and per account, after which sign-in is refused.
     pub sign_in_failures_per_minute: usize,
+    /// The multipart field names of an upload (the component's `endpoint` names them too).
+    pub fields: gradcap::upload::FieldNames,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             secure_cookies: false,
             uploads_per_minute: 120,
             sign_in_failures_per_minute: 10,
+            fields: Default::default(),
         }
     }
 }

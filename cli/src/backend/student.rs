@@ -11,10 +11,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gradcap::upload::{Endpoint, Meta};
-
-/// The header that carries a capture's receipt.
-pub const RECEIPT_HEADER: &str = "x-gradcap-receipt";
+use gradcap::upload::{FieldNames, Meta, RECEIPT_HEADER};
 
 /// With an upload token configured, a student's request must bear it.
 fn check_upload_token(app: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -53,18 +50,16 @@ enum Part {
     Meta,
 }
 
-async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
-    let fields = Endpoint::default();
+async fn read_upload(mut form: Multipart, fields: &FieldNames) -> Result<Upload, ApiError> {
     let (mut photo, mut original, mut meta) = (None, None, None);
     while let Some(field) = form.next_field().await.map_err(|e| bad("body.malformed", e.to_string()))? {
         let name = field.name().unwrap_or("").to_string();
         let kind = field.content_type().unwrap_or("").to_string();
-        // The component's default field names (`Endpoint`): an integrator who renames them in
-        // the component's `endpoint` option talks to a backend of their own.
+        // The names the server was given (`--photo-field` …), the component's by default.
         let part = match name.as_str() {
-            n if n == fields.photo_field => Part::Photo,
-            n if n == fields.original_field => Part::Original,
-            n if n == fields.meta_field => Part::Meta,
+            n if n == fields.photo => Part::Photo,
+            n if n == fields.original => Part::Original,
+            n if n == fields.meta => Part::Meta,
             _ => return Err(bad("field.unknown", format!("unknown field {name:?}"))),
         };
         let (limit, want) = match part {
@@ -182,7 +177,7 @@ pub(super) async fn upload(
     // request unread is reset, and the client may lose the answer to the reset.
     let form =
         Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
-    let upload = read_upload(form).await?;
+    let upload = read_upload(form, &app.config.fields).await?;
     let print = fingerprint(&upload);
     // The component's own type: a field of the wrong type is refused, a missing one is its default.
     let meta: Meta =
