@@ -28,11 +28,12 @@ export async function faceBench(page, context, url, throttle = 1) {
   const ms = await page.evaluate(([n]) => window.benchFaces(n, 15), [names]);
   const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
   const gz = (file) => gzipSync(readFileSync(path.join(root, file)), { level: 9 }).length;
+  // The files the browser loads, as the module names them.
+  const files = await page.evaluate(async () => (await import('/pkg/gradcap.js')).modelFiles());
   const tasksWasm = path.join(root, 'node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm');
   const size = {
     oursWasm: gz('pkg/simd/gradcap_bg.wasm'),
-    models: gz('models/face_detection_short_range.tflite') + gz('models/face_landmark.q8.tflite')
-      + gz('models/selfie_segmentation.tflite'),
+    models: Object.values(files).reduce((sum, file) => sum + gz(`models/${file}`), 0),
     tasksVisionWasm: gzipSync(readFileSync(tasksWasm), { level: 9 }).length,
     tasksVisionWasmRaw: statSync(tasksWasm).size,
   };

@@ -2,7 +2,7 @@
 // and the gate (what the component does with each portrait frame), and the capture-code scan, at
 // 640×480 and 1280×720, with the scalar and the SIMD build; and the wasm and JS heaps over a long
 // run. Driven by bench/all.mjs.
-import init, { Pipeline, wasmMemoryBytes } from '/pkg/gradcap.js';
+import init, { Pipeline, modelFiles, wasmMemoryBytes } from '/pkg/gradcap.js';
 import simdInit, { Pipeline as SimdPipeline, wasmMemoryBytes as simdMemoryBytes } from '/pkg/simd/gradcap.js';
 
 async function bytes(url) {
@@ -26,8 +26,9 @@ const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[
 
 let builds;
 window.pipelineInit = (async () => {
-  const [detector, mesh] = [await bytes('/models/face_detection_short_range.tflite'), await bytes('/models/face_landmark.q8.tflite')];
   await init();
+  const files = modelFiles();
+  const [detector, mesh] = [await bytes(`/models/${files.detector}`), await bytes(`/models/${files.mesh}`)];
   await simdInit();
   builds = { scalar: { Pipeline, memory: wasmMemoryBytes }, simd: { Pipeline: SimdPipeline, memory: simdMemoryBytes } };
   for (const b of Object.values(builds)) b.models = [detector, mesh];

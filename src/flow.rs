@@ -150,6 +150,12 @@ pub enum State {
     ScanningCode,
     /// Waiting for the session to be bound.
     BindingSession,
+    /// The backend is asked about the session code entered (the camera stays live; codes
+    /// scanned meanwhile are not taken).
+    LookingUpSession {
+        /// The code entered.
+        code: String,
+    },
     /// Live view; the photo would not pass yet.
     Framing,
     /// Live view; the photo would pass and the shutter is on.
@@ -190,7 +196,7 @@ impl State {
             State::RequestingCamera { .. } => "opening",
             State::CameraFailed { .. } => "failed",
             State::ScanningCode => "code",
-            State::BindingSession => "session",
+            State::BindingSession | State::LookingUpSession { .. } => "session",
             State::Framing => "framing",
             State::Ready => "ready",
             State::Captured { .. } => "review",
@@ -207,7 +213,14 @@ impl State {
 
     /// Whether frames from the live camera are being judged in this state.
     pub fn is_live(&self) -> bool {
-        matches!(self, State::ScanningCode | State::BindingSession | State::Framing | State::Ready)
+        matches!(
+            self,
+            State::ScanningCode
+                | State::BindingSession
+                | State::LookingUpSession { .. }
+                | State::Framing
+                | State::Ready
+        )
     }
 }
 
@@ -224,8 +237,11 @@ pub enum Event {
     Retry,
     /// A capture code was read and accepted.
     CodeRead(String),
-    /// The session was looked up and confirmed.
-    SessionBound(String),
+    /// A session code was entered (scanned or typed): with the `upload` step it is looked up
+    /// first ([`Effect::LookUpSession`]), else bound at once.
+    SessionEntered(String),
+    /// The backend's answer about the session code being looked up.
+    SessionLookedUp(crate::upload::Lookup),
     /// The analysis judged a frame.
     Judged {
         /// Whether the photo would pass.
@@ -280,6 +296,15 @@ pub enum Effect {
     ShowLive,
     /// Send the confirmed photo.
     Upload,
+    /// Ask the backend about the session code, then report [`Event::SessionLookedUp`].
+    LookUpSession(String),
+    /// Tell the student why the session `code` was not bound (closed, unknown, unreachable).
+    ShowSessionProblem {
+        /// The code entered.
+        code: String,
+        /// What the backend said.
+        found: crate::upload::Lookup,
+    },
     /// Ask the backend about a capture sent earlier for the capture code just read (with the
     /// receipt kept for it), then report [`Event::EarlierCapture`].
     LookUpEarlier,
@@ -318,13 +343,21 @@ pub struct Flow {
     state: State,
     capture_code: Option<String>,
     session_code: Option<String>,
+    session: Option<crate::upload::SessionInfo>,
     retaking: bool,
 }
 
 impl Flow {
     /// A flow that has not started.
     pub fn new(steps: Steps) -> Flow {
-        Flow { steps, state: State::Idle, capture_code: None, session_code: None, retaking: false }
+        Flow {
+            steps,
+            state: State::Idle,
+            capture_code: None,
+            session_code: None,
+            session: None,
+            retaking: false,
+        }
     }
 
     /// The current state.
@@ -340,6 +373,11 @@ impl Flow {
     /// The session bound so far.
     pub fn session_code(&self) -> Option<&str> {
         self.session_code.as_deref()
+    }
+
+    /// The session bound, as the backend named it (with the `upload` step).
+    pub fn session(&self) -> Option<&crate::upload::SessionInfo> {
+        self.session.as_ref()
     }
 
     /// Whether the photo being taken replaces the earlier capture (a retake from its verdict).
@@ -362,7 +400,7 @@ impl Flow {
     fn live_stage(&self) -> Option<Stage> {
         match self.state {
             State::ScanningCode => Some(Stage::ScanningCode),
-            State::BindingSession => Some(Stage::BindingSession),
+            State::BindingSession | State::LookingUpSession { .. } => Some(Stage::BindingSession),
             State::Framing | State::Ready => Some(Stage::Framing),
             State::RequestingCamera { then } => Some(then),
             _ => None,
@@ -413,7 +451,11 @@ impl Flow {
                 self.to(State::CameraFailed { failure, then }, effects)
             }
             (
-                State::ScanningCode | State::BindingSession | State::Framing | State::Ready,
+                State::ScanningCode
+                | State::BindingSession
+                | State::LookingUpSession { .. }
+                | State::Framing
+                | State::Ready,
                 E::CameraFailed(failure),
             ) => {
                 let then = self.live_stage().unwrap_or(Stage::Framing);
@@ -431,10 +473,16 @@ impl Flow {
                 self.to(State::RequestingCamera { then }, vec![Effect::ClearFailure, Effect::OpenCamera])
             }
             (State::ScanningCode, E::CodeRead(code)) => self.code_read(code),
-            (State::BindingSession, E::SessionBound(code)) => {
-                let mut flow = self;
-                flow.session_code = Some(code.clone());
-                flow.enter(Stage::Framing, vec![Effect::Emit(Notice::Session(code))])
+            (State::BindingSession, E::SessionEntered(code)) if self.steps.upload => {
+                self.to(State::LookingUpSession { code: code.clone() }, vec![Effect::LookUpSession(code)])
+            }
+            (State::BindingSession, E::SessionEntered(code)) => self.bind(code, None),
+            (State::LookingUpSession { code }, E::SessionLookedUp(found)) => {
+                let code = code.clone();
+                match found {
+                    crate::upload::Lookup::Open(info) => self.bind(code, Some(info)),
+                    found => self.to(State::BindingSession, vec![Effect::ShowSessionProblem { code, found }]),
+                }
             }
             (State::Framing, E::Judged { ready: true }) => {
                 self.to(State::Ready, vec![Effect::SetShutter(true), Effect::Emit(Notice::Ready)])
@@ -463,7 +511,10 @@ impl Flow {
             }
             // The lookup answers while the student is still before the shutter: the verdict is
             // shown instead (later, the new photo is the one that counts).
-            (State::BindingSession | State::Framing | State::Ready, E::EarlierCapture(Some(verdict))) => {
+            (
+                State::BindingSession | State::LookingUpSession { .. } | State::Framing | State::Ready,
+                E::EarlierCapture(Some(verdict)),
+            ) => {
                 let then = self.live_stage().unwrap_or(Stage::Framing);
                 let effects = vec![
                     Effect::StopFrames,
@@ -495,6 +546,14 @@ impl Flow {
         };
         effects.extend([Effect::SetShutter(false), Effect::StartFrames]);
         self.to(state, effects)
+    }
+
+    /// Binds the session `code` (named `info` by the backend, when it was asked) and goes on to
+    /// the portrait.
+    fn bind(mut self, code: String, info: Option<crate::upload::SessionInfo>) -> (Flow, Vec<Effect>) {
+        self.session_code = Some(code.clone());
+        self.session = info;
+        self.enter(Stage::Framing, vec![Effect::Emit(Notice::Session(code))])
     }
 
     fn code_read(mut self, code: String) -> (Flow, Vec<Effect>) {

@@ -97,6 +97,12 @@ pub enum Label {
     SessionConfirm,
     /// A typed session code that is not 8 digits.
     SessionInvalid,
+    /// The session exists but takes no more photos (then its name).
+    SessionClosed,
+    /// No such session (then the code entered).
+    SessionUnknown,
+    /// The backend could not be asked about the session.
+    SessionUnreachable,
     /// The heading of the return visit's verdict.
     VerdictTitle,
     /// The return visit: the photo sent earlier is being reviewed (then when it was sent).
@@ -145,6 +151,14 @@ impl Label {
             Label::SessionPrompt => ("请输入或扫描8位采集场次码", "Type or scan the 8-digit session code"),
             Label::SessionConfirm => ("确定", "OK"),
             Label::SessionInvalid => ("采集场次码应为8位数字", "The session code has 8 digits"),
+            Label::SessionClosed => ("该场次已结束采集：", "This session has closed: "),
+            Label::SessionUnknown => {
+                ("没有这个场次号，请核对后重新输入：", "No such session, check the code: ")
+            }
+            Label::SessionUnreachable => (
+                "无法查询场次，请检查网络后重试",
+                "Cannot look the session up: check the connection and try again",
+            ),
             Label::VerdictTitle => ("照片审核结果", "Your photo's review"),
             Label::InReview => ("审核中，照片提交于 ", "Being reviewed; the photo was sent "),
             Label::Approved => ("已通过：这是学校收到的照片", "Approved: this is the photo the school has"),

@@ -122,7 +122,7 @@ impl Endpoint {
 }
 
 /// What a session lookup says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// The 8-digit code.
     pub code: String,
@@ -140,6 +140,19 @@ impl SessionInfo {
     pub fn label(&self) -> String {
         format!("{} - {}", self.code, self.name)
     }
+}
+
+/// What a session lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// An open session.
+    Open(SessionInfo),
+    /// It exists but takes no more photos.
+    Closed(SessionInfo),
+    /// No such session.
+    Unknown,
+    /// The backend could not be asked.
+    Unreachable,
 }
 
 /// The header a student's request carries the receipt of their capture in (the status, the

@@ -1,5 +1,6 @@
 use super::*;
 use crate::camera::CameraFailure;
+use crate::upload::{Lookup, SessionInfo};
 
 const ALL_STEPS: Steps = Steps { capture_code: true, session: true, upload: true };
 const PORTRAIT_ONLY: Steps = Steps { capture_code: false, session: false, upload: false };
@@ -9,9 +10,24 @@ fn run(steps: Steps, events: impl IntoIterator<Item = Event>) -> (Flow, Vec<Effe
     events.into_iter().fold((Flow::new(steps), Vec::new()), |(flow, _), e| flow.next(e))
 }
 
+/// The backend's answer for an open session `code`.
+fn open_session(code: &str) -> Event {
+    Event::SessionLookedUp(Lookup::Open(SessionInfo {
+        code: code.into(),
+        name: "安徽建筑大学2026届图像采集".into(),
+        school: String::new(),
+        open: true,
+    }))
+}
+
 fn framing(steps: Steps) -> Flow {
-    let events =
-        [Event::Start, Event::CameraOpened, Event::CodeRead("C".into()), Event::SessionBound("S".into())];
+    let events = [
+        Event::Start,
+        Event::CameraOpened,
+        Event::CodeRead("C".into()),
+        Event::SessionEntered("S".into()),
+        open_session("S"),
+    ];
     let (flow, _) = run(steps, events);
     assert_eq!(flow.state(), &State::Framing);
     flow
@@ -37,9 +53,16 @@ fn code_then_session_then_framing() {
     assert_eq!(flow.state(), &State::BindingSession);
     assert_eq!(flow.capture_code(), Some("ABC123"));
     assert_eq!(effects[0], Effect::Emit(Notice::Code("ABC123".into())));
-    let (flow, effects) = flow.next(Event::SessionBound("26050704".into()));
+    let (flow, effects) = flow.next(Event::SessionEntered("26050704".into()));
+    assert_eq!(flow.state(), &State::LookingUpSession { code: "26050704".into() });
+    assert_eq!(effects, [Effect::LookUpSession("26050704".into())]);
+    let (flow, effects) = flow.next(open_session("26050704"));
     assert_eq!(flow.state(), &State::Framing);
     assert_eq!(flow.session_code(), Some("26050704"));
+    assert_eq!(
+        flow.session().map(SessionInfo::label).as_deref(),
+        Some("26050704 - 安徽建筑大学2026届图像采集")
+    );
     assert_eq!(effects[0], Effect::Emit(Notice::Session("26050704".into())));
 
     let no_session = Steps { session: false, ..ALL_STEPS };
@@ -229,7 +252,7 @@ fn events_out_of_place_change_nothing() {
         assert_eq!((flow, effects), (idle.clone(), vec![]), "{e:?}");
     }
     let scanning = run(ALL_STEPS, [Event::Start, Event::CameraOpened]).0;
-    for e in [Event::Judged { ready: true }, Event::SessionBound("S".into()), Event::Shutter] {
+    for e in [Event::Judged { ready: true }, Event::SessionEntered("S".into()), Event::Shutter] {
         let (flow, effects) = scanning.clone().next(e.clone());
         assert_eq!((flow, effects), (scanning.clone(), vec![]), "{e:?}");
     }
@@ -309,4 +332,45 @@ fn a_late_answer_does_not_interrupt_a_photo_taken() {
     let before = flow.clone();
     let (flow, effects) = flow.next(Event::EarlierCapture(Some(Verdict::Approved)));
     assert_eq!((flow, effects), (before, Vec::new()));
+}
+
+#[test]
+fn a_session_is_bound_only_once_the_backend_names_it_open() {
+    let binding = run(ALL_STEPS, [Event::Start, Event::CameraOpened, Event::CodeRead("C".into())]).0;
+    let asking = binding.clone().next(Event::SessionEntered("26050704".into())).0;
+    assert!(asking.state().is_live(), "the camera stays live while the backend is asked");
+    // A code scanned again while the backend is asked is not looked up twice.
+    let (again, effects) = asking.clone().next(Event::SessionEntered("26050704".into()));
+    assert_eq!((again, effects), (asking.clone(), vec![]));
+    let closed =
+        SessionInfo { code: "26050105".into(), name: "旧场次".into(), school: String::new(), open: false };
+    for answer in [Lookup::Closed(closed), Lookup::Unknown, Lookup::Unreachable] {
+        let (flow, effects) = asking.clone().next(Event::SessionLookedUp(answer.clone()));
+        assert_eq!(flow.state(), &State::BindingSession, "{answer:?}");
+        assert_eq!(effects, [Effect::ShowSessionProblem { code: "26050704".into(), found: answer }]);
+        assert_eq!((flow.session_code(), flow.session()), (None, None));
+    }
+    // An answer that comes when nothing is asked changes nothing.
+    let (flow, effects) = binding.clone().next(open_session("26050704"));
+    assert_eq!((flow, effects), (binding, vec![]));
+    // Hidden while asking: back on the session step when shown again (the answer is dropped).
+    let (flow, _) = asking.next(Event::PageHidden);
+    assert_eq!(flow.state(), &State::Suspended { then: Stage::BindingSession });
+
+    // Without a backend the code is bound as entered.
+    let offline = Steps { upload: false, ..ALL_STEPS };
+    let (flow, effects) = run(
+        offline,
+        [
+            Event::Start,
+            Event::CameraOpened,
+            Event::CodeRead("C".into()),
+            Event::SessionEntered("26050704".into()),
+        ],
+    );
+    assert_eq!(
+        (flow.state(), flow.session_code(), flow.session()),
+        (&State::Framing, Some("26050704"), None)
+    );
+    assert_eq!(effects[0], Effect::Emit(Notice::Session("26050704".into())));
 }

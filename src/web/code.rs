@@ -4,6 +4,7 @@
 use super::component::{dispatch, Inner};
 use crate::flow::{session_code, Event, State};
 use crate::lang::Label;
+use crate::upload::Lookup;
 use crate::{qr, FrameView};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -24,7 +25,7 @@ pub(super) fn scan_live(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Even
         State::ScanningCode => {
             codes.iter().find(|c| inner.validation.accepts(&c.text)).map(|c| Event::CodeRead(c.text.clone()))
         }
-        State::BindingSession => codes.iter().find_map(|c| session_code(&c.text)).map(Event::SessionBound),
+        State::BindingSession => codes.iter().find_map(|c| session_code(&c.text)).map(Event::SessionEntered),
         _ => None,
     };
     let lang = inner.options.lang;
@@ -38,60 +39,34 @@ pub(super) fn scan_live(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Even
     event
 }
 
-/// Binds the session `code`: with a backend (the `upload` step), only once the backend has named
-/// it and it is open; unknown and closed sessions get a message instead.
-pub(super) fn bind_session(rc: &Rc<RefCell<Inner>>, code: String) {
-    let (upload, endpoint, get_headers) = {
-        let mut inner = rc.borrow_mut();
-        if inner.looking_up {
-            return;
-        }
-        inner.looking_up = inner.options.steps.upload;
-        (inner.options.steps.upload, inner.options.endpoint.clone(), inner.options.get_headers.clone())
+/// Asks the backend about the session `code` (the flow's `LookUpSession`) and reports the
+/// answer to the flow.
+pub(super) fn look_up_session(rc: &Rc<RefCell<Inner>>, code: String) {
+    let (endpoint, get_headers) = {
+        let inner = rc.borrow();
+        inner.dom.session_status.set_text_content(None);
+        (inner.options.endpoint.clone(), inner.options.get_headers.clone())
     };
-    if !upload {
-        dispatch(rc, Event::SessionBound(code));
-        return;
-    }
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
         let found = super::upload::lookup(&endpoint, &code, get_headers).await;
-        let Some(rc) = weak.upgrade() else { return };
-        rc.borrow_mut().looking_up = false;
-        let (status, lang) = {
-            let inner = rc.borrow();
-            (inner.dom.session_status.clone(), inner.options.lang)
-        };
-        let say = |text: crate::lang::Text, extra: &str| {
-            status.set_text_content(Some(&format!("{}{extra}", text.get(lang))));
-        };
-        use super::upload::Lookup;
-        match found {
-            Lookup::Open(info) => {
-                status.set_text_content(None);
-                rc.borrow_mut().session_info = Some(info);
-                dispatch(&rc, Event::SessionBound(code));
-            }
-            Lookup::Closed(info) => say(
-                crate::lang::Text { zh: "该场次已结束采集：", en: "This session has closed: " },
-                &info.label(),
-            ),
-            Lookup::Unknown => say(
-                crate::lang::Text {
-                    zh: "没有这个场次号，请核对后重新输入：",
-                    en: "No such session, check the code: ",
-                },
-                &code,
-            ),
-            Lookup::Unreachable => say(
-                crate::lang::Text {
-                    zh: "无法查询场次，请检查网络后重试",
-                    en: "Cannot look the session up: check the connection and try again",
-                },
-                "",
-            ),
+        if let Some(rc) = weak.upgrade() {
+            dispatch(&rc, Event::SessionLookedUp(found));
         }
     });
+}
+
+/// Says why the session was not bound (the flow's `ShowSessionProblem`).
+pub(super) fn show_session_problem(rc: &Rc<RefCell<Inner>>, code: &str, found: &Lookup) {
+    let inner = rc.borrow();
+    let lang = inner.options.lang;
+    let (text, extra) = match found {
+        Lookup::Open(_) => return,
+        Lookup::Closed(info) => (Label::SessionClosed, info.label()),
+        Lookup::Unknown => (Label::SessionUnknown, code.to_string()),
+        Lookup::Unreachable => (Label::SessionUnreachable, String::new()),
+    };
+    inner.dom.session_status.set_text_content(Some(&format!("{}{extra}", text.text().get(lang))));
 }
 
 /// Listens to the album picker and the session form.
@@ -118,7 +93,7 @@ pub(super) fn wire(rc: &Rc<RefCell<Inner>>) {
         match session_code(&typed) {
             Some(code) => {
                 status.set_text_content(None);
-                bind_session(&rc, code);
+                dispatch(&rc, Event::SessionEntered(code));
             }
             None => status.set_text_content(Some(Label::SessionInvalid.text().get(lang))),
         }

@@ -72,10 +72,6 @@ pub(super) struct Inner {
     pub(super) captured: Option<super::review::Captured>,
     /// Idempotency keys being delivered right now.
     pub(super) sending: std::collections::HashSet<String>,
-    /// The session as the backend named it.
-    pub(super) session_info: Option<crate::upload::SessionInfo>,
-    /// A session lookup is under way (scanned codes wait for it).
-    pub(super) looking_up: bool,
     /// The capture delivered earlier for the code read (the return visit).
     pub(super) earlier: Option<super::returning::Earlier>,
     /// Sends the outbox again whenever the browser comes back online.
@@ -143,8 +139,6 @@ impl GradCapture {
             segmenter: None,
             captured: None,
             sending: Default::default(),
-            session_info: None,
-            looking_up: false,
             earlier: None,
             on_online: None,
             browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
@@ -434,6 +428,8 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             inner.dom.review.set_hidden(true);
         }
         Effect::Upload => super::upload::start(rc),
+        Effect::LookUpSession(code) => super::code::look_up_session(rc, code),
+        Effect::ShowSessionProblem { code, found } => super::code::show_session_problem(rc, &code, &found),
         Effect::LookUpEarlier => super::returning::look_up(rc),
         Effect::ShowVerdict(verdict) => super::returning::show(rc, &verdict),
         Effect::HideVerdict => super::returning::hide(rc),
@@ -502,7 +498,7 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
         parts.push(format!("{}{code}", Label::CodeRecognized.text().get(lang)));
     }
     if let Some(session) = flow.session_code() {
-        match inner.session_info.as_ref().filter(|s| s.code == session) {
+        match flow.session().filter(|s| s.code == session) {
             Some(info) => parts.push(info.label()),
             None => parts.push(session.to_string()),
         }
@@ -652,10 +648,7 @@ fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
         }
     };
     for event in events {
-        match event {
-            Event::SessionBound(code) => super::code::bind_session(rc, code),
-            event => dispatch(rc, event),
-        }
+        dispatch(rc, event);
     }
     let still = rc.borrow().running && rc.borrow().loop_id == id;
     if still {
@@ -681,7 +674,7 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Vec<Event> {
     let Ok(view) = FrameView::rgba(&frame.rgba, frame.width, frame.height) else { return Vec::new() };
     let live_state = inner.flow.as_ref().map(|f| f.state().clone());
     let (events, stats) = match live_state {
-        Some(State::ScanningCode | State::BindingSession) => {
+        Some(State::ScanningCode | State::BindingSession | State::LookingUpSession { .. }) => {
             (code::scan_live(inner, &view).into_iter().collect(), FrameStats::measure(&view))
         }
         _ => judging::portrait_frame(inner, &view, now),

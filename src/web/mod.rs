@@ -143,6 +143,18 @@ pub fn wasm_memory_bytes() -> f64 {
         .byte_length() as f64
 }
 
+/// The model files the browser loads from the `models` base URL, by role (`detector`, `mesh`,
+/// `segmentation`): the names of [`crate::face::models`], for pages that load them themselves.
+#[wasm_bindgen(js_name = modelFiles)]
+pub fn model_files() -> js_sys::Object {
+    use crate::face::models::{DETECTOR, MESH_Q8, SEGMENTATION};
+    let files = js_sys::Object::new();
+    for (role, file) in [("detector", DETECTOR), ("mesh", MESH_Q8), ("segmentation", SEGMENTATION)] {
+        let _ = js_sys::Reflect::set(&files, &role.into(), &file.into());
+    }
+    files
+}
+
 /// The component's version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -8,7 +8,7 @@ use super::component::{dispatch, emit, Inner};
 use super::outbox;
 use crate::events::DomEvent;
 use crate::flow::{Event, State};
-use crate::upload::{idempotency_key, Endpoint, Outcome, Parcel, SessionInfo, RECEIPT_HEADER};
+use crate::upload::{idempotency_key, Endpoint, Lookup, Outcome, Parcel, SessionInfo, RECEIPT_HEADER};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -354,18 +354,6 @@ pub(super) async fn get_json(url: &str, headers: &[(String, String)]) -> Result<
         return Err(JsValue::from_f64(response.status() as f64));
     }
     Ok(Some(JsFuture::from(response.json()?).await?))
-}
-
-/// What a session lookup found.
-pub(super) enum Lookup {
-    /// An open session.
-    Open(SessionInfo),
-    /// It exists but takes no more photos.
-    Closed(SessionInfo),
-    /// No such session.
-    Unknown,
-    /// The backend could not be asked.
-    Unreachable,
 }
 
 /// The headers of a request outside an upload: the endpoint's, then the integrator's
