@@ -1,8 +1,9 @@
 //! The DOM events the component dispatches: bubbling, composed `CustomEvent`s on the host
 //! element. The names, when each comes and the shape of its `detail` are kept here, in the core,
-//! so that the shell dispatches only these, the TypeScript event map (`GradCaptureEventMap` in
-//! `pkg/gradcap-element.d.ts`) and the table in `docs/embedding.md` are written from them, and a
-//! test (`tests/contract.rs`) fails when either disagrees.
+//! so that the shell dispatches only these (`src/web/notices.rs` makes every one), the
+//! TypeScript event map (`GradCaptureEventMap` in `pkg/gradcap-element.d.ts`) and the table in
+//! `docs/embedding.md` are written from them, and a test (`tests/contract.rs`) fails when either
+//! disagrees.
 
 /// One of the component's DOM events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,21 +6,20 @@ use super::dom::Dom;
 use super::faces;
 use super::frames::{request_frame, FrameReader};
 use super::judging;
+use super::notices::{announce, Announcement};
 use super::options::Options;
 use crate::analysis::{FrameStats, Guidance, Portrait};
 use crate::camera::{Browser, CameraFailure};
 use crate::checks::{GateState, Verdict};
-use crate::events::DomEvent;
 use crate::flow::{Effect, Event, Flow, Notice, State};
 use crate::lang::Label;
 use crate::qr::{Scanner, Validation};
 use crate::FrameView;
-use js_sys::{Object, Reflect};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CustomEvent, CustomEventInit, HtmlElement, MediaStream, MediaStreamTrack};
+use web_sys::{HtmlElement, MediaStream, MediaStreamTrack};
 
 /// Timing and statistics of the frame loop, for the page's debug panel and the tests.
 #[derive(serde::Serialize, Default, Clone, Copy)]
@@ -442,45 +441,25 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
         let inner = rc.borrow();
         (inner.dom.host.clone(), inner.options.lang, inner.browser, inner.failure)
     };
-    let detail = Object::new();
-    let set = |k: &str, v: &str| {
-        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
-    };
-    let event = match &notice {
-        Notice::Ready => DomEvent::Ready,
-        Notice::Code(code) => {
-            set("code", code);
-            show_binding(rc);
-            DomEvent::Code
-        }
-        Notice::Session(code) => {
-            set("session", code);
-            show_binding(rc);
-            DomEvent::Session
-        }
-        // The photo and upload modules emit these with their details.
+    match &notice {
+        Notice::Code(_) | Notice::Session(_) => show_binding(rc),
+        _ => {}
+    }
+    let earlier = rc.borrow().earlier.as_ref().map(|e| e.id.clone());
+    let announcement = match &notice {
+        Notice::Ready => Announcement::Ready,
+        Notice::Code(code) => Announcement::Code(code),
+        Notice::Session(code) => Announcement::Session(code),
+        // The shutter's `capture` and the upload's `uploaded` are announced with their details
+        // by the photo and the upload.
         Notice::Capture | Notice::Uploaded => return,
-        Notice::Verdict(verdict) => {
-            set("status", verdict.status());
-            match verdict {
-                crate::flow::Verdict::InReview { sent_at } => set("sentAt", sent_at),
-                crate::flow::Verdict::Rejected { reason } => set("reason", reason),
-                crate::flow::Verdict::Approved => {}
-            }
-            if let Some(id) = rc.borrow().earlier.as_ref().map(|e| e.id.clone()) {
-                set("id", &id);
-            }
-            DomEvent::Verdict
-        }
+        Notice::Verdict(verdict) => Announcement::Verdict(verdict, earlier.as_deref()),
         Notice::Error(code) => {
-            set("code", code);
-            if let Some(f) = failure.filter(|f| f.code() == *code) {
-                set("message", f.message(lang, browser));
-            }
-            DomEvent::Error
+            let message = failure.filter(|f| f.code() == *code).map(|f| f.message(lang, browser));
+            Announcement::Error { code, message, key: None }
         }
     };
-    emit(&host, event, &detail);
+    announce(&host, announcement);
 }
 
 /// Emits an `error` event with `code` that is not a camera failure (e.g. `model.load`).
@@ -504,18 +483,6 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
         }
     }
     inner.dom.binding.set_text_content(Some(&parts.join(" · ")));
-}
-
-/// Dispatches `event` (a bubbling, composed `CustomEvent`) from the host element, `detail` of the
-/// shape [`DomEvent::detail`] gives.
-pub(super) fn emit(host: &HtmlElement, event: DomEvent, detail: &JsValue) {
-    let init = CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    init.set_detail(detail);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(event.name(), &init) {
-        let _ = host.dispatch_event(&event);
-    }
 }
 
 fn open_camera(rc: &Rc<RefCell<Inner>>) {

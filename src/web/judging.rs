@@ -2,16 +2,14 @@
 //! by the core's [`FrameJudge`](crate::analysis::FrameJudge); this module only shows the verdict
 //! (the guidance sentence, the guide's colour, `check` events) and turns it into flow events.
 
-use super::component::{emit, Inner};
+use super::component::Inner;
 use super::dom::GUIDE_MARGIN;
+use super::notices::{announce, Announcement};
 use crate::analysis::{FrameStats, Guidance};
 use crate::checks::GateState;
-use crate::events::DomEvent;
 use crate::flow::Event;
 use crate::guide::Guide;
 use crate::FrameView;
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
 
 /// Judges one portrait frame with the core's [`Portrait`](crate::analysis::Portrait) pipeline;
 /// the flow events it leads to (`Judged`, and `Shutter` when auto-capture fires) and the frame's
@@ -67,10 +65,5 @@ pub(super) fn show_guidance(inner: &mut Inner, guidance: Guidance) {
     inner.guidance = Some(guidance);
     let lang = inner.options.lang;
     inner.dom.set_guidance(guidance.text().get(lang));
-    let detail = Object::new();
-    let text = guidance.text();
-    for (k, v) in [("id", guidance.id()), ("zh", text.zh), ("en", text.en), ("text", text.get(lang))] {
-        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    emit(&inner.dom.host, DomEvent::Check, &detail);
+    announce(&inner.dom.host, Announcement::Check(guidance, lang));
 }

@@ -8,6 +8,7 @@ mod dom;
 mod faces;
 mod frames;
 mod judging;
+mod notices;
 mod options;
 mod outbox;
 mod returning;

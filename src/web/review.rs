@@ -1,14 +1,13 @@
 //! The calibration view (图像校准): after the shutter, the standard photo exactly as the school
 //! will receive it, the report of the checks, and 重拍 / 确认.
 
-use super::component::{emit, Inner};
-use crate::events::DomEvent;
+use super::component::Inner;
+use super::notices::{announce, Announcement};
 use crate::guide::cover_crop;
 use crate::photo::jpeg;
 use crate::photo::{render, standard_photo, Placement, StandardPhoto};
 use crate::{Frame, FrameView};
-use js_sys::{Object, Reflect};
-use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData};
 
 /// The photo taken, kept for the upload.
@@ -34,16 +33,9 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     let (photo, original) = made;
     let Ok(file) = jpeg::encode_sized(&photo.photo.view()) else { return false };
     show(inner, &photo.photo.view(), &file);
-    let detail = Object::new();
-    for (k, v) in [
-        ("width", photo.photo.view().width() as f64),
-        ("height", photo.photo.view().height() as f64),
-        ("bytes", file.bytes.len() as f64),
-        ("quality", file.quality as f64),
-    ] {
-        let _ = Reflect::set(&detail, &JsValue::from_str(k), &JsValue::from_f64(v));
-    }
-    emit(&inner.dom.host, DomEvent::Capture, &detail);
+    let (width, height) = (photo.photo.view().width(), photo.photo.view().height());
+    let facts = Announcement::Capture { width, height, bytes: file.bytes.len(), quality: file.quality };
+    announce(&inner.dom.host, facts);
     let meta = meta(inner, &photo.photo.view(), &file, &original);
     inner.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
     true

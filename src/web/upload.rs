@@ -4,9 +4,9 @@
 //! is sent again from the outbox. Also the session lookup, and the status polling that tells the
 //! page of a review result.
 
-use super::component::{dispatch, emit, Inner};
+use super::component::{dispatch, Inner};
+use super::notices::{announce, Announcement};
 use super::outbox;
-use crate::events::DomEvent;
 use crate::flow::{Event, State};
 use crate::upload::{idempotency_key, Endpoint, Lookup, Outcome, Parcel, SessionInfo, RECEIPT_HEADER};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
@@ -19,10 +19,6 @@ use web_sys::{Blob, BlobPropertyBag, FormData, ProgressEvent, XmlHttpRequest};
 
 /// How often the status of a stored capture is asked, ms, until staff have reviewed it.
 const POLL_MS: i32 = 10_000;
-
-fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
-}
 
 /// Shows how the upload stands in the calibration view.
 fn say(weak: &Weak<RefCell<Inner>>, label: crate::lang::Label) {
@@ -117,8 +113,6 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
     let Some(rc) = weak.upgrade() else { return };
     rc.borrow_mut().sending.remove(&key);
     let host = rc.borrow().dom.host.clone();
-    let detail = Object::new();
-    set(&detail, "key", key.as_str());
     match result {
         Outcome::Done => {
             let _ = outbox::remove(&key).await;
@@ -127,10 +121,11 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
             let id = text("id").unwrap_or_default();
             // What reads this capture's status and photo later (the backend's `receipt`).
             let receipt = text("receipt");
-            set(&detail, "id", id.as_str());
-            set(&detail, "receipt", receipt.clone().map_or(JsValue::NULL, JsValue::from));
-            set(&detail, "status", Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL));
-            emit(&host, DomEvent::Uploaded, &detail);
+            let status = Reflect::get(&reply, &"status".into()).unwrap_or(JsValue::NULL);
+            announce(
+                &host,
+                Announcement::Uploaded { key: &key, id: &id, receipt: receipt.as_deref(), status },
+            );
             if let (Some(code), Some(receipt), false) =
                 (item.parcel.capture_code.as_deref(), receipt.as_deref(), id.is_empty())
             {
@@ -148,19 +143,21 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
         Outcome::Refused => {
             // The backend will never take this one: keeping it would only resend it forever.
             let _ = outbox::remove(&key).await;
-            set(&detail, "code", "upload.refused");
-            set(&detail, "message", answer.as_str());
             if !report_to_flow(&rc, in_flow, Event::UploadRefused) {
-                emit(&host, DomEvent::Error, &detail);
+                let refused =
+                    Announcement::Error { code: "upload.refused", message: Some(&answer), key: Some(&key) };
+                announce(&host, refused);
             }
         }
         Outcome::Retry => {
-            set(&detail, "code", "upload.failed");
             if in_flow {
                 say(&weak, crate::lang::Label::UploadFailed);
             }
             if !report_to_flow(&rc, in_flow, Event::UploadFailed) {
-                emit(&host, DomEvent::Error, &detail);
+                announce(
+                    &host,
+                    Announcement::Error { code: "upload.failed", message: None, key: Some(&key) },
+                );
             }
         }
     }
@@ -253,10 +250,7 @@ async fn send(
         let host = weak.upgrade().map(|rc| rc.borrow().dom.host.clone());
         let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
             if let Some(host) = &host {
-                let detail = Object::new();
-                set(&detail, "loaded", e.loaded());
-                set(&detail, "total", e.total());
-                emit(host, DomEvent::UploadProgress, &detail);
+                announce(host, Announcement::UploadProgress { loaded: e.loaded(), total: e.total() });
             }
         });
         xhr.upload()?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
@@ -326,7 +320,7 @@ async fn poll(weak: Weak<RefCell<Inner>>, url: String, parcel: Parcel, receipt: 
         if status == "approved" || status == "rejected" {
             let Some(rc) = weak.upgrade() else { return };
             let host = rc.borrow().dom.host.clone();
-            emit(&host, DomEvent::Reviewed, &reply);
+            announce(&host, Announcement::Reviewed(&reply));
             return;
         }
     }
