@@ -78,6 +78,19 @@ pub enum Stage {
     Framing,
 }
 
+/// Where the models stand: the face models and the person segmentation, fetched from the
+/// `models` base URL. The shutter opens only once all are loaded, so that every photo gets its
+/// blue background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Models {
+    /// Being fetched.
+    Loading,
+    /// Loaded.
+    Ready,
+    /// They could not be fetched or read; the student is told, and a retry fetches them again.
+    Failed,
+}
+
 /// What the backend says of a capture sent earlier for this capture code (the student's return
 /// visit: review takes 24–48 hours).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,6 +284,12 @@ pub enum Event {
     /// What the backend says of a capture sent earlier for the capture code read (`None`: there
     /// is none, or it cannot be asked now).
     EarlierCapture(Option<Verdict>),
+    /// The models are wanted (the component was made, or its `models` option changed).
+    LoadModels,
+    /// Every model is loaded.
+    ModelsLoaded,
+    /// A model could not be fetched or read.
+    ModelsFailed,
 }
 
 /// What the shell must do.
@@ -290,6 +309,10 @@ pub enum Effect {
     ShowFailure(CameraFailure),
     /// Hide the failure panel.
     ClearFailure,
+    /// Fetch the models, then report [`Event::ModelsLoaded`] or [`Event::ModelsFailed`].
+    LoadModels,
+    /// Show that the models could not be loaded, with a retry button.
+    ShowModelFailure,
     /// Take the full-resolution photo and show the calibration view.
     TakePhoto,
     /// Close the calibration view and show the live camera again.
@@ -344,6 +367,7 @@ pub struct Flow {
     capture_code: Option<String>,
     session_code: Option<String>,
     session: Option<crate::upload::SessionInfo>,
+    models: Models,
     retaking: bool,
 }
 
@@ -356,8 +380,14 @@ impl Flow {
             capture_code: None,
             session_code: None,
             session: None,
+            models: Models::Loading,
             retaking: false,
         }
+    }
+
+    /// A new flow with other `steps`, not started; the models stay as they are.
+    pub fn with_steps(&self, steps: Steps) -> Flow {
+        Flow { models: self.models, ..Flow::new(steps) }
     }
 
     /// The current state.
@@ -378,6 +408,11 @@ impl Flow {
     /// The session bound, as the backend named it (with the `upload` step).
     pub fn session(&self) -> Option<&crate::upload::SessionInfo> {
         self.session.as_ref()
+    }
+
+    /// Where the models stand.
+    pub fn models(&self) -> Models {
+        self.models
     }
 
     /// Whether the photo being taken replaces the earlier capture (a retake from its verdict).
@@ -416,6 +451,20 @@ impl Flow {
     pub fn next(self, event: Event) -> (Flow, Vec<Effect>) {
         use Event as E;
         match (&self.state, event) {
+            (_, E::LoadModels) => self.with_models(Models::Loading, vec![Effect::LoadModels]),
+            (_, E::ModelsLoaded) if self.models == Models::Loading => {
+                self.with_models(Models::Ready, Vec::new())
+            }
+            (_, E::ModelsFailed) if self.models == Models::Loading => self.with_models(
+                Models::Failed,
+                vec![Effect::ShowModelFailure, Effect::Emit(Notice::Error("model.load"))],
+            ),
+            // Retry fetches the models again (a camera that failed is retried by its own arm).
+            (state, E::Retry)
+                if self.models == Models::Failed && !matches!(state, State::CameraFailed { .. }) =>
+            {
+                self.with_models(Models::Loading, vec![Effect::ClearFailure, Effect::LoadModels])
+            }
             (State::Idle | State::Stopped, E::Start) => {
                 let then = self.first_stage();
                 self.to(State::RequestingCamera { then }, vec![Effect::OpenCamera])
@@ -484,7 +533,7 @@ impl Flow {
                     found => self.to(State::BindingSession, vec![Effect::ShowSessionProblem { code, found }]),
                 }
             }
-            (State::Framing, E::Judged { ready: true }) => {
+            (State::Framing, E::Judged { ready: true }) if self.models == Models::Ready => {
                 self.to(State::Ready, vec![Effect::SetShutter(true), Effect::Emit(Notice::Ready)])
             }
             (State::Ready, E::Judged { ready: false }) => {
@@ -535,6 +584,11 @@ impl Flow {
             (State::UploadFailed, E::Retry | E::Confirm) => self.to(State::Uploading, vec![Effect::Upload]),
             (_, _) => (self, Vec::new()),
         }
+    }
+
+    fn with_models(mut self, models: Models, effects: Vec<Effect>) -> (Flow, Vec<Effect>) {
+        self.models = models;
+        (self, effects)
     }
 
     /// Goes live on `stage` (the camera is open).

@@ -97,6 +97,8 @@ pub enum Label {
     SessionConfirm,
     /// A typed session code that is not 8 digits.
     SessionInvalid,
+    /// The models could not be loaded.
+    ModelsFailed,
     /// The session exists but takes no more photos (then its name).
     SessionClosed,
     /// No such session (then the code entered).
@@ -151,6 +153,10 @@ impl Label {
             Label::SessionPrompt => ("请输入或扫描8位采集场次码", "Type or scan the 8-digit session code"),
             Label::SessionConfirm => ("确定", "OK"),
             Label::SessionInvalid => ("采集场次码应为8位数字", "The session code has 8 digits"),
+            Label::ModelsFailed => (
+                "人脸识别模型加载失败，请检查网络后点击重试",
+                "The face models could not be loaded: check the connection and tap Retry",
+            ),
             Label::SessionClosed => ("该场次已结束采集：", "This session has closed: "),
             Label::SessionUnknown => {
                 ("没有这个场次号，请核对后重新输入：", "No such session, check the code: ")

@@ -5,9 +5,11 @@ use crate::upload::{Lookup, SessionInfo};
 const ALL_STEPS: Steps = Steps { capture_code: true, session: true, upload: true };
 const PORTRAIT_ONLY: Steps = Steps { capture_code: false, session: false, upload: false };
 
-/// Runs `events` from a new flow, returning the flow and the effects of the last event.
+/// Runs `events` from a new flow whose models are loaded, returning the flow and the effects
+/// of the last event.
 fn run(steps: Steps, events: impl IntoIterator<Item = Event>) -> (Flow, Vec<Effect>) {
-    events.into_iter().fold((Flow::new(steps), Vec::new()), |(flow, _), e| flow.next(e))
+    let loaded = Flow::new(steps).next(Event::LoadModels).0.next(Event::ModelsLoaded).0;
+    events.into_iter().fold((loaded, Vec::new()), |(flow, _), e| flow.next(e))
 }
 
 /// The backend's answer for an open session `code`.
@@ -373,4 +375,37 @@ fn a_session_is_bound_only_once_the_backend_names_it_open() {
         (&State::Framing, Some("26050704"), None)
     );
     assert_eq!(effects[0], Effect::Emit(Notice::Session("26050704".into())));
+}
+
+#[test]
+fn the_shutter_waits_for_the_models_and_a_failed_load_is_shown_and_retried() {
+    let (flow, effects) = Flow::new(PORTRAIT_ONLY).next(Event::LoadModels);
+    assert_eq!((flow.models(), effects), (Models::Loading, vec![Effect::LoadModels]));
+    let framing = flow.next(Event::Start).0.next(Event::CameraOpened).0;
+    assert_eq!(framing.state(), &State::Framing);
+    // A photo made before the segmentation arrived would keep the old background.
+    let (flow, effects) = framing.clone().next(Event::Judged { ready: true });
+    assert_eq!((flow.state(), effects), (&State::Framing, vec![]));
+
+    let (failed, effects) = framing.clone().next(Event::ModelsFailed);
+    assert_eq!(failed.models(), Models::Failed);
+    assert_eq!(effects, [Effect::ShowModelFailure, Effect::Emit(Notice::Error("model.load"))]);
+    assert_eq!(failed.state(), &State::Framing, "the camera stays on");
+    let (retried, effects) = failed.next(Event::Retry);
+    assert_eq!(
+        (retried.models(), effects),
+        (Models::Loading, vec![Effect::ClearFailure, Effect::LoadModels])
+    );
+
+    let (ready, _) = retried.next(Event::ModelsLoaded);
+    assert_eq!(ready.models(), Models::Ready);
+    let (flow, effects) = ready.clone().next(Event::Judged { ready: true });
+    assert_eq!(
+        (flow.state(), effects),
+        (&State::Ready, vec![Effect::SetShutter(true), Effect::Emit(Notice::Ready)])
+    );
+    // An answer for a load no longer wanted changes nothing; a retry with the models loaded is
+    // not a model retry.
+    assert_eq!(ready.clone().next(Event::ModelsFailed).0, ready);
+    assert_eq!(ready.clone().next(Event::Retry).0, ready);
 }

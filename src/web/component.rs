@@ -156,7 +156,7 @@ impl GradCapture {
         let capture = GradCapture { inner: Rc::new(RefCell::new(inner)) };
         capture.wire_buttons();
         code::wire(&capture.inner);
-        faces::load(&capture.inner);
+        dispatch(&capture.inner, Event::LoadModels);
         Ok(capture)
     }
 
@@ -232,13 +232,15 @@ impl GradCapture {
             }
             if let Some(f) = inner.failure {
                 inner.dom.show_failure(f.message(lang, inner.browser), f.code(), lang, f.retryable());
+            } else if inner.flow.as_ref().is_some_and(|f| f.models() == crate::flow::Models::Failed) {
+                inner.dom.show_failure(Label::ModelsFailed.text().get(lang), "model.load", lang, true);
             }
         }
         if name == "facing" && self.inner.borrow().options.facing != facing_before {
             dispatch(&self.inner, Event::SwitchCamera);
         }
         if name == "models" && self.inner.borrow().options.models != models_before {
-            faces::load(&self.inner);
+            dispatch(&self.inner, Event::LoadModels);
         }
         let steps = self.inner.borrow().options.steps;
         if name == "steps" && steps != steps_before {
@@ -252,7 +254,9 @@ impl GradCapture {
             if running {
                 dispatch(&self.inner, Event::Detached);
             }
-            self.inner.borrow_mut().flow = Some(Flow::new(steps));
+            let mut inner = self.inner.borrow_mut();
+            inner.flow = Some(inner.flow.as_ref().map_or_else(|| Flow::new(steps), |f| f.with_steps(steps)));
+            drop(inner);
             if running {
                 dispatch(&self.inner, Event::Start);
             }
@@ -399,6 +403,12 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
                 lang,
                 failure.retryable(),
             );
+        }
+        Effect::LoadModels => faces::load(rc),
+        Effect::ShowModelFailure => {
+            let inner = rc.borrow();
+            let lang = inner.options.lang;
+            inner.dom.show_failure(Label::ModelsFailed.text().get(lang), "model.load", lang, true);
         }
         Effect::ClearFailure => {
             let mut inner = rc.borrow_mut();

@@ -1,9 +1,10 @@
 //! Faces in the shell: loading the models and the debug drawing (the face is found in each frame
 //! by the core's portrait pipeline).
 
-use super::component::Inner;
+use super::component::{dispatch, Inner};
 use super::dom::Dom;
 use crate::face::{Face, FaceFinder};
+use crate::flow::Event;
 // The model files, under the `models` base URL: the detector as MediaPipe ships it, the mesh with
 // int8 weights (`gradcap pack-model`: half the download, points within 0.4 % of the face width),
 // and the person segmentation for the standard photo's background.
@@ -46,8 +47,9 @@ async fn bytes_of((url, response): (String, js_sys::Promise)) -> Result<Vec<u8>,
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Fetches both models from the `models` base URL and builds the finder; until then, and if that
-/// fails (an `error` event with code `model.load`), frames are judged without a face.
+/// Fetches the face models from the `models` base URL and builds the finder (until then frames
+/// are judged without a face), then the segmentation; tells the flow when all are loaded or one
+/// failed (the flow's `LoadModels`).
 pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
     let base = rc.borrow().options.models.clone();
     let weak = Rc::downgrade(rc);
@@ -68,7 +70,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             Ok(finder) => rc.borrow_mut().faces = Some(finder),
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the face models".into(), &e);
-                super::component::emit_error(&rc, "model.load");
+                dispatch(&rc, Event::ModelsFailed);
                 return;
             }
         }
@@ -84,10 +86,13 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             return;
         }
         match segmenter {
-            Ok(segmenter) => rc.borrow_mut().segmenter = Some(segmenter),
+            Ok(segmenter) => {
+                rc.borrow_mut().segmenter = Some(segmenter);
+                dispatch(&rc, Event::ModelsLoaded);
+            }
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the segmentation model".into(), &e);
-                super::component::emit_error(&rc, "model.load");
+                dispatch(&rc, Event::ModelsFailed);
             }
         }
     });

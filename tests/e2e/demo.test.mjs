@@ -132,6 +132,37 @@ test('in WeChat a denied camera says where WeChat keeps the switch', async () =>
   }
 });
 
+test('a model that cannot be fetched is said once with 重试, which fetches it again', { skip: !existsSync(path.join(media, 'face.y4m')) && 'no face.y4m (needs ../shared/faces)' }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: 'face.y4m' });
+  try {
+    await page.addInitScript(() => {
+      window.gradcapErrors = [];
+      document.addEventListener('error', (e) => e.detail && window.gradcapErrors.push(e.detail), true);
+    });
+    // The network drops the segmentation model's download.
+    const blocked = '**/models/selfie_segmentation.tflite';
+    await page.route(blocked, (route) => route.abort('connectionreset'));
+    await page.goto(`${baseUrl}?steps=portrait`);
+    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden, null, { timeout: 20000 });
+    assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /人脸识别模型加载失败/);
+    assert.match(await shadow(page, 'failure-code', (el) => el.textContent), /model\.load/);
+    assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
+    assert.deepEqual((await page.evaluate(() => window.gradcapErrors)).map((e) => e.code), ['model.load']);
+    await page.screenshot({ path: path.join(shots, 'phone-model-failed.png') });
+    // The connection is back: 重试 fetches the models again and the panel goes.
+    await page.unroute(blocked);
+    await shadow(page, 'retry', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden, null, { timeout: 20000 });
+    await page.waitForTimeout(2000);
+    assert.equal(await shadow(page, 'failure', (el) => el.hidden), true, 'the models loaded: no failure again');
+    assert.deepEqual((await page.evaluate(() => window.gradcapErrors)).map((e) => e.code), ['model.load']);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'framing');
+  } finally {
+    await close();
+  }
+});
+
 /** Collects the component's events from page load on. */
 async function recordEvents(page) {
   await page.addInitScript(() => {
