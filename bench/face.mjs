@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve, root, shared, launchChromium } from './serve.mjs';
+import { serve, root, shared, launchChromium, modelFiles, facePage } from './serve.mjs';
 
 const facesDir = path.join(shared, 'faces');
 export const haveFaces = existsSync(facesDir);
@@ -18,7 +18,8 @@ if (!haveFaces && import.meta.url === pathToFileURL(process.argv[1]).href) {
  * `url`), with the CPU throttled by `throttle` (1: not). */
 export async function faceBench(page, context, url, throttle = 1) {
   const names = readdirSync(facesDir).sort();
-  await page.goto(`${url}/bench/face.html`);
+  const files = await modelFiles();
+  await page.goto(await facePage(url));
   await page.waitForFunction(() => window.faceInit || window.faceInitError, null, { timeout: 60000 });
   const init = await page.evaluate(() => window.faceInit ?? window.faceInitError);
   if (throttle > 1) {
@@ -28,8 +29,6 @@ export async function faceBench(page, context, url, throttle = 1) {
   const ms = await page.evaluate(([n]) => window.benchFaces(n, 15), [names]);
   const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
   const gz = (file) => gzipSync(readFileSync(path.join(root, file)), { level: 9 }).length;
-  // The files the browser loads, as the module names them.
-  const files = await page.evaluate(async () => (await import('/pkg/gradcap.js')).modelFiles());
   const tasksWasm = path.join(root, 'node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm');
   const size = {
     oursWasm: gz('pkg/simd/gradcap_bg.wasm'),

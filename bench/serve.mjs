@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFileSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp', '.html': 'text/html',
@@ -13,6 +14,20 @@ const TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.webp': 'image/webp'
 
 export const root = path.resolve(import.meta.dirname, '..');
 export const shared = path.resolve(process.env.GRADCAP_SHARED ?? path.join(root, '../shared'));
+
+/** The model files the browser loads, by role (`{detector, mesh, segmentation}`), as the wasm
+ * module names them (`modelFiles()`), read here in Node so that a page can be told them before
+ * it starts its timings. */
+export async function modelFiles() {
+  const module = await import(pathToFileURL(path.join(root, 'pkg/gradcap.js')).href);
+  module.initSync({ module: readFileSync(path.join(root, 'pkg/gradcap_bg.wasm')) });
+  return module.modelFiles();
+}
+
+/** The face reference page, told which model files to load. */
+export async function facePage(url) {
+  return `${url}/bench/face.html?${new URLSearchParams(await modelFiles())}`;
+}
 
 export function contentType(file) {
   return TYPES[path.extname(file)] ?? 'application/octet-stream';

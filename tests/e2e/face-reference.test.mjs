@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { serve, shared, launchChromium } from '../../bench/serve.mjs';
+import { serve, shared, launchChromium, facePage } from '../../bench/serve.mjs';
 
 const facesDir = path.join(shared, 'faces');
 const faces = existsSync(facesDir) ? readdirSync(facesDir).sort() : [];
@@ -18,7 +18,7 @@ before(async () => {
   let url;
   ({ server, url } = await serve());
   browser = await launchChromium();
-  await browser.page.goto(`${url}/bench/face.html`);
+  await browser.page.goto(await facePage(url));
   await browser.page.waitForFunction(() => window.faceInit || window.faceInitError, null, { timeout: 60000 });
   const error = await browser.page.evaluate(() => window.faceInitError);
   if (error) throw new Error(error);
