@@ -32,6 +32,7 @@ pub mod flow;
 pub mod frame;
 pub mod guide;
 pub mod lang;
+pub mod pace;
 pub mod photo;
 pub mod qr;
 pub mod upload;

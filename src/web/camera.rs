@@ -6,6 +6,51 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DomException, MediaDeviceInfo, MediaDeviceKind, MediaDevices, MediaStream, MediaStreamTrack};
 
+/// The camera part of the component: the stream it holds, which opening is current (a
+/// `getUserMedia` that answers late is recognised and stopped), and why it last failed.
+pub(super) struct Camera {
+    pub(super) browser: crate::camera::Browser,
+    pub(super) stream: Option<MediaStream>,
+    /// Bumped on every open and stop.
+    pub(super) generation: u32,
+    pub(super) on_track_ended: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+    /// When the current stream was attached (`Date.now()`), for the upload's timing.
+    pub(super) opened_at: f64,
+    pub(super) failure: Option<CameraFailure>,
+}
+
+impl Camera {
+    pub(super) fn new(browser: crate::camera::Browser) -> Camera {
+        Camera { browser, stream: None, generation: 0, on_track_ended: None, opened_at: 0.0, failure: None }
+    }
+
+    /// Whether a track is live.
+    pub(super) fn active(&self) -> bool {
+        self.stream.as_ref().is_some_and(|s| {
+            s.get_tracks().iter().any(|t| {
+                t.dyn_into::<MediaStreamTrack>()
+                    .is_ok_and(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live)
+            })
+        })
+    }
+
+    /// Stops every track and forgets the stream; an opening still under way is no longer
+    /// current.
+    pub(super) fn stop(&mut self, video: &web_sys::HtmlVideoElement) {
+        self.generation = self.generation.wrapping_add(1);
+        if let Some(stream) = self.stream.take() {
+            for track in stream.get_tracks().iter() {
+                if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                    track.set_onended(None);
+                }
+            }
+            stop(&stream);
+        }
+        self.on_track_ended = None;
+        video.set_src_object(None);
+    }
+}
+
 /// Builds a plain object from key/value pairs.
 fn object(entries: &[(&str, JsValue)]) -> JsValue {
     let obj = Object::new();

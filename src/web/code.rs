@@ -16,15 +16,29 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 /// The album picker's and the session form's listeners, kept alive with the component.
 pub(super) type Listeners = (Closure<dyn FnMut()>, Closure<dyn FnMut(web_sys::Event)>);
 
+/// The code reader: the live scanner, which codes are accepted, and the form's listeners.
+pub(super) struct CodeReader {
+    pub(super) scanner: qr::Scanner,
+    pub(super) validation: qr::Validation,
+    pub(super) listeners: Option<Listeners>,
+}
+
+impl CodeReader {
+    pub(super) fn new(validation: qr::Validation) -> CodeReader {
+        CodeReader { scanner: qr::Scanner::default(), validation, listeners: None }
+    }
+}
+
 /// Looks for a code in a live frame; the event to feed the flow when one is accepted.
 pub(super) fn scan_live(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Event> {
     let state = inner.flow.as_ref()?.state().clone();
     let prompt = if state == State::ScanningCode { Label::ScanCode } else { Label::SessionPrompt };
-    let codes = inner.scanner.scan(frame);
+    let codes = inner.code.scanner.scan(frame);
     let event = match state {
-        State::ScanningCode => {
-            codes.iter().find(|c| inner.validation.accepts(&c.text)).map(|c| Event::CodeRead(c.text.clone()))
-        }
+        State::ScanningCode => codes
+            .iter()
+            .find(|c| inner.code.validation.accepts(&c.text))
+            .map(|c| Event::CodeRead(c.text.clone())),
         State::BindingSession => codes.iter().find_map(|c| session_code(&c.text)).map(Event::SessionEntered),
         _ => None,
     };
@@ -34,7 +48,7 @@ pub(super) fn scan_live(inner: &mut Inner, frame: &FrameView<'_>) -> Option<Even
     } else {
         prompt
     };
-    inner.guidance = None;
+    inner.judge.guidance = None;
     inner.dom.set_guidance(label.text().get(lang));
     event
 }
@@ -101,7 +115,7 @@ pub(super) fn wire(rc: &Rc<RefCell<Inner>>) {
     let inner = &mut *rc.borrow_mut();
     inner.dom.album.set_onchange(Some(on_album.as_ref().unchecked_ref()));
     inner.dom.session_form.set_onsubmit(Some(on_session.as_ref().unchecked_ref()));
-    inner.code_listeners = Some((on_album, on_session));
+    inner.code.listeners = Some((on_album, on_session));
 }
 
 /// Decodes the picked image: drawn at most [`qr::MAX_STILL_SIDE`] on its longer side (the memory
@@ -118,7 +132,8 @@ async fn read_album(weak: Weak<RefCell<Inner>>, file: web_sys::File) {
             Vec::new()
         }
     };
-    let accepted = codes.iter().find(|c| rc.borrow().validation.accepts(&c.text)).map(|c| c.text.clone());
+    let accepted =
+        codes.iter().find(|c| rc.borrow().code.validation.accepts(&c.text)).map(|c| c.text.clone());
     match accepted {
         Some(text) => {
             status.set_text_content(None);

@@ -1,19 +1,19 @@
 //! `GradCapture`: the component behind `<grad-capture>`, also usable as a plain JS class.
 
-use super::camera;
-use super::code;
+use super::camera::{self, Camera};
+use super::code::{self, CodeReader};
 use super::dom::Dom;
 use super::faces;
-use super::frames::{request_frame, FrameReader};
-use super::judging;
+use super::frames::{request_frame, FrameLoop, FrameReader};
+use super::judging::{self, Judging};
 use super::notices::{announce, Announcement};
 use super::options::Options;
-use crate::analysis::{FrameStats, Guidance, Portrait};
-use crate::camera::{Browser, CameraFailure};
-use crate::checks::{GateState, Verdict};
+use super::upload::Delivery;
+use crate::analysis::{FrameStats, Guidance};
+use crate::camera::Browser;
 use crate::flow::{Effect, Event, Flow, Notice, State};
 use crate::lang::Label;
-use crate::qr::{Scanner, Validation};
+use crate::qr::Validation;
 use crate::FrameView;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -21,72 +21,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, MediaStream, MediaStreamTrack};
 
-/// Timing and statistics of the frame loop, for the page's debug panel and the tests.
-#[derive(serde::Serialize, Default, Clone, Copy)]
-#[serde(rename_all = "camelCase")]
-struct LoopStats {
-    /// Frames analysed since the component was created.
-    frames: u64,
-    /// The face in the last frame: `{score, box}` in frame pixels, or null.
-    face: Option<faces::FaceSummary>,
-    /// Milliseconds the last frame's work took (read + analysis).
-    frame_ms: f64,
-    /// Moving average of `frame_ms`.
-    frame_ms_avg: f64,
-    /// Analysed frames per second (moving average).
-    fps: f64,
-    /// The last frame's statistics.
-    last: Option<FrameStats>,
-    /// The shutter gate after the last portrait frame.
-    gate: Option<GateState>,
-    /// What the student was last told: a check id, `gate.hold`, `gate.ready`, `frame.dark`, …
-    guidance: Option<&'static str>,
-    #[serde(skip)]
-    last_at: f64,
-}
-
+/// The component's state: its interface, the flow, the options, and one owned part for each
+/// job — the camera, the frame loop, the portrait's judging, the code reader and the delivery.
+/// Only the component holds it (in one shared cell); each part's functions are given the part.
 pub(super) struct Inner {
     pub(super) dom: Dom,
     pub(super) flow: Option<Flow>,
     pub(super) options: Options,
-    pub(super) scanner: Scanner,
-    pub(super) validation: Validation,
-    pub(super) code_listeners: Option<code::Listeners>,
-    /// The face models, once loaded (see [`faces::load`]).
-    pub(super) faces: Option<crate::face::FaceFinder>,
-    /// The face in the last analysed frame, in its pixels.
-    pub(super) face: Option<crate::face::Face>,
-    /// The photo checks and the shutter gate.
-    /// The portrait step's pipeline: whole-frame light, the face tracked, the checks and the gate.
-    pub(super) portrait: Portrait,
-    /// When the current camera stream was attached (`Date.now()`), for the upload's timing.
-    pub(super) camera_opened_at: f64,
-    /// The gate's verdict on the last portrait frame.
-    pub(super) gate: Option<Verdict>,
-    /// The checks of the last portrait frame (the calibration view's report).
-    pub(super) last_checks: Vec<crate::checks::Check>,
-    /// The person-segmentation model, once loaded (for the standard photo's background).
-    pub(super) segmenter: Option<crate::photo::segment::Segmenter>,
-    /// The photo taken, until it is confirmed or retaken.
-    pub(super) captured: Option<super::review::Captured>,
-    /// Idempotency keys being delivered right now.
-    pub(super) sending: std::collections::HashSet<String>,
-    /// The capture delivered earlier for the code read (the return visit).
-    pub(super) earlier: Option<super::returning::Earlier>,
-    /// Sends the outbox again whenever the browser comes back online.
-    on_online: Option<Closure<dyn FnMut()>>,
-    browser: Browser,
-    stream: Option<MediaStream>,
-    /// Bumped on every open and stop, so a `getUserMedia` that resolves late is recognised.
-    camera_generation: u32,
-    on_track_ended: Option<Closure<dyn FnMut()>>,
-    pub(super) reader: FrameReader,
-    /// Bumped whenever the frame loop starts or stops; a tick from an older loop does nothing.
-    loop_id: u32,
-    running: bool,
-    stats: LoopStats,
-    pub(super) guidance: Option<Guidance>,
-    failure: Option<CameraFailure>,
+    pub(super) camera: Camera,
+    pub(super) frames: FrameLoop,
+    pub(super) judge: Judging,
+    pub(super) code: CodeReader,
+    pub(super) delivery: Delivery,
     buttons: Vec<Closure<dyn FnMut()>>,
     on_visibility: Option<Closure<dyn FnMut()>>,
 }
@@ -121,35 +67,16 @@ impl GradCapture {
             Some(Some(v)) => v,
             Some(None) => return Err(JsError::new("code-pattern is not a valid regular expression")),
         };
-        let portrait = Portrait::new(options.rules.clone());
+        let browser = Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default());
         let inner = Inner {
             dom,
             flow: Some(Flow::new(options.steps)),
-            portrait,
-            camera_opened_at: 0.0,
+            judge: Judging::new(options.rules.clone()),
             options,
-            scanner: Scanner::default(),
-            validation,
-            code_listeners: None,
-            faces: None,
-            face: None,
-            gate: None,
-            last_checks: Vec::new(),
-            segmenter: None,
-            captured: None,
-            sending: Default::default(),
-            earlier: None,
-            on_online: None,
-            browser: Browser::from_user_agent(&window.navigator().user_agent().unwrap_or_default()),
-            stream: None,
-            camera_generation: 0,
-            on_track_ended: None,
-            reader: FrameReader::new(&document).map_err(js)?,
-            loop_id: 0,
-            running: false,
-            stats: LoopStats::default(),
-            guidance: None,
-            failure: None,
+            camera: Camera::new(browser),
+            frames: FrameLoop::new(FrameReader::new(&document).map_err(js)?),
+            code: CodeReader::new(validation),
+            delivery: Delivery::default(),
             buttons: Vec::new(),
             on_visibility: None,
         };
@@ -167,7 +94,7 @@ impl GradCapture {
         // Photos confirmed on an earlier page that the backend does not have yet, now and
         // whenever the connection returns.
         super::upload::resume(&self.inner);
-        if self.inner.borrow().on_online.is_none() {
+        if self.inner.borrow().delivery.on_online.is_none() {
             let weak = Rc::downgrade(&self.inner);
             let closure = Closure::<dyn FnMut()>::new(move || {
                 if let Some(rc) = weak.upgrade() {
@@ -177,7 +104,7 @@ impl GradCapture {
             if let Some(window) = web_sys::window() {
                 let _ = window.add_event_listener_with_callback("online", closure.as_ref().unchecked_ref());
             }
-            self.inner.borrow_mut().on_online = Some(closure);
+            self.inner.borrow_mut().delivery.on_online = Some(closure);
         }
     }
 
@@ -212,12 +139,12 @@ impl GradCapture {
             inner.options.set(name, value.as_deref());
             if matches!(name, "rules" | "auto-capture") {
                 let rules = inner.options.rules.clone();
-                inner.portrait.set_rules(rules);
+                inner.judge.portrait.set_rules(rules);
             }
             if name == "code-pattern" {
                 match inner.options.code_pattern.as_deref().map(Validation::pattern) {
-                    None => inner.validation = Validation::any(),
-                    Some(Some(v)) => inner.validation = v,
+                    None => inner.code.validation = Validation::any(),
+                    Some(Some(v)) => inner.code.validation = v,
                     Some(None) => web_sys::console::warn_1(
                         &"gradcap: `code-pattern` is not a valid regular expression; the previous one is kept".into(),
                     ),
@@ -227,11 +154,11 @@ impl GradCapture {
             inner.dom.set_lang(lang);
             inner.dom.debug.set_hidden(!inner.options.debug);
             inner.dom.debug_canvas.set_hidden(!inner.options.debug);
-            if let Some(g) = inner.guidance {
+            if let Some(g) = inner.judge.guidance {
                 inner.dom.set_guidance(g.text().get(lang));
             }
-            if let Some(f) = inner.failure {
-                inner.dom.show_failure(f.message(lang, inner.browser), f.code(), lang, f.retryable());
+            if let Some(f) = inner.camera.failure {
+                inner.dom.show_failure(f.message(lang, inner.camera.browser), f.code(), lang, f.retryable());
             } else if inner.flow.as_ref().is_some_and(|f| f.models() == crate::flow::Models::Failed) {
                 inner.dom.show_failure(Label::ModelsFailed.text().get(lang), "model.load", lang, true);
             }
@@ -267,14 +194,14 @@ impl GradCapture {
     /// shutter and after a retake.
     #[wasm_bindgen(getter)]
     pub fn photo(&self) -> Option<js_sys::Uint8Array> {
-        self.inner.borrow().captured.as_ref().map(|c| js_sys::Uint8Array::from(&c.jpeg.bytes[..]))
+        self.inner.borrow().delivery.captured.as_ref().map(|c| js_sys::Uint8Array::from(&c.jpeg.bytes[..]))
     }
 
     /// The full frame the photo was cut from, as a JPEG (quality 90), or `undefined`.
     #[wasm_bindgen(getter)]
     pub fn original(&self) -> Option<js_sys::Uint8Array> {
         let inner = self.inner.borrow();
-        let captured = inner.captured.as_ref()?;
+        let captured = inner.delivery.captured.as_ref()?;
         let file = crate::photo::jpeg::encode(&captured.original.view(), 90).ok()?;
         Some(js_sys::Uint8Array::from(&file.bytes[..]))
     }
@@ -288,18 +215,13 @@ impl GradCapture {
     /// The frame loop's statistics: `{frames, frameMs, frameMsAvg, fps, last: {width, height,
     /// meanLuma, leftLuma, rightLuma}}`.
     pub fn stats(&self) -> JsValue {
-        serde_wasm_bindgen::to_value(&self.inner.borrow().stats).unwrap_or(JsValue::NULL)
+        serde_wasm_bindgen::to_value(&self.inner.borrow().frames.stats).unwrap_or(JsValue::NULL)
     }
 
     /// Whether a camera track is live (for tests and for pages that show a camera indicator).
     #[wasm_bindgen(getter, js_name = cameraActive)]
     pub fn camera_active(&self) -> bool {
-        self.inner.borrow().stream.as_ref().is_some_and(|s| {
-            s.get_tracks().iter().any(|t| {
-                t.dyn_into::<MediaStreamTrack>()
-                    .is_ok_and(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live)
-            })
-        })
+        self.inner.borrow().camera.active()
     }
 }
 
@@ -377,28 +299,19 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         Effect::OpenCamera => open_camera(rc),
         Effect::StopCamera => stop_camera(&mut rc.borrow_mut()),
         Effect::StartFrames => {
-            let id = {
-                let mut inner = rc.borrow_mut();
-                inner.loop_id = inner.loop_id.wrapping_add(1);
-                inner.running = true;
-                inner.loop_id
-            };
+            let id = rc.borrow_mut().frames.start();
             schedule(rc, id);
         }
-        Effect::StopFrames => {
-            let mut inner = rc.borrow_mut();
-            inner.loop_id = inner.loop_id.wrapping_add(1);
-            inner.running = false;
-        }
+        Effect::StopFrames => rc.borrow_mut().frames.stop(),
         Effect::SetShutter(on) => rc.borrow().dom.shutter.set_disabled(!on),
         Effect::ShowFailure(failure) => {
             let mut inner = rc.borrow_mut();
             let lang = inner.options.lang;
-            inner.failure = Some(failure);
-            inner.guidance = None;
+            inner.camera.failure = Some(failure);
+            inner.judge.guidance = None;
             inner.dom.set_guidance("");
             inner.dom.show_failure(
-                failure.message(lang, inner.browser),
+                failure.message(lang, inner.camera.browser),
                 failure.code(),
                 lang,
                 failure.retryable(),
@@ -412,7 +325,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         }
         Effect::ClearFailure => {
             let mut inner = rc.borrow_mut();
-            inner.failure = None;
+            inner.camera.failure = None;
             inner.dom.failure.set_hidden(true);
         }
         Effect::TakePhoto => {
@@ -420,7 +333,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             // The photo's metadata carries the recapture evidence gathered up to the shutter:
             // it is forgotten only once the photo is made.
             let taken = super::review::take_photo(&mut inner);
-            inner.portrait.reset();
+            inner.judge.portrait.reset();
             if taken {
                 inner.dom.review.set_hidden(false);
             } else {
@@ -431,8 +344,8 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         }
         Effect::ShowLive => {
             let mut inner = rc.borrow_mut();
-            inner.portrait.reset();
-            inner.captured = None;
+            inner.judge.portrait.reset();
+            inner.delivery.captured = None;
             inner.dom.upload_status.set_text_content(None);
             inner.dom.review.set_hidden(true);
         }
@@ -449,13 +362,13 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
 fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
     let (host, lang, browser, failure) = {
         let inner = rc.borrow();
-        (inner.dom.host.clone(), inner.options.lang, inner.browser, inner.failure)
+        (inner.dom.host.clone(), inner.options.lang, inner.camera.browser, inner.camera.failure)
     };
     match &notice {
         Notice::Code(_) | Notice::Session(_) => show_binding(rc),
         _ => {}
     }
-    let earlier = rc.borrow().earlier.as_ref().map(|e| e.id.clone());
+    let earlier = rc.borrow().delivery.earlier.as_ref().map(|e| e.id.clone());
     let announcement = match &notice {
         Notice::Ready => Announcement::Ready,
         Notice::Code(code) => Announcement::Code(code),
@@ -498,10 +411,10 @@ fn show_binding(rc: &Rc<RefCell<Inner>>) {
 fn open_camera(rc: &Rc<RefCell<Inner>>) {
     let (generation, facing) = {
         let mut inner = rc.borrow_mut();
-        inner.camera_generation = inner.camera_generation.wrapping_add(1);
+        inner.camera.generation = inner.camera.generation.wrapping_add(1);
         let lang = inner.options.lang;
         inner.dom.set_guidance(Label::OpeningCamera.text().get(lang));
-        (inner.camera_generation, inner.options.facing)
+        (inner.camera.generation, inner.options.facing)
     };
     let early = camera::take_early(&rc.borrow().dom.host, facing);
     let weak = Rc::downgrade(rc);
@@ -513,7 +426,7 @@ fn open_camera(rc: &Rc<RefCell<Inner>>) {
             }
             return;
         };
-        if rc.borrow().camera_generation != generation {
+        if rc.borrow().camera.generation != generation {
             if let Ok(stream) = &result {
                 camera::stop(stream);
             }
@@ -534,7 +447,7 @@ fn open_camera(rc: &Rc<RefCell<Inner>>) {
 
 fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
     let weak: Weak<RefCell<Inner>> = Rc::downgrade(rc);
-    let generation = rc.borrow().camera_generation;
+    let generation = rc.borrow().camera.generation;
     // A track ends when the camera is unplugged or taken by the system, and also when the student
     // revokes the permission in the browser's settings: then say how to turn it back on.
     let on_ended = Closure::<dyn FnMut()>::new(move || {
@@ -542,7 +455,7 @@ fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
         wasm_bindgen_futures::spawn_local(async move {
             let failure = camera::why_ended().await;
             if let Some(rc) = weak.upgrade() {
-                if rc.borrow().camera_generation == generation {
+                if rc.borrow().camera.generation == generation {
                     dispatch(&rc, Event::CameraFailed(failure));
                 }
             }
@@ -577,23 +490,14 @@ fn attach_stream(rc: &Rc<RefCell<Inner>>, stream: MediaStream) {
         let _ = style.remove_property("width");
         let _ = style.remove_property("height");
     }
-    inner.stream = Some(stream);
-    inner.camera_opened_at = js_sys::Date::now();
-    inner.on_track_ended = Some(on_ended);
+    inner.camera.stream = Some(stream);
+    inner.camera.opened_at = js_sys::Date::now();
+    inner.camera.on_track_ended = Some(on_ended);
 }
 
 fn stop_camera(inner: &mut Inner) {
-    inner.camera_generation = inner.camera_generation.wrapping_add(1);
-    if let Some(stream) = inner.stream.take() {
-        for track in stream.get_tracks().iter() {
-            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
-                track.set_onended(None);
-            }
-        }
-        camera::stop(&stream);
-    }
-    inner.on_track_ended = None;
-    inner.dom.video.set_src_object(None);
+    let video = inner.dom.video.clone();
+    inner.camera.stop(&video);
 }
 
 fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
@@ -614,20 +518,19 @@ fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
 fn tick(rc: &Rc<RefCell<Inner>>, id: u32, now: f64) {
     let events = {
         let mut inner = rc.borrow_mut();
-        if !inner.running || inner.loop_id != id {
+        if !inner.frames.is_current(id) {
             return;
         }
-        let min_gap = 1000.0 / inner.options.max_fps;
-        if inner.stats.last_at > 0.0 && now - inner.stats.last_at < min_gap * 0.9 {
-            Vec::new()
-        } else {
+        if inner.frames.stats.due(now, inner.options.max_fps) {
             analyse_frame(&mut inner, now)
+        } else {
+            Vec::new()
         }
     };
     for event in events {
         dispatch(rc, event);
     }
-    let still = rc.borrow().running && rc.borrow().loop_id == id;
+    let still = rc.borrow().frames.is_current(id);
     if still {
         schedule(rc, id);
     }
@@ -639,15 +542,19 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Vec<Event> {
     let started = now_ms();
     inner.dom.layout_guide();
     let view = inner.dom.view_size();
-    let frame =
-        match inner.reader.read(&inner.dom.video, view, inner.options.rotation, inner.options.max_side) {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return Vec::new(),
-            Err(e) => {
-                web_sys::console::error_2(&"gradcap: cannot read the frame".into(), &e);
-                return Vec::new();
-            }
-        };
+    let frame = match inner.frames.reader.read(
+        &inner.dom.video,
+        view,
+        inner.options.rotation,
+        inner.options.max_side,
+    ) {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            web_sys::console::error_2(&"gradcap: cannot read the frame".into(), &e);
+            return Vec::new();
+        }
+    };
     let Ok(view) = FrameView::rgba(&frame.rgba, frame.width, frame.height) else { return Vec::new() };
     let live_state = inner.flow.as_ref().map(|f| f.state().clone());
     let (events, stats) = match live_state {
@@ -657,22 +564,15 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Vec<Event> {
         _ => judging::portrait_frame(inner, &view, now),
     };
     let elapsed = now_ms() - started;
-    let s = &mut inner.stats;
-    let gap = if s.last_at > 0.0 { now - s.last_at } else { 0.0 };
-    s.frames += 1;
-    s.frame_ms = elapsed;
-    s.frame_ms_avg = if s.frames == 1 { elapsed } else { 0.9 * s.frame_ms_avg + 0.1 * elapsed };
-    if gap > 0.0 {
-        s.fps = if s.fps == 0.0 { 1000.0 / gap } else { 0.9 * s.fps + 0.1 * 1000.0 / gap };
-    }
+    let s = &mut inner.frames.stats;
+    s.record(now, elapsed);
     s.last = Some(stats);
-    s.last_at = now;
-    s.face = inner.face.as_ref().map(faces::FaceSummary::of);
-    s.gate = inner.gate.map(|v| v.state);
-    s.guidance = inner.guidance.map(Guidance::id);
+    s.face = inner.judge.face.as_ref().map(crate::pace::FaceSummary::of);
+    s.gate = inner.judge.gate.map(|v| v.state);
+    s.guidance = inner.judge.guidance.map(Guidance::id);
     if inner.options.debug {
         show_debug(inner);
-        faces::draw(&inner.dom, inner.face.as_ref(), (frame.width, frame.height));
+        faces::draw(&inner.dom, inner.judge.face.as_ref(), (frame.width, frame.height));
     }
     events
 }
@@ -680,22 +580,22 @@ fn analyse_frame(inner: &mut Inner, now: f64) -> Vec<Event> {
 impl Inner {
     /// Frames analysed so far.
     pub(super) fn stats_frames(&self) -> u64 {
-        self.stats.frames
+        self.frames.stats.frames
     }
 
     /// Analysed frames per second.
     pub(super) fn stats_fps(&self) -> f64 {
-        self.stats.fps
+        self.frames.stats.fps
     }
 
     /// The size of the last analysis frame.
     pub(super) fn stats_last_size(&self) -> Option<(u32, u32)> {
-        self.stats.last.map(|s| (s.width, s.height))
+        self.frames.stats.last.map(|s| (s.width, s.height))
     }
 }
 
 fn show_debug(inner: &Inner) {
-    let s = &inner.stats;
+    let s = &inner.frames.stats;
     let Some(last) = s.last else { return };
     let text = format!(
         "{}×{}  luma {:.1} (L {:.1} / R {:.1})\n{:.1} ms/frame  {:.1} fps  #{}",
@@ -714,7 +614,7 @@ fn show_debug(inner: &Inner) {
 impl Drop for Inner {
     fn drop(&mut self) {
         stop_camera(self);
-        if let (Some(closure), Some(window)) = (self.on_online.take(), web_sys::window()) {
+        if let (Some(closure), Some(window)) = (self.delivery.on_online.take(), web_sys::window()) {
             let _ = window.remove_event_listener_with_callback("online", closure.as_ref().unchecked_ref());
         }
         if let Some(closure) = self.on_visibility.take() {

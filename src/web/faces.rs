@@ -17,20 +17,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, Response};
 
-/// What the page sees of the face in the last frame.
-#[derive(serde::Serialize, Clone, Copy)]
-pub(super) struct FaceSummary {
-    score: f32,
-    #[serde(rename = "box")]
-    bbox: [f32; 4],
-}
-
-impl FaceSummary {
-    pub(super) fn of(face: &Face) -> FaceSummary {
-        FaceSummary { score: face.score, bbox: face.bbox }
-    }
-}
-
 /// Starts downloading `url` (the request is sent at once; the bytes come with [`bytes_of`]).
 fn start_fetch(url: &str) -> Result<(String, js_sys::Promise), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
@@ -67,7 +53,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             return; // the `models` option changed meanwhile: its own load takes over
         }
         match result {
-            Ok(finder) => rc.borrow_mut().faces = Some(finder),
+            Ok(finder) => rc.borrow_mut().judge.faces = Some(finder),
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the face models".into(), &e);
                 dispatch(&rc, Event::ModelsFailed);
@@ -87,7 +73,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
         }
         match segmenter {
             Ok(segmenter) => {
-                rc.borrow_mut().segmenter = Some(segmenter);
+                rc.borrow_mut().judge.segmenter = Some(segmenter);
                 dispatch(&rc, Event::ModelsLoaded);
             }
             Err(e) => {

@@ -15,6 +15,40 @@ pub struct FrameReader {
     ctx: CanvasRenderingContext2d,
 }
 
+/// The frame loop: the reader, which loop is current (a tick from an older one does nothing),
+/// and its pace.
+pub(super) struct FrameLoop {
+    pub(super) reader: FrameReader,
+    /// Bumped whenever the loop starts or stops.
+    pub(super) loop_id: u32,
+    pub(super) running: bool,
+    pub(super) stats: crate::pace::LoopStats,
+}
+
+impl FrameLoop {
+    pub(super) fn new(reader: FrameReader) -> FrameLoop {
+        FrameLoop { reader, loop_id: 0, running: false, stats: Default::default() }
+    }
+
+    /// Starts a new loop; its id.
+    pub(super) fn start(&mut self) -> u32 {
+        self.loop_id = self.loop_id.wrapping_add(1);
+        self.running = true;
+        self.loop_id
+    }
+
+    /// Stops the loop (its pending tick will do nothing).
+    pub(super) fn stop(&mut self) {
+        self.loop_id = self.loop_id.wrapping_add(1);
+        self.running = false;
+    }
+
+    /// Whether loop `id` is the one running.
+    pub(super) fn is_current(&self, id: u32) -> bool {
+        self.running && self.loop_id == id
+    }
+}
+
 /// One frame read for analysis.
 pub struct RawFrame {
     pub rgba: Vec<u8>,

@@ -29,7 +29,7 @@ pub(super) struct Earlier {
 /// The earlier capture the photo being taken replaces, when it is a retake from its verdict.
 pub(super) fn replacing(inner: &Inner) -> Option<&Earlier> {
     inner.flow.as_ref().filter(|f| f.retaking())?;
-    inner.earlier.as_ref()
+    inner.delivery.earlier.as_ref()
 }
 
 fn text(object: &JsValue, key: &str) -> Option<String> {
@@ -62,7 +62,7 @@ pub(super) fn look_up(rc: &Rc<RefCell<Inner>>) {
         };
         let Some(rc) = weak.upgrade() else { return };
         let verdict = found.map(|(earlier, verdict)| {
-            rc.borrow_mut().earlier = Some(earlier);
+            rc.borrow_mut().delivery.earlier = Some(earlier);
             verdict
         });
         dispatch(&rc, Event::EarlierCapture(verdict));
@@ -120,8 +120,12 @@ pub(super) fn show(rc: &Rc<RefCell<Inner>>, verdict: &Verdict) {
     dom.set_guidance("");
     dom.verdict_title.set_text_content(Some(Label::VerdictTitle.text().get(lang)));
     dom.verdict_text.set_text_content(Some(&line));
-    let photo =
-        inner.earlier.as_ref().and_then(|e| e.photo_url.as_deref()).filter(|_| *verdict == Verdict::Approved);
+    let photo = inner
+        .delivery
+        .earlier
+        .as_ref()
+        .and_then(|e| e.photo_url.as_deref())
+        .filter(|_| *verdict == Verdict::Approved);
     match photo {
         Some(url) => {
             let _ = dom.verdict_photo.set_attribute("src", url);
@@ -153,7 +157,7 @@ pub(super) fn hide(rc: &Rc<RefCell<Inner>>) {
 /// Saves the approved photo as a file (the 下载照片 button).
 pub(super) fn download(rc: &Rc<RefCell<Inner>>) {
     let inner = rc.borrow();
-    let Some(url) = inner.earlier.as_ref().and_then(|e| e.photo_url.as_deref()) else { return };
+    let Some(url) = inner.delivery.earlier.as_ref().and_then(|e| e.photo_url.as_deref()) else { return };
     let code = inner.flow.as_ref().and_then(|f| f.capture_code()).unwrap_or("photo");
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Ok(link) = document.create_element("a") else { return };

@@ -37,7 +37,7 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     let facts = Announcement::Capture { width, height, bytes: file.bytes.len(), quality: file.quality };
     announce(&inner.dom.host, facts);
     let meta = meta(inner, &photo.photo.view(), &file, &original);
-    inner.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
+    inner.delivery.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
     true
 }
 
@@ -49,7 +49,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
         capture_code: flow.and_then(|f| f.capture_code()).map(str::to_string),
         session_code: flow.and_then(|f| f.session_code()).map(str::to_string),
         source: Meta::LIVE.into(),
-        report: inner.last_checks.clone(),
+        report: inner.judge.last_checks.clone(),
         photo: PhotoFacts {
             width: photo.width(),
             height: photo.height(),
@@ -61,9 +61,9 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
             fps: inner.stats_fps(),
             width: original.view().width(),
             height: original.view().height(),
-            live_ms: js_sys::Date::now() - inner.camera_opened_at,
+            live_ms: js_sys::Date::now() - inner.camera.opened_at,
         },
-        liveness: inner.portrait.judge().liveness(),
+        liveness: inner.judge.portrait.judge().liveness(),
         device: web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default(),
         component_version: crate::VERSION.into(),
         captured_at: js_sys::Date::new_0().to_iso_string().into(),
@@ -82,9 +82,9 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     let video = inner.dom.video.clone();
     let rotation = inner.options.rotation;
     let (uw, uh) = rotation.upright_size(video.video_width() as f64, video.video_height() as f64);
-    let raw = inner.reader.read(&video, (uw, uh), rotation, u32::MAX).ok()??;
+    let raw = inner.frames.reader.read(&video, (uw, uh), rotation, u32::MAX).ok()??;
     let full = Frame::from_rgba(raw.rgba, raw.width, raw.height).ok()?;
-    let face = inner.face.as_ref()?;
+    let face = inner.judge.face.as_ref()?;
     let analysed = inner.stats_last_size()?;
     // The analysis frame is the part of the video the view shows (`object-fit: cover`), scaled.
     let (view_w, view_h) = inner.dom.view_size();
@@ -92,8 +92,10 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     let factor = crop.w / analysed.0 as f64;
     let mut placement = Placement::of(face).scaled(factor);
     placement.eyes = [placement.eyes[0] + crop.x, placement.eyes[1] + crop.y];
-    let made = match inner.segmenter.as_mut() {
-        Some(segmenter) => standard_photo(&full.view(), placement, inner.faces.as_mut(), segmenter).ok()?,
+    let made = match inner.judge.segmenter.as_mut() {
+        Some(segmenter) => {
+            standard_photo(&full.view(), placement, inner.judge.faces.as_mut(), segmenter).ok()?
+        }
         // Without the segmentation model the cut is shown as it is, background and all.
         None => {
             let cut = render(&full.view(), &placement);
@@ -139,7 +141,7 @@ fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
     let list = &inner.dom.report;
     list.set_inner_html("");
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    for check in &inner.last_checks {
+    for check in &inner.judge.last_checks {
         let Ok(item) = document.create_element("li") else { continue };
         item.set_text_content(Some(&format!(
             "{} {}",

@@ -28,6 +28,20 @@ fn say(weak: &Weak<RefCell<Inner>>, label: crate::lang::Label) {
     }
 }
 
+/// The delivery part of the component: the photo taken until it is confirmed or retaken, the
+/// keys being sent, the capture delivered earlier for the code read, and the `online` listener.
+#[derive(Default)]
+pub(super) struct Delivery {
+    /// The photo taken, until it is confirmed or retaken.
+    pub(super) captured: Option<super::review::Captured>,
+    /// Idempotency keys being delivered right now.
+    pub(super) sending: std::collections::HashSet<String>,
+    /// The capture delivered earlier for the code read (the return visit).
+    pub(super) earlier: Option<super::returning::Earlier>,
+    /// Sends the outbox again whenever the browser comes back online.
+    pub(super) on_online: Option<Closure<dyn FnMut()>>,
+}
+
 /// A fresh idempotency key from the browser's random source.
 pub(super) fn new_key() -> String {
     let mut bytes = [0u8; 16];
@@ -44,7 +58,7 @@ pub(super) fn new_key() -> String {
 pub(super) fn start(rc: &Rc<RefCell<Inner>>) {
     let item = {
         let inner = rc.borrow();
-        let Some(captured) = inner.captured.as_ref() else {
+        let Some(captured) = inner.delivery.captured.as_ref() else {
             drop(inner);
             dispatch(rc, Event::UploadFailed);
             return;
@@ -93,7 +107,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
     let Some(backoff) = weak.upgrade().and_then(|rc| {
         let mut inner = rc.borrow_mut();
         // One delivery per key at a time (the flow and the outbox resume may both hold it).
-        inner.sending.insert(key.clone()).then_some(inner.options.backoff)
+        inner.delivery.sending.insert(key.clone()).then_some(inner.options.backoff)
     }) else {
         return;
     };
@@ -111,7 +125,7 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
         sleep(backoff.delay(attempt, js_sys::Math::random())).await;
     }
     let Some(rc) = weak.upgrade() else { return };
-    rc.borrow_mut().sending.remove(&key);
+    rc.borrow_mut().delivery.sending.remove(&key);
     let host = rc.borrow().dom.host.clone();
     match result {
         Outcome::Done => {
