@@ -68,6 +68,18 @@ impl Browser {
 }
 
 impl CameraFailure {
+    /// Every failure, in the order the documentation lists them.
+    pub const ALL: [CameraFailure; 8] = [
+        Self::PermissionDenied,
+        Self::NoCamera,
+        Self::CameraBusy,
+        Self::ConstraintsUnsatisfiable,
+        Self::InsecureContext,
+        Self::NoGetUserMedia,
+        Self::CameraEnded,
+        Self::Unknown,
+    ];
+
     /// Maps a `DOMException` name from `getUserMedia` (including old Chrome and Firefox aliases).
     pub fn from_dom_error(name: &str) -> CameraFailure {
         match name {

@@ -98,6 +98,44 @@ impl DomEvent {
     }
 }
 
+/// The stable `code` of an `error` event that is not a camera failure (those are
+/// [`crate::camera::CameraFailure::code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The browser has no WebAssembly (reported by the loader, `element.js`).
+    WasmUnsupported,
+    /// A model could not be fetched or read.
+    ModelLoad,
+    /// The standard photo could not be made at the shutter.
+    PhotoFailed,
+    /// The upload did not go through after every retry.
+    UploadFailed,
+    /// The backend refused the upload for good.
+    UploadRefused,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the documentation lists them.
+    pub const ALL: [ErrorCode; 5] = [
+        ErrorCode::WasmUnsupported,
+        ErrorCode::ModelLoad,
+        ErrorCode::PhotoFailed,
+        ErrorCode::UploadFailed,
+        ErrorCode::UploadRefused,
+    ];
+
+    /// The code, as the `error` event's `detail.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorCode::WasmUnsupported => "wasm.unsupported",
+            ErrorCode::ModelLoad => "model.load",
+            ErrorCode::PhotoFailed => "photo.failed",
+            ErrorCode::UploadFailed => "upload.failed",
+            ErrorCode::UploadRefused => "upload.refused",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@
 //! ```
 
 use crate::camera::CameraFailure;
+use crate::events::ErrorCode;
 
 /// Which steps this integration uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -457,7 +458,7 @@ impl Flow {
             }
             (_, E::ModelsFailed) if self.models == Models::Loading => self.with_models(
                 Models::Failed,
-                vec![Effect::ShowModelFailure, Effect::Emit(Notice::Error("model.load"))],
+                vec![Effect::ShowModelFailure, Effect::Emit(Notice::Error(ErrorCode::ModelLoad.code()))],
             ),
             // Retry fetches the models again (a camera that failed is retried by its own arm).
             (state, E::Retry)
@@ -552,12 +553,10 @@ impl Flow {
             ),
             (State::Captured { .. }, E::Confirm) => self.confirm(),
             (State::Uploading, E::Uploaded) => self.to(State::Done, vec![Effect::Emit(Notice::Uploaded)]),
-            (State::Uploading, E::UploadFailed) => {
-                self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.failed"))])
-            }
-            (State::Uploading, E::UploadRefused) => {
-                self.to(State::UploadFailed, vec![Effect::Emit(Notice::Error("upload.refused"))])
-            }
+            (State::Uploading, E::UploadFailed) => self
+                .to(State::UploadFailed, vec![Effect::Emit(Notice::Error(ErrorCode::UploadFailed.code()))]),
+            (State::Uploading, E::UploadRefused) => self
+                .to(State::UploadFailed, vec![Effect::Emit(Notice::Error(ErrorCode::UploadRefused.code()))]),
             // The lookup answers while the student is still before the shutter: the verdict is
             // shown instead (later, the new photo is the one that counts).
             (

@@ -307,3 +307,29 @@ fn the_documented_rules_are_the_rules_and_their_defaults() {
     }
     holds("docs/checks.md", "<!-- BEGIN GENERATED rules", "<!-- END GENERATED -->", &table);
 }
+
+#[test]
+fn the_documented_error_codes_are_the_ones_the_component_sends() {
+    use gradcap::camera::CameraFailure;
+    use gradcap::events::ErrorCode;
+    let docs = read("docs/embedding.md");
+    let start = docs.find("| code | when |").expect("the errors table in docs/embedding.md");
+    let listed: Vec<String> = docs[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split('|').nth(1).unwrap_or("").trim().trim_matches('`').to_string())
+        .collect();
+    let mut codes: Vec<String> = CameraFailure::ALL.iter().map(|f| f.code().to_string()).collect();
+    codes.extend(ErrorCode::ALL.iter().map(|e| e.code().to_string()));
+    let mut sorted = (listed.clone(), codes.clone());
+    sorted.0.sort();
+    sorted.1.sort();
+    assert_eq!(sorted.0, sorted.1, "docs/embedding.md's errors table and the codes in the code");
+    // The loader reports the one the module cannot.
+    let loader = read("src/web/element.js");
+    assert!(
+        loader.contains(&format!("'{}'", ErrorCode::WasmUnsupported.code())),
+        "element.js sends wasm.unsupported"
+    );
+}

@@ -11,6 +11,7 @@ use super::options::Options;
 use super::upload::Delivery;
 use crate::analysis::{FrameStats, Guidance};
 use crate::camera::Browser;
+use crate::events::ErrorCode;
 use crate::flow::{Effect, Event, Flow, Notice, State};
 use crate::lang::Label;
 use crate::qr::Validation;
@@ -160,7 +161,12 @@ impl GradCapture {
             if let Some(f) = inner.camera.failure {
                 inner.dom.show_failure(f.message(lang, inner.camera.browser), f.code(), lang, f.retryable());
             } else if inner.flow.as_ref().is_some_and(|f| f.models() == crate::flow::Models::Failed) {
-                inner.dom.show_failure(Label::ModelsFailed.text().get(lang), "model.load", lang, true);
+                inner.dom.show_failure(
+                    Label::ModelsFailed.text().get(lang),
+                    ErrorCode::ModelLoad.code(),
+                    lang,
+                    true,
+                );
             }
         }
         if name == "facing" && self.inner.borrow().options.facing != facing_before {
@@ -321,7 +327,12 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         Effect::ShowModelFailure => {
             let inner = rc.borrow();
             let lang = inner.options.lang;
-            inner.dom.show_failure(Label::ModelsFailed.text().get(lang), "model.load", lang, true);
+            inner.dom.show_failure(
+                Label::ModelsFailed.text().get(lang),
+                ErrorCode::ModelLoad.code(),
+                lang,
+                true,
+            );
         }
         Effect::ClearFailure => {
             let mut inner = rc.borrow_mut();
@@ -338,7 +349,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
                 inner.dom.review.set_hidden(false);
             } else {
                 drop(inner);
-                emit_error(rc, "photo.failed");
+                emit_error(rc, ErrorCode::PhotoFailed.code());
                 dispatch(rc, Event::Retake);
             }
         }

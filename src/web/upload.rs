@@ -7,6 +7,7 @@
 use super::component::{dispatch, Inner};
 use super::notices::{announce, Announcement};
 use super::outbox;
+use crate::events::ErrorCode;
 use crate::flow::{Event, State};
 use crate::upload::{idempotency_key, Endpoint, Lookup, Outcome, Parcel, SessionInfo, RECEIPT_HEADER};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
@@ -158,8 +159,11 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
             // The backend will never take this one: keeping it would only resend it forever.
             let _ = outbox::remove(&key).await;
             if !report_to_flow(&rc, in_flow, Event::UploadRefused) {
-                let refused =
-                    Announcement::Error { code: "upload.refused", message: Some(&answer), key: Some(&key) };
+                let refused = Announcement::Error {
+                    code: ErrorCode::UploadRefused.code(),
+                    message: Some(&answer),
+                    key: Some(&key),
+                };
                 announce(&host, refused);
             }
         }
@@ -170,7 +174,11 @@ async fn deliver(weak: Weak<RefCell<Inner>>, item: outbox::Item, in_flow: bool) 
             if !report_to_flow(&rc, in_flow, Event::UploadFailed) {
                 announce(
                     &host,
-                    Announcement::Error { code: "upload.failed", message: None, key: Some(&key) },
+                    Announcement::Error {
+                        code: ErrorCode::UploadFailed.code(),
+                        message: None,
+                        key: Some(&key),
+                    },
                 );
             }
         }
