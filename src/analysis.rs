@@ -299,6 +299,41 @@ impl FrameJudge {
     }
 }
 
+/// A still image judged as one steady frame — `gradcap analyze`, the backend's re-check of an
+/// upload, the browser's `FaceAnalyzer`: every face detected (for `face.single`), the main face
+/// with its mesh, and every check, the guide being the largest 3:4 frame centred in the picture.
+#[derive(Debug, Clone)]
+pub struct Still {
+    /// The main face, if any.
+    pub face: Option<Face>,
+    /// The checks (only `face.present` and `face.single` without a face).
+    pub checks: Vec<Check>,
+}
+
+impl Still {
+    /// Judges `frame` with the faces `finder` finds in it.
+    pub fn judge(
+        finder: &mut crate::face::FaceFinder,
+        frame: &FrameView<'_>,
+        rules: &Rules,
+    ) -> Result<Still, crate::Error> {
+        let detections = finder.detect_all(frame)?;
+        let face = finder.still(frame)?;
+        let checks = judge(&Scene::still(*frame, &detections, face.as_ref()), rules);
+        Ok(Still { face, checks })
+    }
+
+    /// The first check that fails: what the student would be told to fix.
+    pub fn first_failure(&self) -> Option<&Check> {
+        crate::checks::first_failure(&self.checks)
+    }
+
+    /// Whether the photo passes: a face, and every check.
+    pub fn ready(&self) -> bool {
+        self.face.is_some() && self.first_failure().is_none()
+    }
+}
+
 /// While a face is tracked, the detector still runs on every this-many portrait frames (2 s at
 /// 15 fps), so that a second face walking into the picture is seen (`face.single`) — rarely
 /// enough to stay out of the 95th percentile of frame times on a slow phone.

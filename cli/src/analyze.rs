@@ -1,7 +1,8 @@
 //! `gradcap analyze FILE…`: the face and the photo checks of image files, one JSON object per
 //! line. A still image is judged as a single, stable frame.
 
-use gradcap::checks::{first_failure, judge, Check, Rules, Scene};
+use gradcap::analysis::Still;
+use gradcap::checks::{Check, Rules};
 use gradcap::face::{Face, FaceFinder};
 use gradcap::frame::{decode_image, DecodeLimits};
 use serde::Serialize;
@@ -71,19 +72,13 @@ pub fn run(files: &[String], models: &Path, rules: &Rules) -> Result<bool, Strin
         let result = std::fs::read(file)
             .map_err(|e| e.to_string())
             .and_then(|bytes| decode_image(&bytes, DecodeLimits::default()).map_err(|e| e.to_string()))
-            .and_then(|frame| {
-                let view = frame.view();
-                let detections = finder.detect_all(&view).map_err(|e| e.to_string())?;
-                let face = finder.still(&view).map_err(|e| e.to_string())?;
-                let checks = judge(&Scene::still(view, &detections, face.as_ref()), rules);
-                Ok((face, checks))
-            });
+            .and_then(|frame| Still::judge(&mut finder, &frame.view(), rules).map_err(|e| e.to_string()));
         let line = match result {
-            Ok((face, checks)) => Line {
+            Ok(still) => Line {
                 file,
-                ready: Some(face.is_some() && first_failure(&checks).is_none()),
-                face: Some(face),
-                checks: Some(checks.iter().map(CheckLine::from).collect()),
+                ready: Some(still.ready()),
+                checks: Some(still.checks.iter().map(CheckLine::from).collect()),
+                face: Some(still.face),
                 error: None,
             },
             Err(error) => {

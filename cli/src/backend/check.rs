@@ -4,7 +4,8 @@
 //! allocated for pixels that could not be the right size.
 
 use axum::http::StatusCode;
-use gradcap::checks::{first_failure, judge, Rules, Scene};
+use gradcap::analysis::Still;
+use gradcap::checks::Rules;
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::guide::PHOTO_SIZE;
@@ -107,17 +108,15 @@ impl Checker {
         };
         let internal =
             |e: gradcap::Error| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
-        let detections = finder.detect_all(&v).map_err(internal)?;
-        let face = finder.still(&v).map_err(internal)?;
-        let checks = judge(&Scene::still(v, &detections, face.as_ref()), &Rules::default());
-        let failing = first_failure(&checks).map(|c| c.id.id());
+        let still = Still::judge(finder, &v, &Rules::default()).map_err(internal)?;
         verdict["facesChecked"] = json!(true);
-        verdict["checks"] = json!(checks
+        verdict["checks"] = json!(still
+            .checks
             .iter()
             .map(|c| json!({"id": c.id.id(), "pass": c.pass, "score": c.score}))
             .collect::<Vec<_>>());
-        verdict["firstFailure"] = json!(failing);
-        verdict["pass"] = json!(size_ok && face.is_some() && failing.is_none());
+        verdict["firstFailure"] = json!(still.first_failure().map(|c| c.id.id()));
+        verdict["pass"] = json!(size_ok && still.ready());
         Ok(verdict)
     }
 }
