@@ -143,7 +143,9 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
     const blocked = '**/models/selfie_segmentation.tflite';
     await page.route(blocked, (route) => route.abort('connectionreset'));
     await page.goto(`${baseUrl}?steps=portrait`);
-    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden, null, { timeout: 20000 });
+    // (The element's shadow root exists once the module has loaded.)
+    const failureShown = () => document.querySelector('grad-capture')?.shadowRoot?.getElementById('failure')?.hidden === false;
+    await page.waitForFunction(failureShown, null, { timeout: 20000 });
     assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /人脸识别模型加载失败/);
     assert.match(await shadow(page, 'failure-code', (el) => el.textContent), /model\.load/);
     assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
@@ -153,7 +155,7 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
     // The connection is back: 重试 fetches the models again and the panel goes.
     await page.unroute(blocked);
     await shadow(page, 'retry', (el) => el.click());
-    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden, null, { timeout: 20000 });
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden === true, null, { timeout: 20000 });
     await page.waitForTimeout(2000);
     assert.equal(await shadow(page, 'failure', (el) => el.hidden), true, 'the models loaded: no failure again');
     assert.deepEqual((await page.evaluate(() => window.gradcapErrors)).map((e) => e.code), ['model.load']);

@@ -74,10 +74,10 @@ impl Evidence {
     }
 }
 
-/// The weaker side of [`border::sides`].
+/// The weakest of [`border::sides`]: both sides and the top.
 fn framing(frame: &FrameView<'_>, face: &Face) -> Option<f64> {
-    let [left, right] = border::sides(frame, face);
-    Some(left.min(right))
+    let [left, right, top] = border::sides(frame, face);
+    Some(left.min(right).min(top))
 }
 
 /// The check: the peak graded against its limit (100 without any peak, 50 at the limit); a face
