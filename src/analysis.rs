@@ -308,6 +308,9 @@ pub struct Still {
     pub face: Option<Face>,
     /// The checks (only `face.present` and `face.single` without a face).
     pub checks: Vec<Check>,
+    /// What the recapture cues that a still can show saw (the spectrum's peak, the edges), with
+    /// a face.
+    pub liveness: Option<liveness::Evidence>,
 }
 
 impl Still {
@@ -320,7 +323,8 @@ impl Still {
         let detections = finder.detect_all(frame)?;
         let face = finder.still(frame)?;
         let checks = judge(&Scene::still(*frame, &detections, face.as_ref()), rules);
-        Ok(Still { face, checks })
+        let liveness = face.as_ref().map(|f| liveness::Evidence::still(frame, f));
+        Ok(Still { face, checks, liveness })
     }
 
     /// The first check that fails: what the student would be told to fix.

@@ -18,6 +18,9 @@ struct Line<'a> {
     face: Option<Option<Face>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checks: Option<Vec<CheckLine>>,
+    /// What the recapture cues a still can show saw: `{peak, border, …}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    liveness: Option<gradcap::checks::liveness::Evidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -79,11 +82,12 @@ pub fn run(files: &[String], models: &Path, rules: &Rules) -> Result<bool, Strin
                 ready: Some(still.ready()),
                 checks: Some(still.checks.iter().map(CheckLine::from).collect()),
                 face: Some(still.face),
+                liveness: still.liveness,
                 error: None,
             },
             Err(error) => {
                 all_read = false;
-                Line { file, ready: None, face: None, checks: None, error: Some(error) }
+                Line { file, ready: None, face: None, checks: None, liveness: None, error: Some(error) }
             }
         };
         let json = serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -75,6 +75,10 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
         let live =
             line["checks"].as_array().unwrap().iter().find(|c| c["id"] == "liveness.recapture").unwrap();
         assert_eq!(live["pass"], true, "a real photo shows no screen or print pattern: {live}");
+        // The cues a still can show are reported with what they saw (the peak is the check's value).
+        let cues = &line["liveness"];
+        assert_eq!(cues["peak"], live["value"], "{cues}");
+        assert!(cues["border"].as_f64().is_some_and(|b| b < 0.8), "no frame around a real face: {cues}");
         let mouth = line["checks"].as_array().unwrap().iter().find(|c| c["id"] == "mouth.closed").unwrap();
         assert_eq!(mouth["pass"], false, "obama.jpg shows his teeth: {mouth}");
         assert_eq!(line["ready"], false, "a photo that fails a check is not ready");

@@ -36,8 +36,9 @@ use std::collections::VecDeque;
 pub struct Evidence {
     /// The strongest periodic peak in the skin (in video, the median of the last frames).
     pub peak: Option<f64>,
-    /// How much of the face's side the longest straight edge beside it covers, the weaker of the
-    /// two sides (0–1; near 1: a bezel or a sheet's border on both sides).
+    /// How much the face is framed: the least of how much of its side the longest straight edge
+    /// on each side covers and of how much of the width between them an edge above the head
+    /// covers (0–1; near 1: a bezel or a sheet's border around it).
     pub border: Option<f64>,
     /// Frames on which the view had turned and the face moved as a plane.
     pub flat_turns: u32,
@@ -53,7 +54,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// What one image shows: the spectrum only.
+    /// What one image shows: the spectrum and the edges (no motion).
     pub fn still(frame: &FrameView<'_>, face: &Face) -> Evidence {
         Evidence { peak: spectrum::peak(frame, face), border: framing(frame, face), ..Evidence::default() }
     }
