@@ -394,3 +394,29 @@ fn the_field_names_are_the_servers_to_choose_as_the_components_are() {
         String::from_utf8_lossy(&reply.body)
     );
 }
+
+/// A load balancer asks whether the server is alive and whether it can serve: `/readyz` answers
+/// 503 with a JSON error while the photo store cannot take a file, and 200 again once it can.
+#[test]
+fn health_and_readiness_tell_a_load_balancer_what_it_needs() {
+    let server = start("health");
+    let alive = request(&server, "GET", "/healthz", &[], b"");
+    assert_eq!((alive.status, alive.json()["status"].as_str()), (200, Some("ok")));
+    let ready = request(&server, "GET", "/readyz", &[], b"");
+    assert_eq!((ready.status, ready.json()["status"].as_str()), (200, Some("ready")));
+    // The photo folder gone (a file where it was): not ready, whoever runs the test.
+    let photos = server.data.join("photos");
+    let aside = server.data.join("photos-aside");
+    std::fs::rename(&photos, &aside).unwrap();
+    std::fs::write(&photos, b"not a folder").unwrap();
+    let unready = request(&server, "GET", "/readyz", &[], b"");
+    assert_eq!(
+        (unready.status, unready.json()["error"]["code"].as_str()),
+        (503, Some("store.unavailable")),
+        "{}",
+        String::from_utf8_lossy(&unready.body)
+    );
+    std::fs::remove_file(&photos).unwrap();
+    std::fs::rename(&aside, &photos).unwrap();
+    assert_eq!(request(&server, "GET", "/readyz", &[], b"").status, 200);
+}

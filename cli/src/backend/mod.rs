@@ -175,6 +175,9 @@ impl Backend {
             .nest("/api", api)
             // The nested router does not see "/api/" itself; it is an API path all the same.
             .route("/api/", axum::routing::any(no_endpoint))
+            // For a load balancer: alive, and able to serve (the database and the photo store).
+            .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+            .route("/readyz", get(readiness))
             .route("/review", get(|| async { Html(include_str!("review.html")) }))
             .route(
                 "/review.js",
@@ -191,6 +194,19 @@ impl Backend {
     pub fn purge_older_than(&self, days: u32) -> Result<usize, String> {
         let cutoff = store::rfc3339(store::unix_now() - i64::from(days) * 86_400);
         self.store.lock().map_err(|e| e.to_string())?.purge(store::Purge::Before(&cutoff))
+    }
+}
+
+/// `200 {"status": "ready"}` when the store can serve, else `503` with the reason.
+async fn readiness(State(app): State<Shared>) -> Response {
+    let ready = app.store.lock().map_err(|e| e.to_string()).and_then(|store| store.ready());
+    match ready {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Err(reason) => {
+            eprintln!("gradcap: not ready: {reason}");
+            let body = serde_json::json!({"status": "not ready", "error": {"code": "store.unavailable", "message": "the database or the photo store cannot be used"}});
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
     }
 }
 

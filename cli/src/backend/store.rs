@@ -321,6 +321,15 @@ impl Store {
         Ok(Store { db, photos, receipt_key: key.into_bytes() })
     }
 
+    /// Whether the store can serve: the database answers, and the photo folder takes a file
+    /// (written and removed); the reason when it cannot.
+    pub fn ready(&self) -> Result<(), String> {
+        self.db.query_row("SELECT count(*) FROM captures", [], |r| r.get::<_, i64>(0)).map_err(db_err)?;
+        let probe = self.photos.join(format!(".ready-{}", hex(&secret::random::<6>())));
+        std::fs::write(&probe, b"ok").map_err(|e| format!("{}: {e}", self.photos.display()))?;
+        std::fs::remove_file(&probe).map_err(|e| format!("{}: {e}", probe.display()))
+    }
+
     /// Adds or replaces sessions.
     pub fn put_sessions(&self, sessions: &[Session]) -> Result<(), String> {
         for s in sessions {
