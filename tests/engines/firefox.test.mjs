@@ -1,0 +1,127 @@
+// The student flows in Firefox's engine (Gecko, Debian's Firefox ESR, headless): the demo loads
+// the module, the capture code is read from the camera, a good face in the guide opens the
+// shutter after the countdown, a half-shadowed one keeps it off with the 阴阳脸 hint, and 拍照
+// shows the calibration view. The camera answers with a canvas stream of the fixtures' frames
+// (gecko.mjs); skips without Firefox or without the fixtures (scripts/test makes them).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, root, media, shots } from '../e2e/harness.mjs';
+import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
+
+const variants = path.join(media, 'variants');
+const noFixtures = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
+const skip = noFirefox || noFixtures;
+
+let server;
+before(async () => {
+  if (skip) return;
+  mkdirSync(shots, { recursive: true });
+  server = await startServer();
+});
+after(() => server?.stop());
+
+/** The component's size in the demo in Firefox's phone view, CSS pixels. */
+async function componentSize() {
+  const { page, close } = await launchFirefox();
+  try {
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.shadowRoot, { timeout: 30000 });
+    return await page.evaluate(() => {
+      const r = document.querySelector('grad-capture').getBoundingClientRect();
+      return [Math.round(r.width), Math.round(r.height)];
+    });
+  } finally {
+    await close();
+  }
+}
+
+/** The variant `photo` filmed so that it fills the component's guide: its first frame. */
+async function guided(photo) {
+  const [w, h] = await componentSize();
+  const file = path.join(media, `firefox-guided-${photo.replace(/\.png$/, '')}.y4m`);
+  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', path.join(variants, photo), file, String(w), String(h)]);
+  return y4mFrame(file);
+}
+
+const state = (page) => page.evaluate(() => document.querySelector('grad-capture')?.state);
+const stats = (page) => page.evaluate(() => { const t = document.getElementById('stats')?.value; return t ? JSON.parse(t) : null; });
+
+test('Firefox: the capture code is read from the camera, then the portrait step begins', { skip: skip || (!existsSync(path.join(media, 'qr.y4m')) && 'no qr.y4m') }, async () => {
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, y4mFrame(path.join(media, 'qr.y4m')));
+    await page.evaluateOnNewDocument(() => {
+      window.codes = [];
+      document.addEventListener('code', (e) => window.codes.push(e.detail.code), true);
+    });
+    await page.goto(`${server.url}?steps=code,portrait`);
+    await page.waitForFunction(() => window.codes.length > 0, { timeout: 30000 });
+    assert.deepEqual(await page.evaluate(() => window.codes), ['CHSI-TEST-CAPTURE-1234567890']);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', { timeout: 10000 });
+    await page.screenshot({ path: path.join(shots, 'firefox-code.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a good face in the guide opens the shutter after the countdown, and 拍照 shows the calibration view', { skip }, async () => {
+  const frame = await guided('biden-frontal.png');
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, frame);
+    await page.goto(`${server.url}?steps=portrait`);
+    // The shutter on, and the page's stats (written a few times a second) saying why.
+    const handle = await page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      const text = document.getElementById('stats')?.value;
+      const s = text && JSON.parse(text);
+      return el && !el.disabled && s?.gate?.state === 'ready' ? s : null;
+    }, { timeout: 60000 });
+    const s = await handle.jsonValue();
+    console.log(`Firefox: ${s.frames} frames analysed, ${s.frameMsAvg.toFixed(1)} ms a frame, ${s.fps.toFixed(1)} fps`);
+    await page.screenshot({ path: path.join(shots, 'firefox-ready.png') });
+    await shadow(page, 'shutter', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
+    const failing = await shadow(page, 'report', (el) => [...el.querySelectorAll('.fail')].map((x) => x.textContent));
+    assert.deepEqual(failing ?? [], [], 'every check passes on the photo taken');
+    const photo = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
+    assert.ok(photo >= 20_000 && photo <= 40_000, `the standard photo is 20–40 KB: ${photo}`);
+    await page.screenshot({ path: path.join(shots, 'firefox-review.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a half-shadowed face keeps the shutter off and says 阴阳脸', { skip }, async () => {
+  const frame = await guided('biden-frontal-half-shadow.png');
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, frame);
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => /阴阳脸/.test(document.querySelector('grad-capture')?.shadowRoot?.getElementById('guidance')?.textContent ?? ''), { timeout: 60000 });
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
+    assert.equal(await state(page), 'framing');
+    assert.match(await shadow(page, 'guidance', (el) => el.textContent), /阴阳脸/);
+    await page.screenshot({ path: path.join(shots, 'firefox-half-shadow.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: the good face shown on a phone screen keeps the shutter off and says 请勿翻拍照片', { skip: skip || (!existsSync(path.join(media, 'recaptured.y4m')) && 'no recaptured.y4m') }, async () => {
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, y4mFrame(path.join(media, 'recaptured.y4m')));
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => /请勿翻拍/.test(document.querySelector('grad-capture')?.shadowRoot?.getElementById('guidance')?.textContent ?? ''), { timeout: 60000 });
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
+    assert.match(await shadow(page, 'guidance', (el) => el.textContent), /请勿翻拍/);
+  } finally {
+    await close();
+  }
+});
