@@ -4,7 +4,7 @@ use super::camera::{self, Camera};
 use super::code::{self, CodeReader};
 use super::dom::Dom;
 use super::faces;
-use super::frames::{request_frame, FrameLoop, FrameReader};
+use super::frames::{request_frame, Clock, FrameLoop, FrameReader, VIDEO_CLOCK_WAIT_MS};
 use super::judging::{self, Judging};
 use super::notices::{announce, Announcement};
 use super::options::Options;
@@ -512,16 +512,61 @@ fn stop_camera(inner: &mut Inner) {
 }
 
 fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
-    let weak = Rc::downgrade(rc);
+    let (video, clock) = {
+        let inner = rc.borrow();
+        (inner.dom.video.clone(), inner.frames.clock)
+    };
+    // Until the video's frame callback has been seen to come, a timer stands by: whichever comes
+    // first runs the tick and sets the clock; the other does nothing.
+    let fired = Rc::new(std::cell::Cell::new(false));
+    let by = if clock == Clock::Animation { Clock::Animation } else { Clock::Video };
+    let (weak, once) = (Rc::downgrade(rc), fired.clone());
     let callback = Closure::once_into_js(move |now: f64| {
+        if once.replace(true) {
+            return;
+        }
         if let Some(rc) = weak.upgrade() {
-            tick(&rc, id, now);
+            clocked(&rc, id, by, now);
         }
     });
-    let video = rc.borrow().dom.video.clone();
-    if let Err(e) = request_frame(&video, callback.unchecked_ref()) {
+    if let Err(e) = request_frame(&video, callback.unchecked_ref(), by == Clock::Animation) {
         web_sys::console::error_2(&"gradcap: cannot schedule frames".into(), &e);
     }
+    if clock == Clock::Unknown {
+        stand_by(rc, id, fired);
+    }
+}
+
+/// After [`VIDEO_CLOCK_WAIT_MS`], runs the tick the video's frame callback (`fired` tells
+/// whether it came) did not run, once the video has a frame to read (until then it waits on).
+fn stand_by(rc: &Rc<RefCell<Inner>>, id: u32, fired: Rc<std::cell::Cell<bool>>) {
+    let weak = Rc::downgrade(rc);
+    let timer = Closure::once_into_js(move || {
+        let Some(rc) = weak.upgrade() else { return };
+        if fired.get() || !rc.borrow().frames.is_current(id) {
+            return;
+        }
+        if rc.borrow().dom.video.ready_state() < 2 {
+            stand_by(&rc, id, fired); // no frame yet: the video's callback may still come
+            return;
+        }
+        fired.set(true);
+        clocked(&rc, id, Clock::Animation, now_ms());
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            timer.unchecked_ref(),
+            VIDEO_CLOCK_WAIT_MS,
+        );
+    }
+}
+
+/// A tick of loop `id` that `by` paced: the loop keeps that clock from now on.
+fn clocked(rc: &Rc<RefCell<Inner>>, id: u32, by: Clock, now: f64) {
+    if rc.borrow().frames.is_current(id) {
+        rc.borrow_mut().frames.clock = by;
+    }
+    tick(rc, id, now);
 }
 
 /// One turn of the frame loop: skip until the video has data and the rate cap allows, then read

@@ -15,25 +15,43 @@ pub struct FrameReader {
     ctx: CanvasRenderingContext2d,
 }
 
+/// What paces the frame loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Clock {
+    /// Not known yet: the video's frame callback is asked for, and a timer stands by in case it
+    /// never comes (WebKitGTK has `requestVideoFrameCallback` but never calls it for a canvas's
+    /// stream).
+    Unknown,
+    /// The video's own frames (`requestVideoFrameCallback`).
+    Video,
+    /// Animation frames: the video's frame callback did not come.
+    Animation,
+}
+
+/// How long the first video frame callback may take before animation frames pace the loop, ms.
+pub(super) const VIDEO_CLOCK_WAIT_MS: i32 = 500;
+
 /// The frame loop: the reader, which loop is current (a tick from an older one does nothing),
-/// and its pace.
+/// what paces it, and its pace.
 pub(super) struct FrameLoop {
     pub(super) reader: FrameReader,
     /// Bumped whenever the loop starts or stops.
     pub(super) loop_id: u32,
     pub(super) running: bool,
+    pub(super) clock: Clock,
     pub(super) stats: crate::pace::LoopStats,
 }
 
 impl FrameLoop {
     pub(super) fn new(reader: FrameReader) -> FrameLoop {
-        FrameLoop { reader, loop_id: 0, running: false, stats: Default::default() }
+        FrameLoop { reader, loop_id: 0, running: false, clock: Clock::Unknown, stats: Default::default() }
     }
 
-    /// Starts a new loop; its id.
+    /// Starts a new loop (on a new stream, the clock found again); its id.
     pub(super) fn start(&mut self) -> u32 {
         self.loop_id = self.loop_id.wrapping_add(1);
         self.running = true;
+        self.clock = Clock::Unknown;
         self.loop_id
     }
 
@@ -124,13 +142,20 @@ pub fn draw_upright(
 }
 
 /// Asks for `callback` on the next video frame (`requestVideoFrameCallback`), or on the next
-/// animation frame where the browser lacks it.
-pub fn request_frame(video: &HtmlVideoElement, callback: &js_sys::Function) -> Result<(), JsValue> {
+/// animation frame where the browser lacks it (or `animation`).
+pub fn request_frame(
+    video: &HtmlVideoElement,
+    callback: &js_sys::Function,
+    animation: bool,
+) -> Result<(), JsValue> {
     let rvfc = Reflect::get(video, &JsValue::from_str("requestVideoFrameCallback"))?;
-    if let Some(rvfc) = rvfc.dyn_ref::<js_sys::Function>() {
-        rvfc.call1(video, callback)?;
-    } else {
-        web_sys::window().ok_or("no window")?.request_animation_frame(callback)?;
+    match rvfc.dyn_ref::<js_sys::Function>() {
+        Some(rvfc) if !animation => {
+            rvfc.call1(video, callback)?;
+        }
+        _ => {
+            web_sys::window().ok_or("no window")?.request_animation_frame(callback)?;
+        }
     }
     Ok(())
 }

@@ -88,7 +88,7 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, a
     const failing = await shadow(page, 'report', (el) => [...el.querySelectorAll('.fail')].map((x) => x.textContent));
     assert.deepEqual(failing ?? [], [], 'every check passes on the photo taken');
     const photo = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
-    assert.ok(photo >= 20_000 && photo <= 40_000, `the standard photo is 20–40 KB: ${photo}`);
+    assert.ok(photo >= 20 * 1024 && photo <= 40 * 1024, `the standard photo is 20–40 KB: ${photo}`);
     await page.screenshot({ path: path.join(shots, 'firefox-review.png') });
   } finally {
     await close();

@@ -1,0 +1,57 @@
+// The camera the engine tests give a page: neither WebKitGTK's mock camera (a test pattern) nor
+// Firefox's fake one (a flat colour) shows a face or a code, so every `getUserMedia` is answered
+// with a 15-fps stream of a canvas showing a fixture's frame. The rest of the camera path — the
+// stream on the <video>, the frame callbacks, the reading of frames, the tracks stopped — is the
+// component's own.
+import { readFileSync } from 'node:fs';
+
+/** The first frame of a `.y4m` (4:2:0) as `{ width, height, rgba }`. */
+export function y4mFrame(file) {
+  const bytes = readFileSync(file);
+  const header = bytes.subarray(0, bytes.indexOf(0x0a)).toString('latin1');
+  const width = Number(header.match(/ W(\d+)/)[1]);
+  const height = Number(header.match(/ H(\d+)/)[1]);
+  const start = bytes.indexOf(0x0a, header.length + 1) + 1; // after "FRAME…\n"
+  const [cw, ch] = [width / 2, height / 2];
+  const y = bytes.subarray(start, start + width * height);
+  const u = bytes.subarray(start + width * height, start + width * height + cw * ch);
+  const v = bytes.subarray(start + width * height + cw * ch, start + width * height + 2 * cw * ch);
+  const rgba = Buffer.alloc(width * height * 4);
+  const clamp = (x) => Math.max(0, Math.min(255, Math.round(x)));
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      const Y = y[j * width + i];
+      const c = (j >> 1) * cw + (i >> 1);
+      const [U, V] = [u[c] - 128, v[c] - 128];
+      const o = 4 * (j * width + i);
+      rgba[o] = clamp(Y + 1.402 * V);
+      rgba[o + 1] = clamp(Y - 0.344136 * U - 0.714136 * V);
+      rgba[o + 2] = clamp(Y + 1.772 * U);
+      rgba[o + 3] = 255;
+    }
+  }
+  return { width, height, rgba };
+}
+
+/** A script, to run before the page's own, that answers `getUserMedia` with `frame`. */
+export function cameraScript(frame) {
+  return `(() => {
+    const [w, h] = [${frame.width}, ${frame.height}];
+    const bytes = Uint8ClampedArray.from(atob(${JSON.stringify(frame.rgba.toString('base64'))}), (c) => c.charCodeAt(0));
+    const media = navigator.mediaDevices;
+    if (!media) return; // about:blank, before the page
+    media.getUserMedia = async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = w;
+      canvas.height = h;
+      const ctx = canvas.getContext('2d');
+      const image = new ImageData(bytes, w, h);
+      const draw = () => ctx.putImageData(image, 0, 0);
+      draw();
+      const timer = setInterval(draw, 66);
+      const stream = canvas.captureStream(15);
+      for (const track of stream.getTracks()) track.addEventListener('ended', () => clearInterval(timer));
+      return stream;
+    };
+  })();`;
+}
