@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, root, media, shots } from '../e2e/harness.mjs';
+import { createHash } from 'node:crypto';
+import { startServer, staffFetch, root, media, shots } from '../e2e/harness.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
 
 const variants = path.join(media, 'variants');
@@ -67,12 +68,12 @@ test('Firefox: the capture code is read from the camera, then the portrait step 
   }
 });
 
-test('Firefox: a good face in the guide opens the shutter after the countdown, and 拍照 shows the calibration view', { skip }, async () => {
+test('Firefox: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, and 确认 stores that photo once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
   const { page, close } = await launchFirefox();
   try {
     await showOnCamera(page, frame);
-    await page.goto(`${server.url}?steps=portrait`);
+    await page.goto(`${server.url}?steps=portrait,upload`);
     // The shutter on, and the page's stats (written a few times a second) saying why.
     const handle = await page.waitForFunction(() => {
       const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
@@ -90,6 +91,12 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, a
     const photo = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
     assert.ok(photo >= 20 * 1024 && photo <= 40 * 1024, `the standard photo is 20–40 KB: ${photo}`);
     await page.screenshot({ path: path.join(shots, 'firefox-review.png') });
+    const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+    await shadow(page, 'confirm', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done', { timeout: 30000 });
+    const stored = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+    assert.equal(stored.length, 1, 'one record');
+    assert.equal(stored[0].photoSha256, createHash('sha256').update(sent).digest('hex'), 'the photo the page sent');
   } finally {
     await close();
   }

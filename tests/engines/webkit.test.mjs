@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, root, media, shots } from '../e2e/harness.mjs';
+import { createHash } from 'node:crypto';
+import { startServer, staffFetch, root, media, shots } from '../e2e/harness.mjs';
 import { y4mFrame } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
 
@@ -75,10 +76,10 @@ test('WebKit: the capture code is read from the camera, then the portrait step b
   });
 });
 
-test('WebKit: a good face in the guide opens the shutter after the countdown, and 拍照 shows the calibration view', { skip }, async () => {
+test('WebKit: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, and 确认 stores that photo once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
   await withWebKit(frame, async (page) => {
-    await page.goto(`${server.url}?steps=portrait`);
+    await page.goto(`${server.url}?steps=portrait,upload`);
     const s = await page.waitFor(shutterOn, 90000);
     console.log(`WebKit: ${s.frames} frames analysed, ${s.frameMsAvg.toFixed(1)} ms a frame on average, ${s.fps.toFixed(1)} fps`);
     await page.screenshot(path.join(shots, 'webkit-ready.png'));
@@ -89,6 +90,13 @@ test('WebKit: a good face in the guide opens the shutter after the countdown, an
     const bytes = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
     assert.ok(bytes >= 20 * 1024 && bytes <= 40 * 1024, `the standard photo is 20–40 KB: ${bytes}`);
     await page.screenshot(path.join(shots, 'webkit-review.png'));
+    const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+    const before = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items.length;
+    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click());
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'done', 30000);
+    const stored = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+    assert.equal(stored.length, before + 1, 'one record more');
+    assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   });
 });
 
