@@ -26,7 +26,7 @@ const MAX_TOP_TILT: f64 = 8.0;
 /// How much the face is framed, as `[left, right, top]` shares (0 to 1). The sides: how much of
 /// the face's height the longest straight edge on each side covers, of a run from above the
 /// forehead to below the chin, counted by the lesser of its share of the whole run and of the
-/// part below the chin. The top: when both sides reach [`SIDE_FLOOR`], how much of the width
+/// part below the chin. The top: when both sides reach half the run, how much of the width
 /// between the two lines one straight edge above the head covers (the picture's top), else 0.
 /// All three near 1 is a frame around the face.
 pub fn sides(frame: &FrameView<'_>, face: &Face) -> [f64; 3] {
