@@ -3,7 +3,23 @@
 // with a 15-fps stream of a canvas showing a fixture's frame. The rest of the camera path — the
 // stream on the <video>, the frame callbacks, the reading of frames, the tracks stopped — is the
 // component's own.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { root, media } from '../e2e/harness.mjs';
+
+/** The labelled portrait variants scripts/test writes (from ../shared/faces). */
+export const variants = path.join(media, 'variants');
+/** Why the tests that film the variants cannot run, or false. */
+export const noFixtures = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
+
+/** The first frame of the variant `photo` filmed so that it fills a component of `size` (CSS
+ * pixels) as a student following the guide holds the phone; `engine` names the file. */
+export function guidedFrame(photo, size, engine) {
+  const file = path.join(media, `${engine}-guided-${photo.replace(/\.png$/, '')}.y4m`);
+  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', path.join(variants, photo), file, ...size.map(String)]);
+  return y4mFrame(file);
+}
 
 /** The first frame of a `.y4m` (4:2:0) as `{ width, height, rgba }`. */
 export function y4mFrame(file) {

@@ -5,15 +5,13 @@
 // (gecko.mjs); skips without Firefox or without the fixtures (scripts/test makes them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, staffFetch, root, media, shots } from '../e2e/harness.mjs';
+import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
+import { guidedFrame, noFixtures } from './camera.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
 
-const variants = path.join(media, 'variants');
-const noFixtures = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
 const skip = noFirefox || noFixtures;
 
 let server;
@@ -41,10 +39,7 @@ async function componentSize() {
 
 /** The variant `photo` filmed so that it fills the component's guide: its first frame. */
 async function guided(photo) {
-  const [w, h] = await componentSize();
-  const file = path.join(media, `firefox-guided-${photo.replace(/\.png$/, '')}.y4m`);
-  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', path.join(variants, photo), file, String(w), String(h)]);
-  return y4mFrame(file);
+  return guidedFrame(photo, await componentSize(), 'firefox');
 }
 
 const state = (page) => page.evaluate(() => document.querySelector('grad-capture')?.state);

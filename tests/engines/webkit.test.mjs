@@ -5,16 +5,13 @@
 // WebKitGTK or without the fixtures (scripts/setup and scripts/test make both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, staffFetch, root, media, shots } from '../e2e/harness.mjs';
-import { y4mFrame } from './camera.mjs';
+import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
+import { guidedFrame, noFixtures, y4mFrame } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
 
-const variants = path.join(media, 'variants');
-const noFixtures = !existsSync(path.join(variants, 'biden-frontal.png')) && 'no portrait variants (needs ../shared/faces and models/)';
 const skip = noWebKit || noFixtures;
 
 let server;
@@ -61,9 +58,7 @@ async function guided(photo) {
       return r && r.height > 0 ? [Math.round(r.width), Math.round(r.height)] : null;
     }, 30000);
   });
-  const file = path.join(media, `webkit-guided-${photo.replace(/\.png$/, '')}.y4m`);
-  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', path.join(variants, photo), file, ...size.map(String)]);
-  return y4mFrame(file);
+  return guidedFrame(photo, size, 'webkit');
 }
 
 test('WebKit: the capture code is read from the camera, then the portrait step begins', { skip: skip || (!existsSync(path.join(media, 'qr.y4m')) && 'no qr.y4m') }, async () => {
