@@ -127,3 +127,40 @@ test('Firefox: the good face shown on a phone screen keeps the shutter off and s
     await close();
   }
 });
+
+test('Firefox: the capture code is read from a saved screenshot picked in the album', { skip: skip || (!existsSync(path.join(media, 'screenshot.png')) && 'no screenshot.png') }, async () => {
+  const { page, close } = await launchFirefox();
+  try {
+    // The camera shows no code, so only the album can bind it.
+    await showOnCamera(page, y4mFrame(path.join(media, 'halves.y4m')));
+    await page.goto(`${server.url}?steps=code,portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'code', { timeout: 30000 });
+    const album = await page.evaluateHandle(() => document.querySelector('grad-capture').shadowRoot.getElementById('album'));
+    await album.uploadFile(path.join(media, 'screenshot-nocode.png'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('album-status').textContent.includes('请长按保存原图后重试'), { timeout: 20000 });
+    assert.equal(await state(page), 'code');
+    await album.uploadFile(path.join(media, 'screenshot.png'));
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing', { timeout: 20000 });
+    assert.match(await shadow(page, 'binding', (el) => el.textContent), /CHSI-TEST-CAPTURE-1234567890/);
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a refused camera says where Firefox keeps the switch, with a stable code', { skip }, async () => {
+  const { page, close } = await launchFirefox({ deny: true });
+  try {
+    await page.evaluateOnNewDocument(() => {
+      window.errors = [];
+      document.addEventListener('error', (e) => e.detail && window.errors.push(e.detail.code), true);
+    });
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'failed', { timeout: 30000 });
+    assert.deepEqual(await page.evaluate(() => window.errors), ['camera.denied']);
+    assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /地址栏左侧的权限图标/);
+    assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
+    await page.screenshot({ path: path.join(shots, 'firefox-denied.png') });
+  } finally {
+    await close();
+  }
+});

@@ -17,8 +17,9 @@ export const PHONE = { width: 390, height: 844 };
 /** Why the Gecko tests cannot run here, or false. */
 export const noFirefox = !existsSync(FIREFOX) && `no ${FIREFOX} (scripts/setup installs firefox-esr)`;
 
-/** Firefox ESR headless in a fresh profile, camera allowed; resolves to `{ page, close }`. */
-export async function launchFirefox() {
+/** Firefox ESR headless in a fresh profile, the camera allowed (or with `deny`, refused as a
+ * student refusing the prompt would); resolves to `{ page, close }`. */
+export async function launchFirefox({ deny = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-firefox-'));
   const browser = await puppeteer.launch({
     browser: 'firefox',
@@ -28,9 +29,9 @@ export async function launchFirefox() {
     defaultViewport: { ...PHONE, deviceScaleFactor: 1, hasTouch: true },
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
+      'media.navigator.permission.disabled': !deny,
       'media.autoplay.default': 0,
-      'permissions.default.camera': 1,
+      'permissions.default.camera': deny ? 2 : 1,
     },
   });
   const page = await browser.newPage();

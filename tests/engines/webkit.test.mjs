@@ -25,9 +25,9 @@ after(() => server?.stop());
 /** Runs `body(page)` in a WebKit whose camera shows `frame`. WebKitGTK's web process has been
  * seen to die (`trap invalid opcode`) in about one run in five here: then the run is tried once
  * more, and said so. */
-async function withWebKit(frame, body) {
+async function withWebKit(frame, body, options) {
   for (let attempt = 1; ; attempt++) {
-    const page = await launchWebKit(frame);
+    const page = await launchWebKit(frame, options);
     try {
       return await body(page);
     } catch (e) {
@@ -110,4 +110,34 @@ test('WebKit: a half-shadowed face keeps the shutter off and says 阴阳脸', { 
     assert.equal(state, 'framing');
     await page.screenshot(path.join(shots, 'webkit-half-shadow.png'));
   });
+});
+
+test('WebKit: the good face shown on a phone screen keeps the shutter off and says 请勿翻拍照片', { skip: skip || (!existsSync(path.join(media, 'recaptured.y4m')) && 'no recaptured.y4m') }, async () => {
+  await withWebKit(y4mFrame(path.join(media, 'recaptured.y4m')), async (page) => {
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitFor(() => /请勿翻拍/.test(document.querySelector('grad-capture')?.shadowRoot?.getElementById('guidance')?.textContent ?? ''), 60000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const [off, text] = await page.evaluate(() => {
+      const root = document.querySelector('grad-capture').shadowRoot;
+      return [root.getElementById('shutter').disabled, root.getElementById('guidance').textContent];
+    });
+    assert.equal(off, true);
+    assert.match(text, /请勿翻拍/);
+  });
+});
+
+test('WebKit: a refused camera says where Safari keeps the switch, with a stable code', { skip }, async () => {
+  await withWebKit(null, async (page) => {
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitFor(() => document.querySelector('grad-capture')?.state === 'failed', 30000);
+    const [text, code, retry] = await page.evaluate(() => {
+      const root = document.querySelector('grad-capture').shadowRoot;
+      return [root.getElementById('failure-text').textContent, root.getElementById('failure-code').textContent, root.getElementById('retry').hidden];
+    });
+    assert.match(text, /网站设置/);
+    assert.match(text, /aA/);
+    assert.match(code, /camera\.denied/);
+    assert.equal(retry, false);
+    await page.screenshot(path.join(shots, 'webkit-denied.png'));
+  }, { deny: true });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # A WebKitGTK browser the engine tests remote-control: a 390×844 GTK window with one WebView
-# (Safari's engine), the media stream on, camera permission granted, and the script in the file
-# named by INIT_JS injected at document start in every frame. It reads one JSON command a line
+# (Safari's engine), the media stream on, camera permission granted (GRADCAP_DENY_CAMERA=1:
+# refused), and the script in the file named by INIT_JS injected at document start in every
+# frame. It reads one JSON command a line
 # on stdin and answers one JSON line on stdout, with the command's "id":
 #   {"id": 1, "cmd": "load", "url": "http://127.0.0.1:…/"}      -> {"id": 1}
 #   {"id": 2, "cmd": "eval", "js": "document.title"}             -> {"id": 2, "value": <JSON>}
@@ -37,8 +38,15 @@ settings.set_media_playback_requires_user_gesture(False)
 settings.set_enable_write_console_messages_to_stdout(False)
 
 
+DENY = os.environ.get('GRADCAP_DENY_CAMERA') == '1'
+
+
 def on_permission(_view, request):
-    request.allow()
+    # The camera granted, or with GRADCAP_DENY_CAMERA=1 refused as a student refusing the prompt.
+    if DENY and isinstance(request, WebKit2.UserMediaPermissionRequest):
+        request.deny()
+    else:
+        request.allow()
     return True
 
 
