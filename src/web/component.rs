@@ -4,7 +4,7 @@ use super::camera::{self, Camera};
 use super::code::{self, CodeReader};
 use super::dom::Dom;
 use super::faces;
-use super::frames::{request_frame, Clock, FrameLoop, FrameReader, VIDEO_CLOCK_WAIT_MS};
+use super::frames::{request_frame, Clock, FrameLoop, FrameReader, HAVE_CURRENT_DATA, VIDEO_CLOCK_WAIT_MS};
 use super::judging::{self, Judging};
 use super::notices::{announce, Announcement};
 use super::options::Options;
@@ -546,7 +546,7 @@ fn stand_by(rc: &Rc<RefCell<Inner>>, id: u32, fired: Rc<std::cell::Cell<bool>>) 
         if fired.get() || !rc.borrow().frames.is_current(id) {
             return;
         }
-        if rc.borrow().dom.video.ready_state() < 2 {
+        if rc.borrow().dom.video.ready_state() < HAVE_CURRENT_DATA {
             stand_by(&rc, id, fired); // no frame yet: the video's callback may still come
             return;
         }

@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, ContextAttributes2d, Document, HtmlCanvasElement, HtmlVideoElement};
 
 /// `HAVE_CURRENT_DATA`: the video has a frame to draw.
-const HAVE_CURRENT_DATA: u16 = 2;
+pub(super) const HAVE_CURRENT_DATA: u16 = 2;
 
 /// An off-screen canvas the frames are drawn into and read back from.
 pub struct FrameReader {
