@@ -69,6 +69,10 @@ pub enum CheckId {
     /// A natural blink in the last seconds (only when the integrator asks for it).
     #[serde(rename = "liveness.blink")]
     LivenessBlink,
+    /// The face showed depth while the phone came closer and went back (only when the
+    /// integrator asks for it).
+    #[serde(rename = "liveness.depth")]
+    LivenessDepth,
     /// The student holds still.
     #[serde(rename = "motion.stable")]
     MotionStable,
@@ -76,7 +80,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in the order a student should fix them.
-    pub const ALL: [CheckId; 22] = [
+    pub const ALL: [CheckId; 23] = [
         CheckId::FacePresent,
         CheckId::FaceSingle,
         CheckId::LivenessRecapture,
@@ -98,6 +102,7 @@ impl CheckId {
         CheckId::ClothingStripes,
         CheckId::ClothingColor,
         CheckId::LivenessBlink,
+        CheckId::LivenessDepth,
         CheckId::MotionStable,
     ];
 
@@ -125,6 +130,7 @@ impl CheckId {
             CheckId::ClothingStripes => "clothing.stripes",
             CheckId::ClothingColor => "clothing.color",
             CheckId::LivenessBlink => "liveness.blink",
+            CheckId::LivenessDepth => "liveness.depth",
             CheckId::MotionStable => "motion.stable",
         }
     }
@@ -164,6 +170,7 @@ impl CheckId {
             CheckId::ClothingStripes => ("无条纹服装", "No stripes"),
             CheckId::ClothingColor => ("服装非浅蓝", "Not light blue"),
             CheckId::LivenessBlink => ("自然眨眼", "Natural blink"),
+            CheckId::LivenessDepth => ("近远立体", "Depth, near and far"),
             CheckId::MotionStable => ("保持稳定", "Steady"),
         };
         Text { zh, en }
@@ -241,6 +248,7 @@ impl CheckId {
                 "Avoid light-blue clothing: it must stand out from the blue background",
             ),
             CheckId::LivenessBlink => ("请自然地眨一下眼睛", "Blink once, naturally"),
+            CheckId::LivenessDepth => ("请将手机缓慢靠近，再移远", "Move the phone slowly closer, then back"),
             CheckId::MotionStable => ("请保持不动", "Hold still"),
         };
         Text { zh, en }

@@ -91,6 +91,10 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
         if let Some(evidence) = scene.liveness.filter(|_| rules.require_blink) {
             checks.push(liveness::blink_check(&evidence, rules));
         }
+        // Likewise: one image cannot show the face's relief as the phone comes closer.
+        if let Some(evidence) = scene.liveness.filter(|_| rules.require_depth) {
+            checks.push(liveness::depth_check(&evidence, rules));
+        }
         checks.extend(placement::checks(scene, face, rules));
         checks.extend(face::pose(face, rules));
         let cheeks = skin::Cheeks::of(&scene.frame, face);

@@ -97,6 +97,15 @@ pub struct Rules {
     pub require_blink: bool,
     /// How recent that blink must be, ms.
     pub blink_window_ms: f64,
+    /// Ask for the phone to come slowly closer and go back (`liveness.depth`, video only): an
+    /// active cue a picture cannot give, as a head's nearer parts grow faster than its outline
+    /// and a picture grows as one plane. Off by default.
+    pub require_depth: bool,
+    /// The least relief (the depth's share of the growth; a live head from arm's length gives
+    /// 0.15–0.45, a picture about 0) that counts as a head.
+    pub min_relief: f64,
+    /// Comparisons of a near and a far view the relief is the median of, at least.
+    pub depth_frames: u32,
     /// In video, how long the face must have been watched before the shutter opens, ms: the
     /// recapture cues over frames (flat motion, a reflection sliding) need a run of them, so the
     /// hold-still countdown lasts at least until then.
@@ -147,6 +156,9 @@ impl Default for Rules {
             glare_frames: 4,
             require_blink: false,
             blink_window_ms: 10_000.0,
+            require_depth: false,
+            min_relief: 0.07,
+            depth_frames: 5,
             min_watch_ms: 2500.0,
             frames_to_open: 5,
             frames_to_close: 3,

@@ -73,6 +73,7 @@ export type CheckId =
   | 'clothing.stripes'
   | 'clothing.color'
   | 'liveness.blink'
+  | 'liveness.depth'
   | 'motion.stable';
 
 /**
@@ -261,6 +262,24 @@ export interface Rules {
    * Default: `10000`.
    */
   blinkWindowMs?: number;
+  /**
+   * Ask for the phone to come slowly closer and go back (`liveness.depth`, video only): an
+   * active cue a picture cannot give, as a head's nearer parts grow faster than its outline
+   * and a picture grows as one plane. Off by default.
+   * Default: `false`.
+   */
+  requireDepth?: boolean;
+  /**
+   * The least relief (the depth's share of the growth; a live head from arm's length gives
+   * 0.15–0.45, a picture about 0) that counts as a head.
+   * Default: `0.07`.
+   */
+  minRelief?: number;
+  /**
+   * Comparisons of a near and a far view the relief is the median of, at least.
+   * Default: `5`.
+   */
+  depthFrames?: number;
   /**
    * In video, how long the face must have been watched before the shutter opens, ms: the
    * recapture cues over frames (flat motion, a reflection sliding) need a run of them, so the

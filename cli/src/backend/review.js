@@ -63,7 +63,8 @@ function card(c) {
   if (l && v.live) {
     // The component's own report of its recapture cues before the shutter.
     const blink = l.blinkAgeMs == null ? '' : ` · ${(l.blinkAgeMs / 1000).toFixed(1)} 秒前眨眼`;
-    el.append(line(`客户端实拍检查：观察 ${(l.watchedMs / 1000).toFixed(1)} 秒 · 立体转动 ${l.deepTurns} 次 · 平面转动 ${l.flatTurns} 次 · 反光滑动 ${l.glareSlides} 次${blink}`, 'note'));
+    const relief = l.relief == null ? '' : ` · 近远立体 ${l.relief.toFixed(2)}`;
+    el.append(line(`客户端实拍检查：观察 ${(l.watchedMs / 1000).toFixed(1)} 秒 · 立体转动 ${l.deepTurns} 次 · 平面转动 ${l.flatTurns} 次 · 反光滑动 ${l.glareSlides} 次${blink}${relief}`, 'note'));
   }
   if (me?.role === 'reviewer' && !c.replacedBy && !c.purgedAt) el.append(decision(c));
   return el;

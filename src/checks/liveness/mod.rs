@@ -15,11 +15,14 @@
 //!
 //! A single image shows the first two, so `gradcap analyze` reports the check on stills.
 //!
-//! And one active cue, off unless the integrator asks for it (`requireBlink` in the rules):
-//! [`blink`], a natural blink in the last seconds, checked as `liveness.blink` in video only.
+//! And two active cues, each off unless the integrator asks for it, checked in video only:
+//! [`blink`], a natural blink in the last seconds (`requireBlink` in the rules, checked as
+//! `liveness.blink`), and [`depth`], the face's relief while the phone comes closer and goes
+//! back (`requireDepth`, checked as `liveness.depth`): a picture grows as one plane.
 
 pub mod blink;
 pub mod border;
+pub mod depth;
 pub mod glare;
 pub mod planar;
 pub mod register;
@@ -51,6 +54,10 @@ pub struct Evidence {
     pub blink_age_ms: Option<f64>,
     /// How long this face has been watched without being lost, ms (0 on a still).
     pub watched_ms: f64,
+    /// The face's relief while the phone came closer or went back: the median over the
+    /// comparisons of a near and a far view ([`depth`]; about 0 for a picture). `None`: too few
+    /// such comparisons yet, or none asked for.
+    pub relief: Option<f64>,
 }
 
 impl Evidence {
@@ -107,6 +114,16 @@ pub fn blink_check(evidence: &Evidence, rules: &Rules) -> Check {
     }
 }
 
+/// `liveness.depth`: passes once the face's relief over an approach reaches `rules.min_relief`;
+/// the value is the relief.
+pub fn depth_check(evidence: &Evidence, rules: &Rules) -> Check {
+    let relief = evidence.relief.unwrap_or(0.0);
+    let mut check = graded(CheckId::LivenessDepth, relief, 2.0 * rules.min_relief, rules.min_relief);
+    check.value = evidence.relief;
+    check.pass &= evidence.relief.is_some();
+    check
+}
+
 /// How long the tracker remembers views, ms: the view ~1 s ago is compared with now.
 const HISTORY_MS: f64 = 1200.0;
 /// How long a reflection's slide counts, ms: a reflection on glass keeps sliding while the hand
@@ -152,12 +169,15 @@ pub struct Tracker {
     deep_turns: u32,
     glare_slides: VecDeque<f64>,
     blinks: blink::Blinks,
+    approach: depth::Approach,
     since_ms: Option<f64>,
     now_ms: f64,
     /// When the face was last seen (`None` before the first face).
     seen_ms: Option<f64>,
     /// Its box then, to tell the same face from another after a gap.
     seen_box: [f32; 4],
+    /// The comparisons the relief needs ([`Rules::depth_frames`]).
+    depth_frames: u32,
 }
 
 impl Tracker {
@@ -181,6 +201,10 @@ impl Tracker {
         if rules.require_blink {
             let [right, left] = face.measures.eye_openness;
             self.blinks.update(now_ms, (right + left) / 2.0);
+        }
+        if rules.require_depth {
+            self.approach.update(frame, face, now_ms);
+            self.depth_frames = rules.depth_frames;
         }
         if let Some(peak) = spectrum::peak(frame, face) {
             self.peaks.push_back(peak);
@@ -246,6 +270,7 @@ impl Tracker {
             glare_slides: self.glare_slides.len() as u32,
             blink_age_ms: self.blinks.last().map(|at| self.now_ms - at),
             watched_ms: self.since_ms.map_or(0.0, |since| self.now_ms - since),
+            relief: self.approach.relief(self.depth_frames as usize),
         }
     }
 }

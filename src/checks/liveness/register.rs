@@ -18,6 +18,11 @@ const STEPS: usize = 12;
 pub struct Patch {
     points: Vec<[f32; 2]>,
     values: Vec<f32>,
+    /// Each sample's depth behind the face's middle in face widths (nearer is smaller), from
+    /// the mesh; empty unless asked for ([`Patch::with_depth`]).
+    depths: Vec<f32>,
+    /// The middle of the grid, which the depth's growth is about.
+    middle: [f32; 2],
 }
 
 /// An affine map `[[a, b, c], [d, e, f]]`: `(x, y) → (a·x + b·y + c, d·x + e·y + f)`.
@@ -60,53 +65,106 @@ impl Patch {
             }
         }
         normalise(&mut values)?;
-        Some(Patch { points, values })
+        Some(Patch { points, values, depths: Vec::new(), middle: [(x0 + x1) / 2.0, (y0 + y1) / 2.0] })
+    }
+
+    /// [`Patch::of`] with each sample's depth: the z of the nearest of the face's mesh points,
+    /// less their mean, in face widths.
+    pub fn with_depth(frame: &FrameView<'_>, face: &Face) -> Option<Patch> {
+        let mut patch = Patch::of(frame, face)?;
+        let width = face.width().max(1.0);
+        let mean = face.mesh.iter().map(|p| p[2]).sum::<f32>() / face.mesh.len().max(1) as f32;
+        let nearest = |q: &[f32; 2]| {
+            let d = |p: &&[f32; 3]| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2);
+            face.mesh.iter().min_by(|a, b| d(a).total_cmp(&d(b))).map_or(mean, |p| p[2])
+        };
+        patch.depths = patch.points.iter().map(|q| (nearest(q) - mean) / width).collect();
+        Some(patch)
     }
 
     /// Aligns the patch with `frame`, starting from `guess` (from the mesh): Gauss–Newton on the
     /// normalised luma. `None` when the patch leaves the frame or the fit does not settle.
     pub fn register(&self, frame: &FrameView<'_>, guess: Affine) -> Option<Registration> {
-        let mut a = guess;
-        for _ in 0..STEPS {
-            let (step, _) = self.step(frame, &a)?;
-            for (k, d) in step.iter().enumerate() {
-                a[k / 3][k % 3] += d;
-            }
-            let shift = (step[2].abs()).max(step[5].abs());
-            let stretch = step[0].abs().max(step[1].abs()).max(step[3].abs()).max(step[4].abs());
-            if shift < 0.01 && stretch < 1e-4 {
-                break;
-            }
-        }
-        let (_, residual) = self.step(frame, &a)?;
+        let (a, residual, _) = self.fit::<6>(frame, guess)?;
         let [s1, s2] = stretches([[a[0][0], a[0][1]], [a[1][0], a[1][1]]]);
         let foreshortening = if s2 > 0.0 { s1 / s2 - 1.0 } else { f64::INFINITY };
         Some(Registration { affine: a, foreshortening, residual })
     }
 
-    /// One Gauss–Newton step at `a`: the parameter change and the RMS residual before it.
-    fn step(&self, frame: &FrameView<'_>, a: &Affine) -> Option<([f64; 6], f64)> {
+    /// Aligns a patch made [`Patch::with_depth`] with `frame` by the affine map plus a growth
+    /// about the grid's middle that changes with each sample's depth: `u = A·q + c·ẑ·(q − m)`.
+    /// Returns the map and `c` (0 for a plane; negative when the nearer parts grew more).
+    /// `None` without depths, or as [`Patch::register`].
+    pub fn register_depth(&self, frame: &FrameView<'_>, guess: Affine) -> Option<(Affine, f64)> {
+        if self.depths.len() != self.points.len() {
+            return None;
+        }
+        let (a, _, c) = self.fit::<7>(frame, guess)?;
+        Some((a, c))
+    }
+
+    /// Gauss–Newton from `guess` with `N` parameters: the affine map's six, and with seven the
+    /// depth's growth `c`. The map, the RMS residual and `c`.
+    fn fit<const N: usize>(&self, frame: &FrameView<'_>, guess: Affine) -> Option<(Affine, f64, f64)> {
+        let (mut a, mut c) = (guess, 0.0);
+        for _ in 0..STEPS {
+            let (step, _) = self.step::<N>(frame, &a, c)?;
+            for (k, d) in step.iter().take(6).enumerate() {
+                a[k / 3][k % 3] += d;
+            }
+            if N > 6 {
+                c += step[6];
+            }
+            let shift = (step[2].abs()).max(step[5].abs());
+            let stretch = step[0].abs().max(step[1].abs()).max(step[3].abs()).max(step[4].abs());
+            let depth = if N > 6 { step[6].abs() } else { 0.0 };
+            if shift < 0.01 && stretch < 1e-4 && depth < 1e-4 {
+                break;
+            }
+        }
+        let (_, residual) = self.step::<N>(frame, &a, c)?;
+        Some((a, residual, c))
+    }
+
+    /// Where sample `i` lands under the map `a` and the depth's growth `c`.
+    fn warp(&self, i: usize, a: &Affine, c: f64) -> [f64; 2] {
+        let (x, y) = (self.points[i][0] as f64, self.points[i][1] as f64);
+        let (mut u, mut v) = (a[0][0] * x + a[0][1] * y + a[0][2], a[1][0] * x + a[1][1] * y + a[1][2]);
+        if let Some(&z) = self.depths.get(i).filter(|_| c != 0.0) {
+            u += c * z as f64 * (x - self.middle[0] as f64);
+            v += c * z as f64 * (y - self.middle[1] as f64);
+        }
+        [u, v]
+    }
+
+    /// One Gauss–Newton step at `a` and `c` (`N` = 6: the affine map; 7: and the depth's
+    /// growth): the parameter change and the RMS residual before it.
+    fn step<const N: usize>(&self, frame: &FrameView<'_>, a: &Affine, c: f64) -> Option<([f64; N], f64)> {
         let n = self.points.len();
         let (mut warped, mut grads) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for p in &self.points {
-            let (x, y) = (p[0] as f64, p[1] as f64);
-            let (u, v) = (a[0][0] * x + a[0][1] * y + a[0][2], a[1][0] * x + a[1][1] * y + a[1][2]);
+        for i in 0..n {
+            let [u, v] = self.warp(i, a, c);
             let (value, gradient) = sample_with_gradient(frame, u, v)?;
             warped.push(value);
             grads.push(gradient);
         }
         let deviation = normalise(&mut warped)?;
-        let (mut h, mut g, mut sum) = ([[0.0f64; 6]; 6], [0.0f64; 6], 0.0);
+        let (mut h, mut g, mut sum) = ([[0.0f64; N]; N], [0.0f64; N], 0.0);
         for i in 0..n {
             let r = (warped[i] - self.values[i]) as f64;
             sum += r * r;
             let (x, y) = (self.points[i][0] as f64, self.points[i][1] as f64);
             let (gx, gy) = (grads[i][0] as f64 / deviation, grads[i][1] as f64 / deviation);
-            let j = [gx * x, gx * y, gx, gy * x, gy * y, gy];
-            for r_ in 0..6 {
+            let mut j = [0.0; N];
+            j[..6].copy_from_slice(&[gx * x, gx * y, gx, gy * x, gy * y, gy]);
+            if N > 6 {
+                let z = self.depths[i] as f64;
+                j[6] = z * (gx * (x - self.middle[0] as f64) + gy * (y - self.middle[1] as f64));
+            }
+            for r_ in 0..N {
                 g[r_] -= j[r_] * r;
-                for c in 0..6 {
-                    h[r_][c] += j[r_] * j[c];
+                for k in 0..N {
+                    h[r_][k] += j[r_] * j[k];
                 }
             }
         }
@@ -152,17 +210,17 @@ fn normalise(values: &mut [f32]) -> Option<f64> {
     Some(deviation)
 }
 
-/// Solves `h · x = g` (6×6, Gaussian elimination with partial pivoting).
-fn solve(mut h: [[f64; 6]; 6], mut g: [f64; 6]) -> Option<[f64; 6]> {
-    for col in 0..6 {
-        let pivot = (col..6).max_by(|&a, &b| h[a][col].abs().total_cmp(&h[b][col].abs()))?;
+/// Solves `h · x = g` (N×N, Gaussian elimination with partial pivoting).
+pub(crate) fn solve<const N: usize>(mut h: [[f64; N]; N], mut g: [f64; N]) -> Option<[f64; N]> {
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&a, &b| h[a][col].abs().total_cmp(&h[b][col].abs()))?;
         if h[pivot][col].abs() < 1e-12 {
             return None;
         }
         h.swap(col, pivot);
         g.swap(col, pivot);
         let pivot_row = h[col];
-        for row in col + 1..6 {
+        for row in col + 1..N {
             let f = h[row][col] / pivot_row[col];
             for (value, above) in h[row].iter_mut().zip(pivot_row).skip(col) {
                 *value -= f * above;
@@ -170,9 +228,9 @@ fn solve(mut h: [[f64; 6]; 6], mut g: [f64; 6]) -> Option<[f64; 6]> {
             g[row] -= f * g[col];
         }
     }
-    let mut x = [0.0; 6];
-    for row in (0..6).rev() {
-        let rest: f64 = (row + 1..6).map(|k| h[row][k] * x[k]).sum();
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let rest: f64 = (row + 1..N).map(|k| h[row][k] * x[k]).sum();
         x[row] = (g[row] - rest) / h[row][row];
     }
     Some(x)
@@ -219,6 +277,53 @@ mod tests {
         let r = patch.register(&after.view(), guess).unwrap();
         assert!((r.foreshortening - 0.0417).abs() < 0.004, "{r:?}");
         assert!(r.residual < 0.05, "{r:?}");
+    }
+
+    /// The texture of [`picture`] at (`x`, `y`).
+    fn texture(x: f64, y: f64) -> f64 {
+        128.0 + 60.0 * (x / 9.0).sin() * (y / 13.0).cos() + 30.0 * ((x + y) / 23.0).sin()
+    }
+
+    /// A dome's depth (face widths, nearer is smaller) at `q` about `m`, 100 px in radius.
+    fn dome(q: [f64; 2], m: [f64; 2]) -> f64 {
+        0.4 * (((q[0] - m[0]).powi(2) + (q[1] - m[1]).powi(2)) / 100.0f64.powi(2) - 0.5)
+    }
+
+    /// The texture on a dome about `m`, seen grown by `k` with the depth's growth `c`: the
+    /// output pixel `u` shows the texture at `q` where `u = m + (k + c·ẑ(q))·(q − m)`.
+    fn grown(w: u32, h: u32, m: [f64; 2], k: f64, c: f64) -> Frame {
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let u = [x as f64 + 0.5, y as f64 + 0.5];
+                let mut q = u;
+                for _ in 0..30 {
+                    let s = k + c * dome(q, m);
+                    q = [m[0] + (u[0] - m[0]) / s, m[1] + (u[1] - m[1]) / s];
+                }
+                let g = texture(q[0], q[1]).clamp(0.0, 255.0) as u8;
+                data.extend([g, g, g, 255]);
+            }
+        }
+        Frame::from_rgba(data, w, h).unwrap()
+    }
+
+    #[test]
+    fn a_growth_that_follows_depth_is_measured_and_a_plane_shows_none() {
+        let m = [120.0, 120.0];
+        let before = grown(240, 240, m, 1.0, 0.0);
+        let mut patch = Patch::grid(&before.view(), [60.0, 60.0, 180.0, 180.0]).unwrap();
+        patch.depths = patch.points.iter().map(|p| dome([p[0] as f64, p[1] as f64], m) as f32).collect();
+        let guess = [[1.2, 0.0, -24.0], [0.0, 1.2, -24.0]];
+        for c in [-0.06, 0.0] {
+            let after = grown(240, 240, m, 1.2, c);
+            let (a, found) = patch.register_depth(&after.view(), guess).unwrap();
+            assert!((found - c).abs() < 0.01, "c {c}: found {found}, {a:?}");
+            assert!((a[0][0] - 1.2).abs() < 0.01 && (a[1][1] - 1.2).abs() < 0.01, "{a:?}");
+        }
+        // Without depths there is nothing to fit the growth to.
+        let plain = Patch::grid(&before.view(), [60.0, 60.0, 180.0, 180.0]).unwrap();
+        assert!(plain.register_depth(&before.view(), [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).is_none());
     }
 
     #[test]
