@@ -21,7 +21,8 @@ const params = new URLSearchParams(location.search);
 capture.setAttribute('steps', params.get('steps') ?? 'code,portrait,upload');
 // ?backoff={"baseMs":50} retries faster (the end-to-end tests).
 if (params.get('backoff')) capture.setAttribute('backoff', params.get('backoff'));
-// ?rules={"requireBlink":true} asks for a natural blink before the shutter turns on.
+// ?rules={"requireBlink":true} asks for a natural blink before the shutter turns on;
+// ?rules={"requireDepth":true} for the phone to come closer and go back (liveness.depth).
 if (params.get('rules')) capture.setAttribute('rules', params.get('rules'));
 
 // A review result: shown as a notification where the student allowed them, and in the page.

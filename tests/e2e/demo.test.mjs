@@ -436,6 +436,59 @@ test('a video of the face replayed on a fine screen: with a lamp mirrored on the
   }
 });
 
+test('with near and far asked for, a head brought closer and back opens the shutter; the same photo as a flat picture brought as close keeps it off with 请将手机缓慢靠近，再移远', { skip: noGuided }, async () => {
+  const [w, h] = await componentSize();
+  const film = (flat) => {
+    const camera = `approached-${flat ? 'flat' : 'head'}.y4m`;
+    execFileSync(path.join(root, 'target/release/gradcap-fixtures'),
+      ['approached', path.join(variants, 'biden-frontal.png'), path.join(media, camera), String(w), String(h), '150', flat ? '1' : '0']);
+    return camera;
+  };
+  const url = `${baseUrl}?steps=portrait&rules=${encodeURIComponent('{"requireDepth":true}')}`;
+  const head = await launch({ allowCamera: true, camera: film(false) });
+  try {
+    await head.page.goto(url);
+    await head.page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      return el && !el.disabled;
+    }, null, { timeout: 40000 });
+    // The next loops approach again: the head's uneven perspective stretch must not be taken for
+    // a picture turning (liveness.recapture), and the shutter opens again after each.
+    const hints = await head.page.evaluate(() => new Promise((resolve) => {
+      const ids = [];
+      document.querySelector('grad-capture').addEventListener('check', (e) => ids.push(e.detail.id));
+      setTimeout(() => resolve(ids), 11000);
+    }));
+    assert.ok(!hints.includes('liveness.recapture'), hints.join(' '));
+    assert.ok(hints.includes('gate.ready'), hints.join(' '));
+  } finally {
+    await head.close();
+  }
+  const { page, close } = await launch({ allowCamera: true, camera: film(true) });
+  try {
+    await page.goto(url);
+    // Two loops of the 5-s video (each an approach, then the picture held still): the shutter
+    // never opens, and the hint asks for the phone to move.
+    const seen = await page.evaluate(() => new Promise((resolve) => {
+      const seen = { opened: false, depthHint: false };
+      const timer = setInterval(() => {
+        const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+        if (el && !el.disabled) seen.opened = true;
+        const text = document.getElementById('stats').value;
+        if (text && JSON.parse(text).guidance === 'liveness.depth') seen.depthHint = true;
+      }, 50);
+      setTimeout(() => { clearInterval(timer); resolve(seen); }, 12000);
+    }));
+    assert.equal(seen.opened, false, `the shutter stayed off (${JSON.stringify(seen)})`);
+    assert.ok(seen.depthHint, JSON.stringify(seen));
+    await page.waitForFunction(() => JSON.parse(document.getElementById('stats').value || '{}').guidance === 'liveness.depth', null, { timeout: 10000 });
+    assert.match(await guidance(page), /请将手机缓慢靠近，再移远/);
+    await page.screenshot({ path: path.join(shots, 'phone-depth.png') });
+  } finally {
+    await close();
+  }
+});
+
 test('with a blink asked for, the good face that never blinks keeps the shutter off and says 请自然地眨一下眼睛', { skip: noGuided }, async () => {
   const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal.png') });
   try {

@@ -138,6 +138,10 @@ const PEAK_FRAMES: usize = 5;
 const BORDER_EVERY: u64 = 10;
 /// Every how many frames the face is compared with the view ~1 s before.
 const COMPARE_EVERY: u64 = 2;
+/// How much a flat turn must foreshorten the face, at least, for each unit it grew or shrank
+/// between the two views: a head's perspective stretches an approaching face unevenly by up to
+/// 0.15 of its growth, which is not a plane turning.
+const TURN_OVER_GROWTH: f64 = 0.25;
 /// Every how many mesh points the tracker keeps (156 of 468 still span the whole face).
 const MESH_STEP: usize = 3;
 /// How long the face may be missing and still be the same face, ms: the detector misses a frame
@@ -301,7 +305,13 @@ fn compare(
         return Some(Turn::Deep);
     }
     let r = aligned?;
-    let flat = r.foreshortening >= rules.min_turn && r.residual <= rules.max_flat_residual;
+    // A face that came nearer or went away (the phone brought closer, as `liveness.depth` asks)
+    // is stretched a little unevenly by a head's perspective: up to 15 % of its growth on the
+    // five shared faces approached, where a picture turned by hand foreshortens by more.
+    let [s1, s2] = register::stretches([[r.affine[0][0], r.affine[0][1]], [r.affine[1][0], r.affine[1][1]]]);
+    let growth = ((s1 * s2).sqrt() - 1.0).abs();
+    let flat = r.foreshortening >= rules.min_turn.max(TURN_OVER_GROWTH * growth)
+        && r.residual <= rules.max_flat_residual;
     (flat && turned < rules.min_face_turn / 2.0).then_some(Turn::Flat)
 }
 

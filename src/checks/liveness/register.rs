@@ -85,7 +85,7 @@ impl Patch {
     /// Aligns the patch with `frame`, starting from `guess` (from the mesh): Gauss–Newton on the
     /// normalised luma. `None` when the patch leaves the frame or the fit does not settle.
     pub fn register(&self, frame: &FrameView<'_>, guess: Affine) -> Option<Registration> {
-        let (a, residual, _) = self.fit::<6>(frame, guess)?;
+        let (a, residual, _) = self.fit(frame, guess, false)?;
         let [s1, s2] = stretches([[a[0][0], a[0][1]], [a[1][0], a[1][1]]]);
         let foreshortening = if s2 > 0.0 { s1 / s2 - 1.0 } else { f64::INFINITY };
         Some(Registration { affine: a, foreshortening, residual })
@@ -99,30 +99,27 @@ impl Patch {
         if self.depths.len() != self.points.len() {
             return None;
         }
-        let (a, _, c) = self.fit::<7>(frame, guess)?;
+        let (a, _, c) = self.fit(frame, guess, true)?;
         Some((a, c))
     }
 
-    /// Gauss–Newton from `guess` with `N` parameters: the affine map's six, and with seven the
+    /// Gauss–Newton from `guess` for the affine map's six parameters and, `with_depth`, the
     /// depth's growth `c`. The map, the RMS residual and `c`.
-    fn fit<const N: usize>(&self, frame: &FrameView<'_>, guess: Affine) -> Option<(Affine, f64, f64)> {
+    fn fit(&self, frame: &FrameView<'_>, guess: Affine, with_depth: bool) -> Option<(Affine, f64, f64)> {
         let (mut a, mut c) = (guess, 0.0);
         for _ in 0..STEPS {
-            let (step, _) = self.step::<N>(frame, &a, c)?;
+            let (step, _) = self.step(frame, &a, c, with_depth)?;
             for (k, d) in step.iter().take(6).enumerate() {
                 a[k / 3][k % 3] += d;
             }
-            if N > 6 {
-                c += step[6];
-            }
+            c += step[6];
             let shift = (step[2].abs()).max(step[5].abs());
             let stretch = step[0].abs().max(step[1].abs()).max(step[3].abs()).max(step[4].abs());
-            let depth = if N > 6 { step[6].abs() } else { 0.0 };
-            if shift < 0.01 && stretch < 1e-4 && depth < 1e-4 {
+            if shift < 0.01 && stretch < 1e-4 && step[6].abs() < 1e-4 {
                 break;
             }
         }
-        let (_, residual) = self.step::<N>(frame, &a, c)?;
+        let (_, residual) = self.step(frame, &a, c, with_depth)?;
         Some((a, residual, c))
     }
 
@@ -137,9 +134,11 @@ impl Patch {
         [u, v]
     }
 
-    /// One Gauss–Newton step at `a` and `c` (`N` = 6: the affine map; 7: and the depth's
-    /// growth): the parameter change and the RMS residual before it.
-    fn step<const N: usize>(&self, frame: &FrameView<'_>, a: &Affine, c: f64) -> Option<([f64; N], f64)> {
+    /// One Gauss–Newton step at `a` and `c` (for the affine map, and `with_depth` for the
+    /// depth's growth too; else its change is 0): the parameters' change and the RMS residual
+    /// before it.
+    fn step(&self, frame: &FrameView<'_>, a: &Affine, c: f64, with_depth: bool) -> Option<([f64; 7], f64)> {
+        let params = if with_depth { 7 } else { 6 };
         let n = self.points.len();
         let (mut warped, mut grads) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
@@ -149,26 +148,25 @@ impl Patch {
             grads.push(gradient);
         }
         let deviation = normalise(&mut warped)?;
-        let (mut h, mut g, mut sum) = ([[0.0f64; N]; N], [0.0f64; N], 0.0);
+        let (mut h, mut g, mut sum) = ([[0.0f64; 7]; 7], [0.0f64; 7], 0.0);
         for i in 0..n {
             let r = (warped[i] - self.values[i]) as f64;
             sum += r * r;
             let (x, y) = (self.points[i][0] as f64, self.points[i][1] as f64);
             let (gx, gy) = (grads[i][0] as f64 / deviation, grads[i][1] as f64 / deviation);
-            let mut j = [0.0; N];
-            j[..6].copy_from_slice(&[gx * x, gx * y, gx, gy * x, gy * y, gy]);
-            if N > 6 {
+            let mut j = [gx * x, gx * y, gx, gy * x, gy * y, gy, 0.0];
+            if with_depth {
                 let z = self.depths[i] as f64;
                 j[6] = z * (gx * (x - self.middle[0] as f64) + gy * (y - self.middle[1] as f64));
             }
-            for r_ in 0..N {
+            for r_ in 0..params {
                 g[r_] -= j[r_] * r;
-                for k in 0..N {
+                for k in 0..params {
                     h[r_][k] += j[r_] * j[k];
                 }
             }
         }
-        Some((solve(h, g)?, (sum / n as f64).sqrt()))
+        Some((solve(h, g, params)?, (sum / n as f64).sqrt()))
     }
 }
 
@@ -210,17 +208,18 @@ fn normalise(values: &mut [f32]) -> Option<f64> {
     Some(deviation)
 }
 
-/// Solves `h · x = g` (N×N, Gaussian elimination with partial pivoting).
-pub(crate) fn solve<const N: usize>(mut h: [[f64; N]; N], mut g: [f64; N]) -> Option<[f64; N]> {
-    for col in 0..N {
-        let pivot = (col..N).max_by(|&a, &b| h[a][col].abs().total_cmp(&h[b][col].abs()))?;
+/// Solves `h · x = g` for the first `n` unknowns (the rest are 0; Gaussian elimination with
+/// partial pivoting).
+fn solve(mut h: [[f64; 7]; 7], mut g: [f64; 7], n: usize) -> Option<[f64; 7]> {
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&a, &b| h[a][col].abs().total_cmp(&h[b][col].abs()))?;
         if h[pivot][col].abs() < 1e-12 {
             return None;
         }
         h.swap(col, pivot);
         g.swap(col, pivot);
         let pivot_row = h[col];
-        for row in col + 1..N {
+        for row in col + 1..n {
             let f = h[row][col] / pivot_row[col];
             for (value, above) in h[row].iter_mut().zip(pivot_row).skip(col) {
                 *value -= f * above;
@@ -228,9 +227,9 @@ pub(crate) fn solve<const N: usize>(mut h: [[f64; N]; N], mut g: [f64; N]) -> Op
             g[row] -= f * g[col];
         }
     }
-    let mut x = [0.0; N];
-    for row in (0..N).rev() {
-        let rest: f64 = (row + 1..N).map(|k| h[row][k] * x[k]).sum();
+    let mut x = [0.0; 7];
+    for row in (0..n).rev() {
+        let rest: f64 = (row + 1..n).map(|k| h[row][k] * x[k]).sum();
         x[row] = (g[row] - rest) / h[row][row];
     }
     Some(x)
@@ -334,11 +333,11 @@ mod tests {
 
     #[test]
     fn the_solver_inverts_a_diagonal_system() {
-        let mut h = [[0.0; 6]; 6];
+        let mut h = [[0.0; 7]; 7];
         for (i, row) in h.iter_mut().enumerate() {
             row[i] = (i + 1) as f64;
         }
-        let x = solve(h, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
-        assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-12), "{x:?}");
+        let x = solve(h, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 6).unwrap();
+        assert!(x[..6].iter().all(|v| (v - 1.0).abs() < 1e-12) && x[6] == 0.0, "{x:?}");
     }
 }
