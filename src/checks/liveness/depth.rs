@@ -28,12 +28,10 @@ const HISTORY_MS: f64 = 3000.0;
 const MIN_GROWTH: f64 = 1.15;
 /// The comparisons the median is taken over (the latest).
 const KEPT: usize = 15;
-/// Every how many mesh points guess the alignment (156 of 468 span the whole face).
-const STEP: usize = 3;
 /// Views closer together than this are not kept, ms.
 const VIEW_GAP_MS: f64 = 100.0;
 
-/// One remembered view: when, the face's width, its mesh points (every [`STEP`]th) and its
+/// One remembered view: when, the face's width, the mesh points the tracker keeps and its
 /// pixels with their depths.
 #[derive(Debug, Clone)]
 struct View {
@@ -52,8 +50,9 @@ pub struct Approach {
 }
 
 impl Approach {
-    /// Takes `frame` at `now_ms` with its face.
-    pub fn update(&mut self, frame: &FrameView<'_>, face: &Face, now_ms: f64) {
+    /// Takes `frame` at `now_ms` with its face and the mesh `points` that guess the alignment
+    /// (the tracker's every third: 156 of 468 span the whole face).
+    pub fn update(&mut self, frame: &FrameView<'_>, face: &Face, points: &[[f32; 3]], now_ms: f64) {
         while self.views.front().is_some_and(|v| now_ms - v.at_ms > HISTORY_MS) {
             self.views.pop_front();
         }
@@ -61,11 +60,10 @@ impl Approach {
         if width <= 0.0 {
             return;
         }
-        let points: Vec<[f32; 3]> = face.mesh.iter().step_by(STEP).copied().collect();
         let ratio = |v: &View| (width / v.width).max(v.width / width);
         let other = self.views.iter().max_by(|a, b| ratio(a).total_cmp(&ratio(b)));
         if let Some(then) = other.filter(|v| ratio(v) >= MIN_GROWTH) {
-            if let Some(r) = relief(&then.patch, &then.points, frame, &points) {
+            if let Some(r) = relief(&then.patch, &then.points, frame, points) {
                 self.reliefs.push_back(r);
                 if self.reliefs.len() > KEPT {
                     self.reliefs.pop_front();
@@ -74,7 +72,7 @@ impl Approach {
         }
         if self.views.back().is_none_or(|v| now_ms - v.at_ms >= VIEW_GAP_MS) {
             if let Some(patch) = Patch::with_depth(frame, face) {
-                self.views.push_back(View { at_ms: now_ms, width, points, patch });
+                self.views.push_back(View { at_ms: now_ms, width, points: points.to_vec(), patch });
             }
         }
     }
@@ -87,11 +85,6 @@ impl Approach {
         let mut values: Vec<f64> = self.reliefs.iter().copied().collect();
         values.sort_by(f64::total_cmp);
         Some(values[values.len() / 2])
-    }
-
-    /// How many comparisons of a near and a far view there have been (the latest 15 are kept).
-    pub fn comparisons(&self) -> usize {
-        self.reliefs.len()
     }
 }
 

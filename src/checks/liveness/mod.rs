@@ -206,10 +206,6 @@ impl Tracker {
             let [right, left] = face.measures.eye_openness;
             self.blinks.update(now_ms, (right + left) / 2.0);
         }
-        if rules.require_depth {
-            self.approach.update(frame, face, now_ms);
-            self.depth_frames = rules.depth_frames;
-        }
         if let Some(peak) = spectrum::peak(frame, face) {
             self.peaks.push_back(peak);
             if self.peaks.len() > PEAK_FRAMES {
@@ -223,6 +219,10 @@ impl Tracker {
             self.glare_slides.pop_front();
         }
         let points: Vec<[f32; 3]> = face.mesh.iter().step_by(MESH_STEP).copied().collect();
+        if rules.require_depth {
+            self.approach.update(frame, face, &points, now_ms);
+            self.depth_frames = rules.depth_frames;
+        }
         self.frames += 1;
         if self.frames % BORDER_EVERY == 1 {
             self.border = framing(frame, face);
