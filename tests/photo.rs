@@ -164,13 +164,16 @@ fn background_replacement_matches_the_golden_image() {
 }
 
 /// The person, and only the person: on each shared portrait standardized, what the segmentation
-/// keeps below the chin is asked whether it is the student's clothes or the room. The suits,
-/// shirts and ties of four portraits keep every pixel the model gave them (the band below the
-/// chin unchanged), while the chandelier the model joined to obama3's shoulder (bottom left) loses
-/// at least a third of its pixels — none without the cleanup.
+/// keeps below the chin is asked whether it is the student's clothes or the room, and the model
+/// asked again with the blue behind. The suits, shirts and ties of four portraits keep their
+/// pixels (the band below the chin within 3 % of the model's, the outline refined), while the
+/// chandelier the model joined to obama3's shoulder (bottom left) is gone: the left strip keeps
+/// about half of the model's pixels (its shoulder; 9,274 of 18,578 measured, the first cleanup
+/// alone kept two thirds), and nothing of it stands apart on the finished photo: every
+/// portrait's self-check passes.
 #[test]
 fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
-    use gradcap::photo::person::keep_person;
+    use gradcap::photo::selfcheck::SelfCheck;
     let Some((mut finder, mut segmenter)) = models() else { return };
     let below_chin = |m: &Mask, x0: u32, x1: u32| {
         (450..640).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| m.at(x, y) > 0.5).count()
@@ -181,17 +184,20 @@ fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
         let made = standard_photo(&original.view(), Placement::of(&face), Some(&mut finder), &mut segmenter)
             .unwrap();
         let raw = segmenter.mask(&made.cut.view()).unwrap();
-        let mut clean = raw.clone();
-        keep_person(&made.cut.view(), &mut clean);
-        assert_eq!(clean, made.mask, "{name}: the standard photo uses the cleaned mask");
-        let (before, after) = (below_chin(&raw, 0, 480), below_chin(&clean, 0, 480));
-        let (left_before, left_after) = (below_chin(&raw, 0, 100), below_chin(&clean, 0, 100));
-        eprintln!("{name}: below the chin {before} → {after} person pixels (left strip {left_before} → {left_after})");
+        let (before, after) = (below_chin(&raw, 0, 480), below_chin(&made.mask, 0, 480));
+        let (left_before, left_after) = (below_chin(&raw, 0, 100), below_chin(&made.mask, 0, 100));
+        let on_photo = finder.still(&made.photo.view()).unwrap();
+        let check = SelfCheck::standard(
+            &made.photo.view(),
+            on_photo.as_ref(),
+            &segmenter.mask(&made.photo.view()).unwrap(),
+        );
+        eprintln!("{name}: below the chin {before} → {after} person pixels (left strip {left_before} → {left_after}); {check:?}");
+        assert!(check.pass(), "{name}: {check:?}");
         if name == "obama3.jpg" {
-            assert!(left_after as f64 <= 0.67 * left_before as f64, "{name}: {left_before} → {left_after}");
-            assert_eq!(before - after, left_before - left_after, "{name}: only the left strip changed");
+            assert!(left_after as f64 <= 0.55 * left_before as f64, "{name}: {left_before} → {left_after}");
         } else {
-            assert_eq!(after, before, "{name}: the clothes are kept");
+            assert!(after as f64 >= 0.97 * before as f64, "{name}: the clothes are kept: {before} → {after}");
         }
     }
 }

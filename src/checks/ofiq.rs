@@ -82,6 +82,8 @@ impl Mapping {
 /// The OFIQ measures the checks reuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Measure {
+    /// Mean luminance gradient (Scharr) over the background, beside and above the head.
+    BackgroundUniformity,
     /// Histogram intersection of the left and right face halves (阴阳脸).
     IlluminationUniformity,
     /// Mean face luminance, 0–1.
@@ -108,7 +110,8 @@ pub enum Measure {
 
 impl Measure {
     /// Every measure this module maps.
-    pub const ALL: [Measure; 11] = [
+    pub const ALL: [Measure; 12] = [
+        Measure::BackgroundUniformity,
         Measure::IlluminationUniformity,
         Measure::LuminanceMean,
         Measure::LuminanceVariance,
@@ -125,6 +128,7 @@ impl Measure {
     /// OFIQ's name for the measure (its column in `expected_results.csv`).
     pub fn name(self) -> &'static str {
         match self {
+            Measure::BackgroundUniformity => "BackgroundUniformity",
             Measure::IlluminationUniformity => "IlluminationUniformity",
             Measure::LuminanceMean => "LuminanceMean",
             Measure::LuminanceVariance => "LuminanceVariance",
@@ -143,6 +147,7 @@ impl Measure {
     pub fn mapping(self) -> Mapping {
         let sigmoid = |h, a, s, x0, w| Mapping::Sigmoid { h, a, s, x0, w };
         match self {
+            Measure::BackgroundUniformity => sigmoid(190.0, 1.0, -1.0, 10.0, 100.0),
             Measure::IlluminationUniformity => Mapping::Power(0.3),
             Measure::LuminanceMean => Mapping::Band { lo: 0.2, hi: 0.8, w: 0.05 },
             Measure::LuminanceVariance => Mapping::Sine(60.0),
@@ -164,6 +169,7 @@ impl Measure {
     /// assert_eq!(Measure::EyesOpen.score(0.07), 99);
     /// assert_eq!(Measure::MouthClosed.score(0.35), 8, "an open mouth");
     /// assert_eq!(Measure::IlluminationUniformity.score(0.141003), 56);
+    /// assert_eq!(Measure::BackgroundUniformity.score(242.79), 17, "a busy background");
     /// ```
     pub fn score(self, raw: f64) -> u8 {
         self.mapping().score(raw)

@@ -3,12 +3,15 @@
 //! CHSI's light blue; JPEG of 20–40 KB at quality 60 or better, 300 dpi.
 //!
 //! [`Placement`] says where the standard photo lies in a captured frame (from the face's
-//! landmarks), [`render`] cuts it out, [`replace_background`] puts the blue behind the person and
-//! [`jpeg::encode_sized`] writes the file.
+//! landmarks), [`render`] cuts it out, [`person_alpha`] finds the person (and only the person)
+//! at the cut's resolution, [`compose`] puts the blue behind them without the old background's
+//! colour on the outline, and [`jpeg::encode_sized`] writes the file.
 
 pub mod jpeg;
 pub mod person;
+pub mod refine;
 pub mod segment;
+pub mod selfcheck;
 
 use crate::face::detect::bilinear;
 use crate::face::Face;
@@ -123,8 +126,9 @@ pub fn render(frame: &FrameView<'_>, placement: &Placement) -> Frame {
     Frame::from_rgba(data, w, h).expect("480×640 RGBA")
 }
 
-/// Puts [`BACKGROUND`] behind the person: each pixel is mixed with the blue by how surely it is
-/// background. The mask is sharpened (0.25–0.75 stretched to 0–1) so the person keeps their
+/// Puts [`BACKGROUND`] behind the person, quickly: each pixel is mixed with the blue by how
+/// surely it is background, the old background's colour left in the edge (what [`compose`] takes
+/// out; this one shows the segmentation model the person on the blue). The mask is sharpened (0.25–0.75 stretched to 0–1) so the person keeps their
 /// colours to the edge and only the soft rim of hair mixes, without a blue halo inside.
 pub fn replace_background(photo: &FrameView<'_>, mask: &Mask) -> Frame {
     let (w, h) = (photo.width(), photo.height());
@@ -140,6 +144,26 @@ pub fn replace_background(photo: &FrameView<'_>, mask: &Mask) -> Frame {
             }
             data.push(255);
         }
+    }
+    Frame::from_rgba(data, w, h).expect("same size")
+}
+
+/// Puts [`BACKGROUND`] behind the person of `cut` covered by `alpha` (refined to the cut's
+/// resolution, [`refine::refine`]): each pixel mixes the person's own colour there
+/// ([`refine::foreground`], the old background taken out) with the blue. The alpha is sharpened
+/// a little (0.1–0.9 stretched to 0–1), so the outline stays crisp.
+pub fn compose(cut: &FrameView<'_>, alpha: &Mask) -> Frame {
+    let (w, h) = (cut.width(), cut.height());
+    let fore = refine::foreground(cut, alpha);
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for (i, &a) in alpha.values.iter().enumerate() {
+        let t = ((a - 0.1) / 0.8).clamp(0.0, 1.0) as f64;
+        let person = t * t * (3.0 - 2.0 * t);
+        for k in 0..3 {
+            let v = fore[k][i] * person + BACKGROUND[k] as f64 * (1.0 - person);
+            data.push(v.round().clamp(0.0, 255.0) as u8);
+        }
+        data.push(255);
     }
     Frame::from_rgba(data, w, h).expect("same size")
 }
@@ -160,7 +184,8 @@ pub struct StandardPhoto {
 /// Makes the standard photo in `frame` from a first placement ([`Placement::of`] the face, with
 /// the crown estimated): with a `finder`, finds the face again on that cut (larger and sharper
 /// than in an analysis frame) and corrects the eye line and the eyes' place; then finds the
-/// person, cuts again with the crown where the mask shows it, and replaces the background.
+/// person, cuts again with the crown where the mask shows it, and replaces the background
+/// ([`person_alpha`], [`compose`]).
 pub fn standard_photo(
     frame: &FrameView<'_>,
     mut first: Placement,
@@ -186,10 +211,29 @@ pub fn standard_photo(
         }
         _ => (first, cut, mask),
     };
-    let mut mask = mask;
-    person::keep_person(&cut.view(), &mut mask);
-    let photo = replace_background(&cut.view(), &mask);
+    let mask = person_alpha(&cut.view(), mask, segmenter)?;
+    let photo = compose(&cut.view(), &mask);
     Ok(StandardPhoto { photo, cut, placement, mask })
+}
+
+/// The person of a standard cut, and only the person, at the cut's resolution: from the model's
+/// `mask` of the cut, the room's clutter beside the shoulders dropped ([`person::keep_person`]);
+/// the model asked again with the blue behind what is left, where the room's colours no longer
+/// mislead it (a bright lamp joined to the shoulder on the first look stands apart on the
+/// second), keeping what both looks call the person and is joined to the face; then the outline
+/// decided by the cut's colours ([`refine::refine`]).
+pub fn person_alpha(
+    cut: &FrameView<'_>,
+    mut mask: Mask,
+    segmenter: &mut segment::Segmenter,
+) -> Result<Mask, crate::Error> {
+    person::keep_person(cut, &mut mask);
+    let again = segmenter.mask(&replace_background(cut, &mask).view())?;
+    for (m, a) in mask.values.iter_mut().zip(&again.values) {
+        *m = m.min(*a);
+    }
+    person::keep_joined(&mut mask);
+    Ok(refine::refine(cut, &mask))
 }
 
 /// Where the face lies on a standard photo, measured again on the photo itself.

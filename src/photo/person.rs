@@ -151,7 +151,7 @@ fn box_mean(values: &[u8], w: usize, h: usize, side: usize) -> Vec<f32> {
 
 /// Clears what the mask keeps (above one half) that is not joined to the face between the eyes;
 /// returns how many pixels it cleared.
-fn keep_joined(mask: &mut Mask) -> usize {
+pub fn keep_joined(mask: &mut Mask) -> usize {
     let (w, h) = (mask.width as usize, mask.height as usize);
     let seed = PHOTO_EYES[1] as usize * w + PHOTO_EYES[0] as usize;
     if mask.values.get(seed).is_none_or(|&v| v <= 0.5) {

@@ -1,0 +1,333 @@
+//! The standard photo checked the way the school's reviewer will look at it, before the student
+//! is offered it: the background uniform (OFIQ's BackgroundUniformity, its mapping reproduced
+//! in [`crate::checks::ofiq`]), nothing of the old room left on it, no light, dark or coloured
+//! fringe along the person's outline, the head not cut by the matte, and CHSI's layout.
+//!
+//! Everything is measured on the finished photo with the person found on it again (the caller
+//! runs the segmentation on the photo itself), not with the mask that made it: a patch of the
+//! old background the first mask kept stands apart on the blue and is seen.
+
+use super::refine::box_mean;
+use super::segment::Mask;
+use super::{crown, Geometry, BACKGROUND};
+use crate::checks::ofiq::Measure;
+use crate::face::landmarks::FOREHEAD;
+use crate::face::Face;
+use crate::lang::Text;
+use crate::FrameView;
+
+/// Where the person found on the photo is below this, the pixel is background.
+const BACKGROUND_BELOW: f32 = 0.05;
+/// The background is measured this many pixels away from the person (the outline's own
+/// mixing, and the JPEG's blur of it, left out).
+const EROSION: usize = 6;
+/// A background pixel further than this from the background colour (in any channel) is not the
+/// background: what the reviewers call 背景不纯.
+pub const BACKGROUND_LEVELS: i32 = 10;
+/// The lowest OFIQ BackgroundUniformity score a photo passes with.
+pub const UNIFORMITY_MIN: u8 = 90;
+/// The most of the background that may be off its colour (JPEG's speckle, a stray pixel).
+pub const LEFTOVER_MAX_SHARE: f64 = 0.002;
+/// The largest patch off the background colour that may stay, pixels (12×12): anything larger
+/// is a thing left of the room.
+pub const LEFTOVER_MAX_PATCH: usize = 144;
+/// A pixel just outside the outline is a fringe when it is further than this (plus twice the
+/// person's own colour spread there) from every mix of the person's colour and the blue.
+const FRINGE_LEVELS: f64 = 40.0;
+/// The widest fringe a photo passes with: fringe pixels per outline pixel.
+pub const FRINGE_MAX_WIDTH: f64 = 0.35;
+
+/// What the self-check found wrong with a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Fault {
+    /// No face on the photo.
+    NoFace,
+    /// The background is not uniform (OFIQ BackgroundUniformity below [`UNIFORMITY_MIN`]).
+    Background,
+    /// Something of the old background is left on the blue.
+    Leftover,
+    /// A light, dark or coloured fringe along the outline.
+    Fringe,
+    /// The matte cut the top of the head (the hair).
+    HeadCut,
+    /// The face's place and size are not CHSI's.
+    Layout,
+}
+
+impl Fault {
+    /// The fault's stable name.
+    pub fn id(self) -> &'static str {
+        match self {
+            Fault::NoFace => "photo.no_face",
+            Fault::Background => "photo.background",
+            Fault::Leftover => "photo.leftover",
+            Fault::Fringe => "photo.fringe",
+            Fault::HeadCut => "photo.head_cut",
+            Fault::Layout => "photo.layout",
+        }
+    }
+
+    /// What the student is asked to do about it.
+    pub fn hint(self) -> Text {
+        match self {
+            Fault::NoFace => Text {
+                zh: "照片中找不到人脸，请重拍",
+                en: "No face on the photo: please retake it",
+            },
+            Fault::Background | Fault::Leftover => Text {
+                zh: "背景中有杂物，请换一个简单的背景或靠近一些",
+                en: "Things in the background: move to a plain background or come closer",
+            },
+            Fault::Fringe => Text {
+                zh: "头发边缘不干净，请换一个与头发颜色不同的简单背景",
+                en: "The outline is not clean: use a plain background unlike your hair",
+            },
+            Fault::HeadCut => Text {
+                zh: "头顶被裁掉了，请换一个简单的背景后重拍",
+                en: "The top of the head was cut off: retake against a plain background",
+            },
+            Fault::Layout => Text {
+                zh: "头像位置或大小不合要求，请对准虚线框重拍",
+                en: "The head's place or size is off: retake inside the dashed guide",
+            },
+        }
+    }
+}
+
+/// The self-check of one photo: the figures, and the faults in the order the student is told.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfCheck {
+    /// OFIQ BackgroundUniformity's raw value: the mean luminance gradient over the background.
+    pub uniformity: f64,
+    /// Its 0–100 score.
+    pub uniformity_score: u8,
+    /// The share of the background further than [`BACKGROUND_LEVELS`] from its colour.
+    pub leftover: f64,
+    /// The largest patch of such pixels, in pixels.
+    pub leftover_patch: usize,
+    /// Fringe pixels per outline pixel.
+    pub fringe: f64,
+    /// The top of the person at the eyes' column, and the forehead's top, px from the top
+    /// (`null` without a face).
+    pub head_top: Option<[f64; 2]>,
+    /// The layout measured on the photo (`null` without a face).
+    pub geometry: Option<Geometry>,
+    /// What failed, most important first; empty when the photo passes.
+    pub faults: Vec<Fault>,
+}
+
+impl SelfCheck {
+    /// Checks `photo`, with `face` found on it and `person`, the segmentation of the photo
+    /// itself, against a background of colour `background` ([`BACKGROUND`] for CHSI's).
+    pub fn of(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask, background: [u8; 3]) -> SelfCheck {
+        let (w, h) = (photo.width() as usize, photo.height() as usize);
+        let clear = background_region(person);
+        let (uniformity, uniformity_score) = uniformity(photo, &clear);
+        let (leftover, leftover_patch) = leftover(photo, &clear, background);
+        let fringe = fringe(photo, person, background);
+        let geometry = face.map(|f| Geometry::of(f, Some(person)));
+        let head_top = face.and_then(|f| {
+            let top = crown(person, f.eyes_middle()[0].clamp(0.0, w as f64 - 1.0))?;
+            Some([top, f.mesh[FOREHEAD][1] as f64])
+        });
+        let mut faults = Vec::new();
+        let mut fault = |failed: bool, fault: Fault| {
+            if failed {
+                faults.push(fault);
+            }
+        };
+        fault(face.is_none(), Fault::NoFace);
+        fault(leftover > LEFTOVER_MAX_SHARE || leftover_patch > LEFTOVER_MAX_PATCH, Fault::Leftover);
+        fault(uniformity_score < UNIFORMITY_MIN, Fault::Background);
+        fault(head_cut(face, head_top, h), Fault::HeadCut);
+        fault(fringe > FRINGE_MAX_WIDTH, Fault::Fringe);
+        fault(geometry.is_some_and(|g| !g.meets_chsi()), Fault::Layout);
+        SelfCheck {
+            uniformity,
+            uniformity_score,
+            leftover,
+            leftover_patch,
+            fringe,
+            head_top,
+            geometry,
+            faults,
+        }
+    }
+
+    /// Whether the photo passes.
+    pub fn pass(&self) -> bool {
+        self.faults.is_empty()
+    }
+
+    /// [`SelfCheck::of`] with the standard's [`BACKGROUND`].
+    pub fn standard(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask) -> SelfCheck {
+        SelfCheck::of(photo, face, person, BACKGROUND)
+    }
+}
+
+/// The background, [`EROSION`] pixels clear of the person.
+fn background_region(person: &Mask) -> Vec<bool> {
+    let (w, h) = (person.width as usize, person.height as usize);
+    let near_person: Vec<f64> =
+        person.values.iter().map(|&v| f64::from(u8::from(v >= BACKGROUND_BELOW))).collect();
+    box_mean(&near_person, w, h, EROSION).iter().map(|&v| v == 0.0).collect()
+}
+
+/// OFIQ's BackgroundUniformity on the photo at half size (about the scale of OFIQ's aligned
+/// face): the mean magnitude of the luminance's Scharr gradient over the background, and its
+/// score.
+fn uniformity(photo: &FrameView<'_>, clear: &[bool]) -> (f64, u8) {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let (hw, hh) = (w / 2, h / 2);
+    let luma = |x: usize, y: usize| {
+        let p = &photo.row(y as u32)[4 * x..4 * x + 3];
+        crate::frame::luma(p[0], p[1], p[2]) as f64
+    };
+    let half: Vec<f64> = (0..hw * hh)
+        .map(|i| {
+            let (x, y) = (2 * (i % hw), 2 * (i / hw));
+            (luma(x, y) + luma(x + 1, y) + luma(x, y + 1) + luma(x + 1, y + 1)) / 4.0
+        })
+        .collect();
+    let inside = |x: usize, y: usize| {
+        let (x, y) = (2 * x, 2 * y);
+        clear[y * w + x] && clear[y * w + x + 1] && clear[(y + 1) * w + x] && clear[(y + 1) * w + x + 1]
+    };
+    let (mut sum, mut n) = (0.0, 0usize);
+    for y in 1..hh - 1 {
+        for x in 1..hw - 1 {
+            if !inside(x, y) {
+                continue;
+            }
+            let at = |dx: usize, dy: usize| half[(y + dy - 1) * hw + x + dx - 1];
+            let gx = 3.0 * (at(2, 0) - at(0, 0)) + 10.0 * (at(2, 1) - at(0, 1)) + 3.0 * (at(2, 2) - at(0, 2));
+            let gy = 3.0 * (at(0, 2) - at(0, 0)) + 10.0 * (at(1, 2) - at(1, 0)) + 3.0 * (at(2, 2) - at(2, 0));
+            sum += gx.hypot(gy);
+            n += 1;
+        }
+    }
+    // No background to measure: nothing is uniform (OFIQ's "failure to assess" scores 0).
+    let raw = if n == 0 { f64::INFINITY } else { sum / n as f64 };
+    (raw, Measure::BackgroundUniformity.score(raw))
+}
+
+/// The share of the background off its colour, and the largest 8-connected patch of it.
+fn leftover(photo: &FrameView<'_>, clear: &[bool], background: [u8; 3]) -> (f64, usize) {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let mut off = vec![false; w * h];
+    let (mut total, mut count) = (0usize, 0usize);
+    for y in 0..h {
+        for (x, p) in photo.row(y as u32).chunks_exact(4).enumerate() {
+            let i = y * w + x;
+            if clear[i] {
+                total += 1;
+                off[i] = (0..3).any(|k| (p[k] as i32 - background[k] as i32).abs() > BACKGROUND_LEVELS);
+                count += usize::from(off[i]);
+            }
+        }
+    }
+    let share = if total == 0 { 1.0 } else { count as f64 / total as f64 };
+    (share, largest_patch(&mut off, w, h))
+}
+
+/// The size of the largest 8-connected patch of `set` (cleared on the way).
+fn largest_patch(set: &mut [bool], w: usize, h: usize) -> usize {
+    let mut largest = 0;
+    for start in 0..w * h {
+        if !set[start] {
+            continue;
+        }
+        set[start] = false;
+        let (mut stack, mut size) = (vec![start], 0);
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (x, y) = (i % w, i / w);
+            for ny in y.saturating_sub(1)..(y + 2).min(h) {
+                for nx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = ny * w + nx;
+                    if set[j] {
+                        set[j] = false;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        largest = largest.max(size);
+    }
+    largest
+}
+
+/// Fringe pixels per outline pixel: on the outline's soft rim (within 3 px of the sure person),
+/// a pixel should be a mix of the person's colour there and the background; one far from every such mix is a
+/// fringe (a light or dark halo, the old background's colour).
+fn fringe(photo: &FrameView<'_>, person: &Mask, background: [u8; 3]) -> f64 {
+    let (w, h) = (person.width as usize, person.height as usize);
+    let inside: Vec<f64> = person.values.iter().map(|&v| f64::from(u8::from(v >= 0.5))).collect();
+    let sure: Vec<f64> = person.values.iter().map(|&v| f64::from(u8::from(v >= 0.95))).collect();
+    let near = box_mean(&sure, w, h, 3);
+    let colour: Vec<Vec<f64>> = (0..3)
+        .map(|k| (0..h).flat_map(|y| photo.row(y as u32).chunks_exact(4).map(move |p| p[k] as f64)).collect())
+        .collect();
+    let share = box_mean(&sure, w, h, 8);
+    let local = |values: &[f64]| -> Vec<f64> {
+        let weighted: Vec<f64> = values.iter().zip(&sure).map(|(v, s)| v * s).collect();
+        box_mean(&weighted, w, h, 8).iter().zip(&share).map(|(m, s)| m / s.max(1e-9)).collect()
+    };
+    let means: Vec<Vec<f64>> = colour.iter().map(|c| local(c)).collect();
+    let squares: Vec<Vec<f64>> =
+        colour.iter().map(|c| local(&c.iter().map(|v| v * v).collect::<Vec<_>>())).collect();
+    let (mut outline, mut fringe) = (0usize, 0usize);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            if inside[i] == 1.0 && neighbours.into_iter().flatten().any(|j| inside[j] == 0.0) {
+                outline += 1;
+            }
+            if sure[i] == 1.0 || near[i] == 0.0 || share[i] == 0.0 {
+                continue;
+            }
+            let mean: [f64; 3] = std::array::from_fn(|k| means[k][i]);
+            let spread = (0..3).map(|k| (squares[k][i] - mean[k] * mean[k]).max(0.0)).sum::<f64>().sqrt();
+            let pixel: [f64; 3] = std::array::from_fn(|k| colour[k][i]);
+            let blue = background.map(f64::from);
+            if off_segment(pixel, mean, blue) > FRINGE_LEVELS + 2.0 * spread {
+                fringe += 1;
+            }
+        }
+    }
+    if outline == 0 {
+        0.0
+    } else {
+        fringe as f64 / outline as f64
+    }
+}
+
+/// The distance from `p` to the segment from `a` to `b`.
+fn off_segment(p: [f64; 3], a: [f64; 3], b: [f64; 3]) -> f64 {
+    let d: [f64; 3] = std::array::from_fn(|k| b[k] - a[k]);
+    let length = d.iter().map(|v| v * v).sum::<f64>();
+    let t = if length == 0.0 {
+        0.0
+    } else {
+        ((0..3).map(|k| (p[k] - a[k]) * d[k]).sum::<f64>() / length).clamp(0.0, 1.0)
+    };
+    (0..3).map(|k| (p[k] - a[k] - t * d[k]).powi(2)).sum::<f64>().sqrt()
+}
+
+/// Whether the matte cut the head: the person's top at the eyes' column no higher than half way
+/// from the forehead's top to the crown estimated above it.
+fn head_cut(face: Option<&Face>, head_top: Option<[f64; 2]>, height: usize) -> bool {
+    match (face, head_top) {
+        (Some(face), Some([top, forehead])) => top > forehead - 0.5 * (forehead - face.crown()[1]),
+        (Some(_), None) => height > 0,
+        _ => false,
+    }
+}
