@@ -4,6 +4,7 @@ use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::photo::jpeg::{self, SIZE_RANGE};
 use gradcap::photo::segment::{Mask, Segmenter};
+use gradcap::photo::selfcheck::SelfCheck;
 use gradcap::photo::{standard_photo, Geometry, Placement};
 use serde::Serialize;
 use std::path::Path;
@@ -25,6 +26,9 @@ struct Report {
     geometry: Option<Geometry>,
     /// Whether that layout meets CHSI's (crown, eyes, face width, centred, level).
     layout_ok: bool,
+    /// The written photo checked as a reviewer would look at it (background, leftovers,
+    /// fringe, head cut, layout), with the person found on it again.
+    self_check: SelfCheck,
 }
 
 /// Makes the photo; returns whether it meets CHSI's rules.
@@ -49,7 +53,7 @@ pub fn run(input: &Path, output: &Path, models: &Path) -> Result<bool, String> {
     let placement = made.placement;
     let file = jpeg::encode_sized(&made.photo.view()).map_err(|e| e.to_string())?;
     std::fs::write(output, &file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
-    let geometry = measure(&mut finder, &file.bytes, &made.mask)?;
+    let (geometry, self_check) = measure(&mut finder, &mut segmenter, &file.bytes, &made.mask)?;
     let (v, size) = (frame.view(), file.bytes.len());
     let report = Report {
         input: input.display().to_string(),
@@ -61,13 +65,23 @@ pub fn run(input: &Path, output: &Path, models: &Path) -> Result<bool, String> {
         size_ok: (SIZE_RANGE[0]..=SIZE_RANGE[1]).contains(&size),
         layout_ok: geometry.is_some_and(|g| g.meets_chsi()),
         geometry,
+        self_check,
     };
     println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
-    Ok(report.fits && report.size_ok && report.layout_ok)
+    Ok(report.fits && report.size_ok && report.layout_ok && report.self_check.pass())
 }
 
-/// The layout of the face on the written JPEG (the crown from the person mask).
-fn measure(finder: &mut FaceFinder, jpeg: &[u8], mask: &Mask) -> Result<Option<Geometry>, String> {
+/// The layout of the face on the written JPEG (the crown from the person mask that made it), and
+/// the self-check of the JPEG with the person found on it again.
+fn measure(
+    finder: &mut FaceFinder,
+    segmenter: &mut Segmenter,
+    jpeg: &[u8],
+    mask: &Mask,
+) -> Result<(Option<Geometry>, SelfCheck), String> {
     let written = decode_image(jpeg, DecodeLimits::default()).map_err(|e| e.to_string())?;
-    Ok(finder.still(&written.view()).map_err(|e| e.to_string())?.map(|f| Geometry::of(&f, Some(mask))))
+    let face = finder.still(&written.view()).map_err(|e| e.to_string())?;
+    let person = segmenter.mask(&written.view()).map_err(|e| e.to_string())?;
+    let check = SelfCheck::standard(&written.view(), face.as_ref(), &person);
+    Ok((face.map(|f| Geometry::of(&f, Some(mask))), check))
 }

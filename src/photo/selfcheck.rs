@@ -37,9 +37,8 @@ const FRINGE_LEVELS: f64 = 40.0;
 /// The widest fringe a photo passes with: fringe pixels per outline pixel.
 pub const FRINGE_MAX_WIDTH: f64 = 0.35;
 
-/// What the self-check found wrong with a photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What the self-check found wrong with a photo (serialized as its [`Fault::id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// No face on the photo.
     NoFace,
@@ -92,6 +91,12 @@ impl Fault {
                 en: "The head's place or size is off: retake inside the dashed guide",
             },
         }
+    }
+}
+
+impl serde::Serialize for Fault {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
     }
 }
 

@@ -359,6 +359,7 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             inner.delivery.captured = None;
             inner.dom.upload_status.set_text_content(None);
             inner.dom.review.set_hidden(true);
+            inner.dom.confirm.set_disabled(false);
         }
         Effect::Upload => super::upload::start(rc),
         Effect::LookUpSession(code) => super::code::look_up_session(rc, code),

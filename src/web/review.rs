@@ -5,6 +5,7 @@ use super::component::Inner;
 use super::notices::{announce, Announcement};
 use crate::guide::cover_crop;
 use crate::photo::jpeg;
+use crate::photo::selfcheck::SelfCheck;
 use crate::photo::{render, standard_photo, Placement, StandardPhoto};
 use crate::{Frame, FrameView};
 use wasm_bindgen::{Clamped, JsCast};
@@ -25,6 +26,7 @@ pub(crate) struct Captured {
 
 /// Cuts the standard photo from the full-resolution frame, shows it with the report, and emits
 /// `capture` `{width, height, bytes, quality}`. Returns `false` when there was no frame or face.
+/// A photo that fails its self-check is shown with the reason and cannot be confirmed: 重拍.
 pub(super) fn take_photo(inner: &mut Inner) -> bool {
     let Some(made) = make(inner) else {
         web_sys::console::error_1(&"gradcap: cannot make the photo".into());
@@ -32,7 +34,13 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     };
     let (photo, original) = made;
     let Ok(file) = jpeg::encode_sized(&photo.photo.view()) else { return false };
+    let check = self_check(inner, &photo.photo.view());
     show(inner, &photo.photo.view(), &file);
+    let fault = check.as_ref().and_then(|c| c.faults.first().copied());
+    if let Some(fault) = fault {
+        add_line(inner, fault.id(), fault.hint().get(inner.options.lang), false);
+    }
+    inner.dom.confirm.set_disabled(fault.is_some());
     let (width, height) = (photo.photo.view().width(), photo.photo.view().height());
     let facts = Announcement::Capture { width, height, bytes: file.bytes.len(), quality: file.quality };
     announce(&inner.dom.host, facts);
@@ -106,6 +114,25 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     Some((made, full))
 }
 
+/// The photo's self-check, with the face and the person found on it again; `None` without the
+/// models (the photo is then offered as it is).
+fn self_check(inner: &mut Inner, photo: &FrameView<'_>) -> Option<SelfCheck> {
+    let (faces, segmenter) = (inner.judge.faces.as_mut()?, inner.judge.segmenter.as_mut()?);
+    let face = faces.still(photo).ok()?;
+    let person = segmenter.mask(photo).ok()?;
+    Some(SelfCheck::standard(photo, face.as_ref(), &person))
+}
+
+/// Adds a line to the report under the photo: `id` the check's or fault's name, `text` its words.
+fn add_line(inner: &Inner, id: &str, text: &str, pass: bool) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(item) = document.create_element("li") else { return };
+    item.set_text_content(Some(&format!("{} {text}", if pass { "✓" } else { "✗" })));
+    let _ = item.set_attribute("data-check", id);
+    let _ = item.set_attribute("class", if pass { "pass" } else { "fail" });
+    let _ = inner.dom.report.append_child(&item);
+}
+
 /// Draws the photo into the calibration view and writes the report under it.
 fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
     let canvas = &inner.dom.photo;
@@ -138,18 +165,8 @@ fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
         jpeg::DPI
     );
     inner.dom.photo_facts.set_text_content(Some(&facts));
-    let list = &inner.dom.report;
-    list.set_inner_html("");
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    inner.dom.report.set_inner_html("");
     for check in &inner.judge.last_checks {
-        let Ok(item) = document.create_element("li") else { continue };
-        item.set_text_content(Some(&format!(
-            "{} {}",
-            if check.pass { "✓" } else { "✗" },
-            check.id.name().get(lang)
-        )));
-        let _ = item.set_attribute("data-check", check.id.id());
-        let _ = item.set_attribute("class", if check.pass { "pass" } else { "fail" });
-        let _ = list.append_child(&item);
+        add_line(inner, check.id.id(), check.id.name().get(lang), check.pass);
     }
 }

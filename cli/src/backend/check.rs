@@ -10,6 +10,8 @@ use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::guide::PHOTO_SIZE;
 use gradcap::photo::jpeg::SIZE_RANGE;
+use gradcap::photo::segment::Segmenter;
+use gradcap::photo::selfcheck::SelfCheck;
 use serde_json::{json, Value};
 
 /// The largest side of an original frame (a 12 MP phone camera is 4032×3024).
@@ -58,9 +60,12 @@ pub fn original(bytes: &[u8]) -> Result<(), Refusal> {
     })
 }
 
-/// Checks photos; without the face models only the format is checked (and the verdict says so).
+/// Checks photos; without the face models only the format is checked (and the verdict says so);
+/// with the segmentation model too, the photo's own self-check (background, leftovers, fringe,
+/// head cut, layout) is part of the verdict.
 pub struct Checker {
     finder: Option<FaceFinder>,
+    segmenter: Option<Segmenter>,
 }
 
 impl Checker {
@@ -74,7 +79,8 @@ impl Checker {
         if finder.is_none() {
             eprintln!("gradcap: no face models in {}: uploads are checked for format only", models.display());
         }
-        Checker { finder }
+        let segmenter = read(gradcap::face::models::SEGMENTATION).and_then(|m| Segmenter::new(&m).ok());
+        Checker { finder, segmenter }
     }
 
     /// The verdict on `photo`; refused when it is not a JPEG of the standard's size.
@@ -115,8 +121,17 @@ impl Checker {
             .iter()
             .map(|c| json!({"id": c.id.id(), "pass": c.pass, "score": c.score}))
             .collect::<Vec<_>>());
-        verdict["firstFailure"] = json!(still.first_failure().map(|c| c.id.id()));
-        verdict["pass"] = json!(size_ok && still.ready());
+        let self_check = match self.segmenter.as_mut() {
+            Some(segmenter) => {
+                let person = segmenter.mask(&v).map_err(internal)?;
+                Some(SelfCheck::standard(&v, still.face.as_ref(), &person))
+            }
+            None => None,
+        };
+        let first_fault = self_check.as_ref().and_then(|c| c.faults.first()).map(|f| f.id());
+        verdict["firstFailure"] = json!(still.first_failure().map(|c| c.id.id()).or(first_fault));
+        verdict["selfCheck"] = json!(self_check);
+        verdict["pass"] = json!(size_ok && still.ready() && self_check.is_none_or(|c| c.pass()));
         Ok(verdict)
     }
 }
