@@ -9,7 +9,7 @@
 
 use super::refine::box_mean;
 use super::segment::Mask;
-use super::{crown, Geometry, BACKGROUND};
+use super::{Geometry, BACKGROUND};
 use crate::checks::ofiq::Measure;
 use crate::face::landmarks::FOREHEAD;
 use crate::face::Face;
@@ -36,6 +36,9 @@ pub const LEFTOVER_MAX_PATCH: usize = 144;
 const FRINGE_LEVELS: f64 = 40.0;
 /// The widest fringe a photo passes with: fringe pixels per outline pixel.
 pub const FRINGE_MAX_WIDTH: f64 = 0.35;
+
+/// The eye line's angle on the finished photo that still counts as level, degrees.
+const ROLL_MEASURED: f64 = 1.5;
 
 /// What the self-check found wrong with a photo (serialized as its [`Fault::id`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,10 +117,10 @@ pub struct SelfCheck {
     pub leftover_patch: usize,
     /// Fringe pixels per outline pixel.
     pub fringe: f64,
-    /// The top of the person at the eyes' column, and the forehead's top, px from the top
-    /// (`null` without a face).
+    /// The top of the person at the eyes' column (by colour), and the forehead's top, px from
+    /// the top (`null` without a face).
     pub head_top: Option<[f64; 2]>,
-    /// The layout measured on the photo (`null` without a face).
+    /// The layout measured on the photo, the crown by colour (`null` without a face).
     pub geometry: Option<Geometry>,
     /// What failed, most important first; empty when the photo passes.
     pub faults: Vec<Fault>,
@@ -127,16 +130,19 @@ impl SelfCheck {
     /// Checks `photo`, with `face` found on it and `person`, the segmentation of the photo
     /// itself, against a background of colour `background` ([`BACKGROUND`] for CHSI's).
     pub fn of(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask, background: [u8; 3]) -> SelfCheck {
-        let (w, h) = (photo.width() as usize, photo.height() as usize);
+        let w = photo.width() as usize;
         let clear = background_region(person);
         let (uniformity, uniformity_score) = uniformity(photo, &clear);
         let (leftover, leftover_patch) = leftover(photo, &clear, background);
         let fringe = fringe(photo, person, background);
-        let geometry = face.map(|f| Geometry::of(f, Some(person)));
+        // The top of the head by colour: a segmentation's idea of a head's shape carries it on
+        // over a crown the matte cut flat.
         let head_top = face.and_then(|f| {
-            let top = crown(person, f.eyes_middle()[0].clamp(0.0, w as f64 - 1.0))?;
+            let top = top_by_colour(photo, f.eyes_middle()[0].clamp(0.0, w as f64 - 1.0), background)?;
             Some([top, f.mesh[FOREHEAD][1] as f64])
         });
+        let geometry = face
+            .map(|f| Geometry { crown: head_top.map_or(f.crown()[1], |t| t[0]), ..Geometry::of(f, None) });
         let mut faults = Vec::new();
         let mut fault = |failed: bool, fault: Fault| {
             if failed {
@@ -146,9 +152,9 @@ impl SelfCheck {
         fault(face.is_none(), Fault::NoFace);
         fault(leftover > LEFTOVER_MAX_SHARE || leftover_patch > LEFTOVER_MAX_PATCH, Fault::Leftover);
         fault(uniformity_score < UNIFORMITY_MIN, Fault::Background);
-        fault(head_cut(face, head_top, h), Fault::HeadCut);
+        fault(head_cut(face, head_top), Fault::HeadCut);
         fault(fringe > FRINGE_MAX_WIDTH, Fault::Fringe);
-        fault(geometry.is_some_and(|g| !g.meets_chsi()), Fault::Layout);
+        fault(geometry.is_some_and(|g| !levelled(g).meets_chsi()), Fault::Layout);
         SelfCheck {
             uniformity,
             uniformity_score,
@@ -209,7 +215,7 @@ fn uniformity(photo: &FrameView<'_>, clear: &[bool]) -> (f64, u8) {
             let at = |dx: usize, dy: usize| half[(y + dy - 1) * hw + x + dx - 1];
             let gx = 3.0 * (at(2, 0) - at(0, 0)) + 10.0 * (at(2, 1) - at(0, 1)) + 3.0 * (at(2, 2) - at(0, 2));
             let gy = 3.0 * (at(0, 2) - at(0, 0)) + 10.0 * (at(1, 2) - at(1, 0)) + 3.0 * (at(2, 2) - at(2, 0));
-            sum += gx.hypot(gy);
+            sum += (gx * gx + gy * gy).sqrt();
             n += 1;
         }
     }
@@ -327,12 +333,38 @@ fn off_segment(p: [f64; 3], a: [f64; 3], b: [f64; 3]) -> f64 {
     (0..3).map(|k| (p[k] - a[k] - t * d[k]).powi(2)).sum::<f64>().sqrt()
 }
 
+/// The first row from the top where most of a band a tenth of the photo wide around `x` is off
+/// the background colour.
+fn top_by_colour(photo: &FrameView<'_>, x: f64, background: [u8; 3]) -> Option<f64> {
+    let half = (photo.width() / 20).max(1) as f64;
+    let (x0, x1) = ((x - half).max(0.0) as usize, ((x + half) as usize).min(photo.width() as usize));
+    (0..photo.height())
+        .find(|&y| {
+            let row = photo.row(y);
+            let off = (x0..x1)
+                .filter(|&x| {
+                    (0..3).any(|k| (row[4 * x + k] as i32 - background[k] as i32).abs() > BACKGROUND_LEVELS)
+                })
+                .count();
+            x1 > x0 && 2 * off > x1 - x0
+        })
+        .map(f64::from)
+}
+
+/// The photo's layout with an eye line within [`ROLL_MEASURED`] counted as level: the photo was
+/// levelled when it was cut, and measured again on the finished photo the same face's eye line
+/// varies by up to 1.2° (a pattern behind the head moves the mesh a little).
+fn levelled(g: Geometry) -> Geometry {
+    Geometry { roll: if g.roll.abs() <= ROLL_MEASURED { 0.0 } else { g.roll }, ..g }
+}
+
 /// Whether the matte cut the head: the person's top at the eyes' column no higher than half way
 /// from the forehead's top to the crown estimated above it.
-fn head_cut(face: Option<&Face>, head_top: Option<[f64; 2]>, height: usize) -> bool {
+fn head_cut(face: Option<&Face>, head_top: Option<[f64; 2]>) -> bool {
     match (face, head_top) {
         (Some(face), Some([top, forehead])) => top > forehead - 0.5 * (forehead - face.crown()[1]),
-        (Some(_), None) => height > 0,
+        // A face, and nothing but background above it at its column.
+        (Some(_), None) => true,
         _ => false,
     }
 }
