@@ -72,7 +72,7 @@ fn channels(frame: &FrameView<'_>) -> [Vec<f64>; 3] {
 
 /// `mask` (of `cut`, the same size) with its unsure band decided by the cut's colours: each
 /// pixel there is placed between the mean colour of the sure person and of the sure background
-/// near it (within [`RADIUS`]) — its alpha the share of the way from the one to the other. Where
+/// near it (within 6 px) — its alpha the share of the way from the one to the other. Where
 /// those two colours are alike the colours say little, and the mask's own value is kept.
 pub fn refine(cut: &FrameView<'_>, mask: &Mask) -> Mask {
     let (w, h) = (mask.width as usize, mask.height as usize);

@@ -33,6 +33,10 @@ async function shootAndConfirm(page, beforeConfirm) {
   await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
   const photo = await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo));
   await beforeConfirm?.();
+  // The photo passed its self-check: 确认 is offered, and no photo.* fault is listed.
+  const faults = await shadow(page, 'report', (el) => [...el.querySelectorAll('[data-check^="photo."]')].map((li) => li.textContent));
+  assert.deepEqual(faults, [], 'the self-check lists no fault');
+  assert.equal(await shadow(page, 'confirm', (el) => el.disabled), false, '确认 is offered');
   await shadow(page, 'confirm', (el) => el.click());
   return Buffer.from(photo);
 }
@@ -67,6 +71,9 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
     assert.equal(record.id, detail.id);
     assert.equal(record.photoSha256, sha256(sent), 'the stored photo is the one the page sent');
     assert.deepEqual([record.verdict.width, record.verdict.height, record.verdict.sizeOk], [480, 640, true]);
+    // The server's own self-check of the photo (background, leftovers, fringe, head, layout).
+    assert.deepEqual(record.verdict.selfCheck?.faults, [], JSON.stringify(record.verdict.selfCheck));
+    assert.equal(record.verdict.selfCheck.uniformityScore >= 90, true);
     assert.equal(record.captureCode, CODE);
     assert.equal(record.sessionCode, '26050704');
     const staff = await staffFetch(srv.url);
