@@ -128,8 +128,9 @@ pub fn render(frame: &FrameView<'_>, placement: &Placement) -> Frame {
 
 /// Puts [`BACKGROUND`] behind the person, quickly: each pixel is mixed with the blue by how
 /// surely it is background, the old background's colour left in the edge (what [`compose`] takes
-/// out; this one shows the segmentation model the person on the blue). The mask is sharpened (0.25–0.75 stretched to 0–1) so the person keeps their
-/// colours to the edge and only the soft rim of hair mixes, without a blue halo inside.
+/// out; this one shows the segmentation model the person on the blue). The mask is sharpened
+/// (0.25–0.75 stretched to 0–1) so the person keeps their colours to the edge and only the soft
+/// rim of hair mixes, without a blue halo inside.
 pub fn replace_background(photo: &FrameView<'_>, mask: &Mask) -> Frame {
     let (w, h) = (photo.width(), photo.height());
     let mut data = Vec::with_capacity((w * h * 4) as usize);
@@ -177,7 +178,7 @@ pub struct StandardPhoto {
     pub cut: Frame,
     /// Where it lies in the frame it was cut from.
     pub placement: Placement,
-    /// The person mask of the cut.
+    /// The person's alpha on the cut ([`person_alpha`]).
     pub mask: Mask,
 }
 
@@ -279,11 +280,22 @@ impl Geometry {
 /// The top of the person in `mask`: the first row where most of a band a tenth of the width
 /// wide around `x` is person.
 pub fn crown(mask: &Mask, x: f64) -> Option<f64> {
-    let half = (mask.width / 20).max(1) as f64;
-    let (x0, x1) = ((x - half).max(0.0) as u32, ((x + half) as u32).min(mask.width));
-    (0..mask.height)
+    first_row_mostly(mask.width, mask.height, x, |x, y| mask.at(x, y) > 0.5)
+}
+
+/// The first row of a `width`×`height` picture where `is_person` holds for most of a band a
+/// tenth of the width wide around `x`.
+pub(crate) fn first_row_mostly(
+    width: u32,
+    height: u32,
+    x: f64,
+    is_person: impl Fn(u32, u32) -> bool,
+) -> Option<f64> {
+    let half = (width / 20).max(1) as f64;
+    let (x0, x1) = ((x - half).max(0.0) as u32, ((x + half) as u32).min(width));
+    (0..height)
         .find(|&y| {
-            let n = (x0..x1).filter(|&x| mask.at(x, y) > 0.5).count();
+            let n = (x0..x1).filter(|&x| is_person(x, y)).count();
             x1 > x0 && 2 * n > (x1 - x0) as usize
         })
         .map(f64::from)

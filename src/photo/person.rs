@@ -5,6 +5,7 @@
 //! clothes or like the room; the room's are dropped, and then everything the mask keeps that is not
 //! joined to the face.
 
+use super::refine::box_mean;
 use super::segment::Mask;
 use crate::guide::{PHOTO_EYES, PHOTO_SIZE};
 use crate::FrameView;
@@ -70,14 +71,16 @@ pub fn keep_person(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
     let mut dropped = 0;
     if clothes.total > 0 && room.total > 0 {
         // Where the room's colours and textures are the likelier, pooled over a square.
-        let roomlike: Vec<u8> = (0..(w * h) as usize)
+        let roomlike: Vec<f64> = (0..(w * h) as usize)
             .map(|i| {
                 let (x, y) = ((i as u32) % w, (i as u32) / w);
                 let unsure = y >= BELOW_CHIN && !chest.contains(&x) && mask.values[i] > 0.05;
-                u8::from(unsure && room.likelihood(bins[i]) > ROOM_ODDS * clothes.likelihood(bins[i]))
+                f64::from(u8::from(
+                    unsure && room.likelihood(bins[i]) > ROOM_ODDS * clothes.likelihood(bins[i]),
+                ))
             })
             .collect();
-        let pooled = box_mean(&roomlike, w as usize, h as usize, POOL);
+        let pooled = box_mean(&roomlike, w as usize, h as usize, POOL / 2);
         for y in BELOW_CHIN..h {
             for x in (0..w).filter(|x| !chest.contains(x)) {
                 let i = (y * w + x) as usize;
@@ -118,32 +121,6 @@ fn bins(photo: &FrameView<'_>) -> Vec<usize> {
                 _ => 2,
             };
             out.push(((level(p[0]) * LEVELS + level(p[1])) * LEVELS + level(p[2])) * TEXTURES + texture);
-        }
-    }
-    out
-}
-
-/// The mean of `values` over a `side`×`side` square around each pixel (cut at the borders).
-fn box_mean(values: &[u8], w: usize, h: usize, side: usize) -> Vec<f32> {
-    // A summed-area table.
-    let mut sums = vec![0u32; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0;
-        for x in 0..w {
-            row += values[y * w + x] as u32;
-            sums[(y + 1) * (w + 1) + x + 1] = sums[y * (w + 1) + x + 1] + row;
-        }
-    }
-    let r = side / 2;
-    let mut out = Vec::with_capacity(w * h);
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let s = sums[y1 * (w + 1) + x1] + sums[y0 * (w + 1) + x0]
-                - sums[y0 * (w + 1) + x1]
-                - sums[y1 * (w + 1) + x0];
-            out.push(s as f32 / ((y1 - y0) * (x1 - x0)) as f32);
         }
     }
     out

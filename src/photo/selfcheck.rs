@@ -9,7 +9,7 @@
 
 use super::refine::box_mean;
 use super::segment::Mask;
-use super::{Geometry, BACKGROUND};
+use super::{first_row_mostly, Geometry, BACKGROUND};
 use crate::checks::ofiq::Measure;
 use crate::face::landmarks::FOREHEAD;
 use crate::face::Face;
@@ -336,19 +336,10 @@ fn off_segment(p: [f64; 3], a: [f64; 3], b: [f64; 3]) -> f64 {
 /// The first row from the top where most of a band a tenth of the photo wide around `x` is off
 /// the background colour.
 fn top_by_colour(photo: &FrameView<'_>, x: f64, background: [u8; 3]) -> Option<f64> {
-    let half = (photo.width() / 20).max(1) as f64;
-    let (x0, x1) = ((x - half).max(0.0) as usize, ((x + half) as usize).min(photo.width() as usize));
-    (0..photo.height())
-        .find(|&y| {
-            let row = photo.row(y);
-            let off = (x0..x1)
-                .filter(|&x| {
-                    (0..3).any(|k| (row[4 * x + k] as i32 - background[k] as i32).abs() > BACKGROUND_LEVELS)
-                })
-                .count();
-            x1 > x0 && 2 * off > x1 - x0
-        })
-        .map(f64::from)
+    first_row_mostly(photo.width(), photo.height(), x, |x, y| {
+        let p = photo.pixel(x, y);
+        (0..3).any(|k| (p[k] as i32 - background[k] as i32).abs() > BACKGROUND_LEVELS)
+    })
 }
 
 /// The photo's layout with an eye line within [`ROLL_MEASURED`] counted as level: the photo was
