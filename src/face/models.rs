@@ -7,5 +7,8 @@ pub const DETECTOR: &str = "face_detection_short_range.tflite";
 pub const MESH: &str = "face_landmark.tflite";
 /// The same mesh with int8 weights, packed for the browser by `scripts/fetch-models`.
 pub const MESH_Q8: &str = "face_landmark.q8.tflite";
-/// The selfie segmentation that cuts the student from the old background.
+/// The selfie segmentation that cuts the student from the old background (the native builds and
+/// the tests).
 pub const SEGMENTATION: &str = "selfie_segmentation.tflite";
+/// The same segmentation with int8 weights, packed for the browser by `scripts/fetch-models`.
+pub const SEGMENTATION_Q8: &str = "selfie_segmentation.q8.tflite";

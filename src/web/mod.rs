@@ -148,9 +148,9 @@ pub fn wasm_memory_bytes() -> f64 {
 /// `segmentation`): the names of [`crate::face::models`], for pages that load them themselves.
 #[wasm_bindgen(js_name = modelFiles)]
 pub fn model_files() -> js_sys::Object {
-    use crate::face::models::{DETECTOR, MESH_Q8, SEGMENTATION};
+    use crate::face::models::{DETECTOR, MESH_Q8, SEGMENTATION_Q8};
     let files = js_sys::Object::new();
-    for (role, file) in [("detector", DETECTOR), ("mesh", MESH_Q8), ("segmentation", SEGMENTATION)] {
+    for (role, file) in [("detector", DETECTOR), ("mesh", MESH_Q8), ("segmentation", SEGMENTATION_Q8)] {
         let _ = js_sys::Reflect::set(&files, &role.into(), &file.into());
     }
     files

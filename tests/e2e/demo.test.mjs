@@ -140,7 +140,7 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
       document.addEventListener('error', (e) => e.detail && window.gradcapErrors.push(e.detail), true);
     });
     // The network drops the segmentation model's download.
-    const blocked = '**/models/selfie_segmentation.tflite';
+    const blocked = '**/models/selfie_segmentation.q8.tflite';
     await page.route(blocked, (route) => route.abort('connectionreset'));
     await page.goto(`${baseUrl}?steps=portrait`);
     // (The element's shadow root exists once the module has loaded.)
