@@ -86,7 +86,9 @@ impl DomEvent {
             DomEvent::Code => "{ code: string }",
             DomEvent::Session => "{ session: string }",
             DomEvent::Check => "{ id: string; zh: string; en: string; text: string }",
-            DomEvent::Capture => "{ width: number; height: number; bytes: number; quality: number }",
+            DomEvent::Capture => {
+                "{ width: number; height: number; bytes: number; quality: number; faults: string[] }"
+            }
             DomEvent::UploadProgress => "{ loaded: number; total: number }",
             DomEvent::Uploaded => "{ key: string; id: string; status: string | null; receipt: string | null }",
             DomEvent::Reviewed => "{ id: string; status: 'approved' | 'rejected'; reason: string | null }",

@@ -12,6 +12,7 @@ mod common;
 use common::{finder, model, photo};
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::selfcheck::SelfCheck;
+use gradcap::photo::standard::Standard;
 use gradcap::photo::{compose, person_alpha, replace_background, standard_photo, Placement, BACKGROUND};
 use gradcap::Frame;
 
@@ -135,7 +136,12 @@ fn measure(
         }
     }
     let face = finder.still(&out.view()).unwrap();
-    let check = SelfCheck::standard(&out.view(), face.as_ref(), &segmenter.mask(&out.view()).unwrap());
+    let check = SelfCheck::of(
+        &out.view(),
+        face.as_ref(),
+        &segmenter.mask(&out.view()).unwrap(),
+        &Standard::default(),
+    );
     Measured {
         blue: blue as f64 / bg as f64,
         kept: kept as f64 / fg as f64,
@@ -287,7 +293,12 @@ fn the_self_check_names_what_is_wrong() {
         standard_photo(&original.view(), Placement::of(&face), Some(&mut finder), &mut segmenter).unwrap();
     let mut check = |photo: &Frame| {
         let face = finder.still(&photo.view()).unwrap();
-        SelfCheck::standard(&photo.view(), face.as_ref(), &segmenter.mask(&photo.view()).unwrap())
+        SelfCheck::of(
+            &photo.view(),
+            face.as_ref(),
+            &segmenter.mask(&photo.view()).unwrap(),
+            &Standard::default(),
+        )
     };
     let clean = check(&made.photo);
     assert!(clean.pass(), "{clean:?}");

@@ -105,7 +105,10 @@ fn camel(snake: &str) -> String {
 
 fn typescript(rust: &str) -> &'static str {
     match rust {
-        "f64" | "u8" | "u32" => "number",
+        "f64" | "u8" | "u16" | "u32" => "number",
+        "[u32; 2]" | "[usize; 2]" => "[number, number]",
+        "[u8; 3]" => "[number, number, number] | string",
+        "Standard" => "Standard",
         "bool" => "boolean",
         "String" => "string",
         "[f64; 2]" => "[number, number]",
@@ -122,6 +125,8 @@ fn shown(value: &Value) -> String {
             format!("{}", n.as_f64().unwrap_or_default() as i64)
         }
         Value::Array(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(", ")),
+        // A nested value (the rules' standard) has its own interface and defaults.
+        Value::Object(_) => "{…}".to_string(),
         other => other.to_string(),
     }
 }
@@ -162,6 +167,12 @@ fn generated_types() -> String {
         "src/checks/rules.rs",
         "Rules",
         &serde_json::to_value(Rules::default()).unwrap(),
+    ));
+    out.push('\n');
+    out.push_str(&interface(
+        "src/photo/standard.rs",
+        "Standard",
+        &serde_json::to_value(gradcap::photo::standard::Standard::default()).unwrap(),
     ));
     out.push('\n');
     out.push_str(&interface(

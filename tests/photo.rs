@@ -7,8 +7,9 @@ mod common;
 use common::{finder, model, photo};
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
-use gradcap::photo::jpeg::{self, jfif_density, MIN_QUALITY, SIZE_RANGE};
+use gradcap::photo::jpeg::jfif_density;
 use gradcap::photo::segment::{Mask, Segmenter};
+use gradcap::photo::standard::Standard;
 use gradcap::photo::{replace_background, standard_photo, Geometry, Placement, BACKGROUND};
 use gradcap::Frame;
 use std::path::Path;
@@ -44,7 +45,7 @@ fn make(finder: &mut FaceFinder, segmenter: &mut Segmenter, frame: &Frame) -> (V
     let v = frame.view();
     let face = finder.still(&v).unwrap().unwrap_or_else(|| panic!("no face in {}×{}", v.width(), v.height()));
     let made = standard_photo(&frame.view(), Placement::of(&face), Some(finder), segmenter).unwrap();
-    let file = jpeg::encode_sized(&made.photo.view()).unwrap();
+    let file = Standard::default().encode(&made.photo.view()).unwrap();
     let written = decode_image(&file.bytes, DecodeLimits::default()).unwrap();
     assert_eq!((written.view().width(), written.view().height()), (480, 640));
     let again = finder.still(&written.view()).unwrap().expect("the face on the photo");
@@ -73,10 +74,11 @@ fn photos_meet_the_chsi_layout_and_size_from_moved_scaled_and_turned_frames() {
                 bytes.len()
             );
             eprintln!("{case}");
-            assert!(g.meets_chsi(), "{case}");
+            let chsi = Standard::default();
+            assert!(chsi.meets(&g), "{case}");
             assert!(g.roll.abs() <= 1.0, "{case}");
-            assert!((SIZE_RANGE[0]..=SIZE_RANGE[1]).contains(&bytes.len()), "{case}");
-            assert!(quality >= MIN_QUALITY, "{case}");
+            assert!(chsi.size_ok(bytes.len()), "{case}");
+            assert!(quality >= chsi.min_quality, "{case}");
             assert_eq!(jfif_density(&bytes), Some((1, 300, 300)), "{case}");
             made += 1;
         }
@@ -187,10 +189,11 @@ fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
         let (before, after) = (below_chin(&raw, 0, 480), below_chin(&made.mask, 0, 480));
         let (left_before, left_after) = (below_chin(&raw, 0, 100), below_chin(&made.mask, 0, 100));
         let on_photo = finder.still(&made.photo.view()).unwrap();
-        let check = SelfCheck::standard(
+        let check = SelfCheck::of(
             &made.photo.view(),
             on_photo.as_ref(),
             &segmenter.mask(&made.photo.view()).unwrap(),
+            &Standard::default(),
         );
         eprintln!("{name}: below the chin {before} → {after} person pixels (left strip {left_before} → {left_after}); {check:?}");
         assert!(check.pass(), "{name}: {check:?}");

@@ -3,3 +3,21 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+
+use gradcap::photo::standard::Standard;
+
+/// The photo standard a `--standard` option gives: JSON (starting with `{`) or the path of a JSON
+/// file; CHSI's without one. A standard that cannot be made is refused with its reason.
+pub fn standard(option: Option<&str>) -> Result<Standard, String> {
+    let Some(option) = option else {
+        return Ok(Standard::default());
+    };
+    let json = if option.trim_start().starts_with('{') {
+        option.to_string()
+    } else {
+        std::fs::read_to_string(option).map_err(|e| format!("--standard {option}: {e}"))?
+    };
+    let standard: Standard = serde_json::from_str(&json).map_err(|e| format!("--standard: {e}"))?;
+    standard.check().map_err(|e| format!("--standard: {e}"))?;
+    Ok(standard)
+}

@@ -34,8 +34,8 @@ enum Command {
         #[arg(long)]
         rules: Option<String>,
     },
-    /// Make the standard CHSI photo (480×640, blue background, 20–40 KB JPEG) from an image;
-    /// prints a JSON report and fails when the photo does not meet the rules.
+    /// Make the standard photo (CHSI's: 480×640, blue background, 20–40 KB JPEG) from an image;
+    /// prints a JSON report and fails when the photo does not meet the standard.
     Photo {
         /// A PNG, JPEG or WebP portrait.
         input: PathBuf,
@@ -44,6 +44,10 @@ enum Command {
         /// The folder holding the models (default: models/ of the project).
         #[arg(long)]
         models: Option<PathBuf>,
+        /// Another photo standard than CHSI's, as JSON or a JSON file (see
+        /// `gradcap::photo::standard::Standard`), e.g. '{"background": "#ffffff"}'.
+        #[arg(long)]
+        standard: Option<String>,
     },
     /// Decode the QR codes in image files; prints one JSON object per file.
     Decode {
@@ -171,6 +175,10 @@ struct ServeArgs {
     /// A session as CODE=NAME (CODE=NAME=closed for a closed one); repeatable.
     #[arg(long)]
     session: Vec<String>,
+    /// The photo standard uploads are held to, as JSON or a JSON file, when it is not CHSI's
+    /// (give the component the same `standard`), e.g. '{"background": "#ffffff"}'.
+    #[arg(long)]
+    standard: Option<String>,
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
@@ -192,6 +200,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             original: args.original_field,
             meta: args.meta_field,
         },
+        standard: gradcap_cli::standard(args.standard.as_deref())?,
         ..backend::Config::default()
     };
     let backend = backend::Backend::new(&data, &sessions, &root.join("models"), config)?;
@@ -270,11 +279,13 @@ fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Photo { input, output, models } => {
+        Command::Photo { input, output, models, standard } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
-            match photo::run(&input, &output, &models) {
+            match gradcap_cli::standard(standard.as_deref())
+                .and_then(|standard| photo::run(&input, &output, &models, &standard))
+            {
                 Ok(true) => Ok(()),
-                Ok(false) => Err("the photo does not meet CHSI's rules (see the report)".to_string()),
+                Ok(false) => Err("the photo does not meet the standard (see the report)".to_string()),
                 Err(e) => Err(e),
             }
         }

@@ -1,6 +1,7 @@
 //! The clothing below the chin: `clothing.stripes` (a periodic pattern: a strong secondary peak
-//! of the autocorrelation across or down the torso) and `clothing.color` (light blue, which would
-//! melt into the standard photo's background RGB(100,197,255)).
+//! of the autocorrelation across or down the torso) and `clothing.color` (the colour of the
+//! standard's background — CHSI's light blue RGB(100,197,255) — which the clothing would melt
+//! into).
 
 use super::{graded, unmeasured, Check, CheckId, Rules};
 use crate::face::landmarks::{CHIN, FOREHEAD};
@@ -40,13 +41,45 @@ pub fn checks(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
     };
     let mut grid = vec![0.0; COLS * ROWS];
     let mut light_blue = 0.0;
+    let background = rules.standard.background;
     for (half, panel) in region.into_iter().enumerate() {
-        light_blue += sample(frame, panel, &mut grid, half * COLS / 2) / 2.0;
+        light_blue += sample(frame, panel, &mut grid, half * COLS / 2, background) / 2.0;
     }
     [
         graded(CheckId::ClothingStripes, periodicity(&grid), 0.0, rules.max_stripes),
         graded(CheckId::ClothingColor, light_blue, 0.0, rules.max_light_blue),
     ]
+}
+
+/// Whether a pixel would melt into a background of colour `background`: for CHSI's blue,
+/// [`is_light_blue`]; for another coloured one (saturation 0.2 or more), a value of at least 0.5,
+/// a saturation of at least 0.25 and within 0.35 of the background's, and a hue within 20°; for a
+/// white or grey one, a saturation under 0.15 and a value within 0.15 of the background's.
+fn melts_into(background: [u8; 3], [r, g, b]: [u8; 3]) -> bool {
+    if background == crate::photo::BACKGROUND {
+        return is_light_blue(r, g, b);
+    }
+    let ([bh, bs, bv], [h, s, v]) = (hsv(background), hsv([r, g, b]));
+    if bs < 0.2 {
+        return s < 0.15 && (v - bv).abs() <= 0.15;
+    }
+    let turn = (h - bh).abs() % 360.0;
+    v >= 0.5 && s >= 0.25 && (s - bs).abs() <= 0.35 && turn.min(360.0 - turn) <= 20.0
+}
+
+/// Hue (degrees), saturation and value (0–1).
+fn hsv([r, g, b]: [u8; 3]) -> [f32; 3] {
+    let (r, g, b) = (r as f32, g as f32, b as f32);
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let range = (max - min).max(1e-6);
+    let hue = if max == r {
+        60.0 * ((g - b) / range)
+    } else if max == g {
+        120.0 + 60.0 * (b - r) / range
+    } else {
+        240.0 + 60.0 * (r - g) / range
+    };
+    [hue.rem_euclid(360.0), if max > 0.0 { (max - min) / max } else { 0.0 }, max / 255.0]
 }
 
 /// Whether a pixel is light blue: hue 185–225°, saturation 0.25–0.8, value at least 0.5.
@@ -61,8 +94,14 @@ fn is_light_blue(r: u8, g: u8, b: u8) -> bool {
 }
 
 /// Averages a panel's luma onto the grid columns from `first_col` (`COLS / 2` of them) and
-/// returns its share of light-blue pixels.
-fn sample(frame: &FrameView<'_>, [x0, y0, x1, y1]: [u32; 4], grid: &mut [f64], first_col: usize) -> f64 {
+/// returns its share of pixels that melt into `background`.
+fn sample(
+    frame: &FrameView<'_>,
+    [x0, y0, x1, y1]: [u32; 4],
+    grid: &mut [f64],
+    first_col: usize,
+    background: [u8; 3],
+) -> f64 {
     const HALF: usize = COLS / 2;
     let mut sums = vec![(0.0f64, 0u32); HALF * ROWS];
     let mut blue = 0u32;
@@ -76,7 +115,7 @@ fn sample(frame: &FrameView<'_>, [x0, y0, x1, y1]: [u32; 4], grid: &mut [f64], f
             let cell = &mut sums[gy * HALF + (x - x0) as usize * HALF / w];
             cell.0 += luma(r, g, b) as f64;
             cell.1 += 1;
-            blue += is_light_blue(r, g, b) as u32;
+            blue += melts_into(background, [r, g, b]) as u32;
         }
     }
     for (i, &(s, n)) in sums.iter().enumerate() {
@@ -148,5 +187,15 @@ mod tests {
         assert!(is_light_blue(100, 197, 255));
         assert!(is_light_blue(150, 200, 240));
         assert!(!is_light_blue(20, 30, 80) && !is_light_blue(240, 240, 240) && !is_light_blue(200, 60, 50));
+    }
+
+    #[test]
+    fn on_a_white_background_white_clothing_melts_in_and_light_blue_does_not() {
+        let white = [255, 255, 255];
+        assert!(melts_into(white, [245, 245, 240]) && melts_into(white, [225, 228, 230]));
+        assert!(!melts_into(white, [100, 197, 255]) && !melts_into(white, [30, 30, 40]));
+        let red = [200, 30, 40];
+        assert!(melts_into(red, [220, 50, 50]) && !melts_into(red, [100, 197, 255]));
+        assert!(melts_into(crate::photo::BACKGROUND, [150, 200, 240]));
     }
 }

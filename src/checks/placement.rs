@@ -1,5 +1,6 @@
 //! `face.in_guide` and `face.size`: where the face sits in the dashed guide, measured on the
-//! standard photo (480×640) that the guide stands for.
+//! standard photo (at its working size, 480×640) that the guide stands for, against the
+//! standard's head geometry (`Rules::standard`).
 
 use super::{graded, ranged, Check, CheckId, Rules, Scene};
 use crate::face::Face;
@@ -65,10 +66,11 @@ pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
         in_guide.pass = false;
         in_guide.score = in_guide.score.min(25);
     }
+    let wanted = rules.standard.working();
     let parts = [
-        ranged(CheckId::FaceSize, layout.face_width, rules.face_width),
-        ranged(CheckId::FaceSize, layout.eyes[1], rules.eye_line),
-        ranged(CheckId::FaceSize, layout.crown, rules.crown),
+        ranged(CheckId::FaceSize, layout.face_width, wanted.face_width),
+        ranged(CheckId::FaceSize, layout.eyes[1], wanted.eye_line),
+        ranged(CheckId::FaceSize, layout.crown, wanted.crown),
     ];
     let worst = parts.iter().min_by_key(|c| c.score).cloned().unwrap_or(parts[0].clone());
     let size = Check {
@@ -87,7 +89,7 @@ pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
 pub fn needed_move(scene: &Scene<'_>, face: &Face, rules: &Rules) -> Option<crate::analysis::Move> {
     use crate::analysis::Move;
     let layout = Layout::of(face, &ToPhoto::new(scene));
-    let [narrow, wide] = rules.face_width;
+    let [narrow, wide] = rules.standard.working().face_width;
     if layout.face_width > wide {
         return Some(Move::Farther);
     }

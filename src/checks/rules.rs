@@ -2,6 +2,7 @@
 //! (from JSON, e.g. the component's `rules` option) and switch checks off.
 
 use super::CheckId;
+use crate::photo::standard::Standard;
 
 /// Every threshold of the checks. Missing fields in JSON keep their defaults.
 ///
@@ -28,12 +29,9 @@ pub struct Rules {
     pub min_ofiq_score: u8,
     /// Largest share of tooth-coloured pixels between the lips.
     pub max_teeth: f64,
-    /// Face width on the standard photo, px (CHSI: 180–300).
-    pub face_width: [f64; 2],
-    /// Eye line from the top of the standard photo, px (CHSI: 200–300).
-    pub eye_line: [f64; 2],
-    /// Crown from the top of the standard photo, px (CHSI: 50–110).
-    pub crown: [f64; 2],
+    /// The photo standard (size, background, file, head geometry; CHSI's by default): `face.size`
+    /// holds the face to its geometry, `clothing.color` keeps clothing off its background.
+    pub standard: Standard,
     /// Largest distance of the face centre from where the guide puts it, as a share of the
     /// photo's width (horizontally) or height (vertically): 5 %.
     pub max_offset: f64,
@@ -55,7 +53,7 @@ pub struct Rules {
     pub max_hair: f64,
     /// Largest periodic (autocorrelation) peak of the clothing below the chin.
     pub max_stripes: f64,
-    /// Largest share of the clothing close to the background blue.
+    /// Largest share of the clothing close to the standard's background colour (CHSI's light blue).
     pub max_light_blue: f64,
     /// Largest movement of the eyes between frames, as a share of the distance between them.
     pub max_motion: f64,
@@ -129,9 +127,7 @@ impl Default for Rules {
             max_pitch: 5.0,
             min_ofiq_score: 50,
             max_teeth: 0.15,
-            face_width: [180.0, 300.0],
-            eye_line: [200.0, 300.0],
-            crown: [50.0, 110.0],
+            standard: Standard::default(),
             max_offset: 0.05,
             min_uniformity: 0.55,
             min_chin_ratio: 0.6,

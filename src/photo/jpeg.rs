@@ -1,15 +1,12 @@
-//! JPEG for the standard photo: 24-bit colour, 300 dpi in the JFIF header, and the quality
-//! searched so that the file lands in CHSI's 20–40 KB at quality 60 or better.
+//! JPEG for the standard photo: 24-bit colour, the dpi in the JFIF header, and the quality
+//! searched so that the file lands within the standard's size (CHSI's 20–40 KB at quality 60 or
+//! better; [`super::standard::Standard::encode`]).
 
 use crate::{Error, ErrorKind, FrameView};
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 
-/// The photo's resolution written in the JFIF header.
+/// The resolution [`encode`] writes in the JFIF header (CHSI's).
 pub const DPI: u16 = 300;
-/// CHSI's lowest quality.
-pub const MIN_QUALITY: u8 = 60;
-/// CHSI's file size range, bytes (20–40 KB).
-pub const SIZE_RANGE: [usize; 2] = [20 * 1024, 40 * 1024];
 
 /// A JPEG file and the quality it was written at.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +19,11 @@ pub struct Jpeg {
 
 /// Encodes `frame` (RGBA; alpha dropped) at `quality`, with a 300 dpi JFIF header.
 pub fn encode(frame: &FrameView<'_>, quality: u8) -> Result<Jpeg, Error> {
+    encode_at(frame, quality, DPI)
+}
+
+/// Encodes `frame` at `quality` with `dpi` in the JFIF header.
+pub fn encode_at(frame: &FrameView<'_>, quality: u8, dpi: u16) -> Result<Jpeg, Error> {
     let (w, h) = (frame.width(), frame.height());
     let mut rgb = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
@@ -31,19 +33,20 @@ pub fn encode(frame: &FrameView<'_>, quality: u8) -> Result<Jpeg, Error> {
     }
     let mut bytes = Vec::new();
     let mut encoder = JpegEncoder::new_with_quality(&mut bytes, quality);
-    encoder.set_pixel_density(PixelDensity::dpi(DPI));
+    encoder.set_pixel_density(PixelDensity::dpi(dpi));
     encoder
         .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
         .map_err(|e| Error::new(ErrorKind::ImageEncode, e.to_string()))?;
     Ok(Jpeg { bytes, quality })
 }
 
-/// The best quality (at least 60) whose file fits in `SIZE_RANGE`: the highest quality that is at
-/// most 40 KB. A picture so plain that even quality 100 is under 20 KB is returned at 100, and
-/// one so busy that quality 60 is over 40 KB at 60; the caller sees the size.
-pub fn encode_sized(frame: &FrameView<'_>) -> Result<Jpeg, Error> {
-    let [_, max] = SIZE_RANGE;
-    let lowest = encode(frame, MIN_QUALITY)?;
+/// The best quality (at least `min_quality`) whose file is at most `max` bytes, with `dpi` in the
+/// header. A picture so plain that even quality 100 is under the standard's smallest size is
+/// returned at 100, and one so busy that `min_quality` is over `max` at `min_quality`; the caller
+/// sees the size.
+pub fn encode_within(frame: &FrameView<'_>, min_quality: u8, max: usize, dpi: u16) -> Result<Jpeg, Error> {
+    let encode = |quality| encode_at(frame, quality, dpi);
+    let lowest = encode(min_quality)?;
     if lowest.bytes.len() > max {
         return Ok(lowest);
     }
@@ -51,7 +54,7 @@ pub fn encode_sized(frame: &FrameView<'_>) -> Result<Jpeg, Error> {
     let (mut fits, mut over) = (lowest, 101u8);
     while over - fits.quality > 1 {
         let mid = fits.quality + (over - fits.quality) / 2;
-        let jpeg = encode(frame, mid)?;
+        let jpeg = encode(mid)?;
         if jpeg.bytes.len() <= max {
             fits = jpeg;
         } else {
@@ -98,11 +101,13 @@ mod tests {
     #[test]
     fn the_search_picks_the_best_quality_that_fits() {
         let frame = noise(480, 640);
-        let jpeg = encode_sized(&frame.view()).unwrap();
-        assert!(jpeg.quality >= MIN_QUALITY);
-        assert!(jpeg.bytes.len() <= SIZE_RANGE[1] || jpeg.quality == MIN_QUALITY);
+        let jpeg = encode_within(&frame.view(), 60, 40 * 1024, 300).unwrap();
+        assert!(jpeg.quality >= 60);
+        assert!(jpeg.bytes.len() <= 40 * 1024 || jpeg.quality == 60);
         if jpeg.quality < 100 {
-            assert!(encode(&frame.view(), jpeg.quality + 1).unwrap().bytes.len() > SIZE_RANGE[1]);
+            assert!(encode(&frame.view(), jpeg.quality + 1).unwrap().bytes.len() > 40 * 1024);
         }
+        let at_72 = encode_within(&frame.view(), 60, 40 * 1024, 72).unwrap();
+        assert_eq!(jfif_density(&at_72.bytes), Some((1, 72, 72)));
     }
 }

@@ -5,13 +5,15 @@
 //! [`Placement`] says where the standard photo lies in a captured frame (from the face's
 //! landmarks), [`render`] cuts it out, [`person_alpha`] finds the person (and only the person)
 //! at the cut's resolution, [`compose`] puts the blue behind them without the old background's
-//! colour on the outline, and [`jpeg::encode_sized`] writes the file.
+//! colour on the outline, and [`standard::Standard::encode`] writes the file at the standard's size (CHSI's by
+//! default; [`standard`] says what an integrator may change).
 
 pub mod jpeg;
 pub mod person;
 pub mod refine;
 pub mod segment;
 pub mod selfcheck;
+pub mod standard;
 
 use crate::face::detect::bilinear;
 use crate::face::Face;
@@ -22,7 +24,8 @@ use segment::Mask;
 /// CHSI's background colour.
 pub const BACKGROUND: [u8; 3] = [100, 197, 255];
 
-/// The narrowest and widest face the placement allows, px (inside CHSI's 180–300).
+/// The narrowest and widest face the placement allows at CHSI's standard, px (inside its
+/// 180–300).
 pub const FACE_WIDTHS: [f64; 2] = [190.0, 290.0];
 
 /// Where the standard photo lies in a frame: the middle of the eyes in the frame goes to
@@ -38,15 +41,32 @@ pub struct Placement {
     pub roll: f64,
     /// The face width in the frame, pixels.
     pub face_width: f64,
+    /// The narrowest and widest face the scale allows on the photo, px ([`FACE_WIDTHS`], or
+    /// within the standard's range: [`Placement::for_standard`]).
+    #[serde(skip)]
+    pub widths: [f64; 2],
 }
 
 impl Placement {
     /// The placement that frames `face` as CHSI wants it, the crown estimated above the forehead
     /// ([`Face::crown`]); [`Placement::with_crown`] corrects it once the crown is seen.
     pub fn of(face: &Face) -> Placement {
+        Placement::with_widths(face, FACE_WIDTHS)
+    }
+
+    /// [`Placement::of`] with the face width kept within `standard`'s range (at the working
+    /// size, a twelfth of the range in from each end, as CHSI's 190–290 within 180–300).
+    pub fn for_standard(face: &Face, standard: &standard::Standard) -> Placement {
+        let [low, high] = standard.working().face_width;
+        let inset = (high - low) / 12.0;
+        Placement::with_widths(face, [low + inset, high - inset])
+    }
+
+    fn with_widths(face: &Face, widths: [f64; 2]) -> Placement {
         let (eyes, face_width, crown) = (face.eyes_middle(), face.span().max(1.0), face.crown());
         let crown_to_eyes = (eyes[0] - crown[0]).hypot(eyes[1] - crown[1]).max(1.0);
-        let placement = Placement { eyes, scale: 1.0, roll: face.measures.pose.roll as f64, face_width };
+        let roll = face.measures.pose.roll as f64;
+        let placement = Placement { eyes, scale: 1.0, roll, face_width, widths };
         placement.scaled_for(crown_to_eyes)
     }
 
@@ -54,7 +74,7 @@ impl Placement {
     /// [`PHOTO_CROWN`], within the face-width bounds.
     fn scaled_for(self, crown_to_eyes: f64) -> Placement {
         let wanted = (PHOTO_EYES[1] - PHOTO_CROWN) / crown_to_eyes;
-        let [narrow, wide] = FACE_WIDTHS;
+        let [narrow, wide] = self.widths;
         Placement { scale: wanted.clamp(narrow / self.face_width, wide / self.face_width), ..self }
     }
 
@@ -66,6 +86,7 @@ impl Placement {
             scale: self.scale * seen.scale,
             roll: self.roll + seen.roll,
             face_width: seen.face_width / self.scale,
+            widths: self.widths,
         }
     }
 
@@ -149,11 +170,16 @@ pub fn replace_background(photo: &FrameView<'_>, mask: &Mask) -> Frame {
     Frame::from_rgba(data, w, h).expect("same size")
 }
 
-/// Puts [`BACKGROUND`] behind the person of `cut` covered by `alpha` (refined to the cut's
-/// resolution, [`refine::refine`]): each pixel mixes the person's own colour there
-/// ([`refine::foreground`], the old background taken out) with the blue. The alpha is sharpened
-/// a little (0.1–0.9 stretched to 0–1), so the outline stays crisp.
+/// Puts [`BACKGROUND`] behind the person of `cut` covered by `alpha` ([`compose_on`]).
 pub fn compose(cut: &FrameView<'_>, alpha: &Mask) -> Frame {
+    compose_on(cut, alpha, BACKGROUND)
+}
+
+/// Puts `background` behind the person of `cut` covered by `alpha` (refined to the cut's
+/// resolution, [`refine::refine`]): each pixel mixes the person's own colour there
+/// ([`refine::foreground`], the old background taken out) with the background colour. The alpha
+/// is sharpened a little (0.1–0.9 stretched to 0–1), so the outline stays crisp.
+pub fn compose_on(cut: &FrameView<'_>, alpha: &Mask, background: [u8; 3]) -> Frame {
     let (w, h) = (cut.width(), cut.height());
     let fore = refine::foreground(cut, alpha);
     let mut data = Vec::with_capacity((w * h * 4) as usize);
@@ -161,7 +187,7 @@ pub fn compose(cut: &FrameView<'_>, alpha: &Mask) -> Frame {
         let t = ((a - 0.1) / 0.8).clamp(0.0, 1.0) as f64;
         let person = t * t * (3.0 - 2.0 * t);
         for k in 0..3 {
-            let v = fore[k][i] * person + BACKGROUND[k] as f64 * (1.0 - person);
+            let v = fore[k][i] * person + background[k] as f64 * (1.0 - person);
             data.push(v.round().clamp(0.0, 255.0) as u8);
         }
         data.push(255);
@@ -265,16 +291,6 @@ impl Geometry {
             roll: p.roll,
         }
     }
-
-    /// Whether it meets CHSI's layout: crown 50–110, eyes 200–300, face 180–300 wide, centred
-    /// within 5 % of the width, level within 1°.
-    pub fn meets_chsi(&self) -> bool {
-        (50.0..=110.0).contains(&self.crown)
-            && (200.0..=300.0).contains(&self.eyes)
-            && (180.0..=300.0).contains(&self.face_width)
-            && (self.centre - PHOTO_SIZE.0 as f64 / 2.0).abs() <= 0.05 * PHOTO_SIZE.0 as f64
-            && self.roll.abs() <= 1.0
-    }
 }
 
 /// The top of the person in `mask`: the first row where most of a band a tenth of the width
@@ -307,7 +323,8 @@ mod tests {
 
     #[test]
     fn the_placement_maps_the_eyes_to_their_place_and_fits_only_inside() {
-        let p = Placement { eyes: [320.0, 200.0], scale: 0.5, roll: 0.0, face_width: 400.0 };
+        let p =
+            Placement { eyes: [320.0, 200.0], scale: 0.5, roll: 0.0, face_width: 400.0, widths: FACE_WIDTHS };
         assert_eq!(p.to_frame(PHOTO_EYES[0], PHOTO_EYES[1]), [320.0, 200.0]);
         assert_eq!(p.to_frame(0.0, 0.0), [320.0 - 480.0, 200.0 - 520.0]);
         assert!(!p.fits(640, 480));
@@ -321,7 +338,7 @@ mod tests {
 
     #[test]
     fn the_crown_seen_corrects_the_scale_within_the_face_widths() {
-        let p = Placement { eyes: [0.0, 0.0], scale: 1.0, roll: 0.0, face_width: 250.0 };
+        let p = Placement { eyes: [0.0, 0.0], scale: 1.0, roll: 0.0, face_width: 250.0, widths: FACE_WIDTHS };
         // The crown came out 40 px too high: 230 px above the eyes instead of 190.
         let fixed = p.with_crown(PHOTO_CROWN - 40.0);
         assert!((fixed.scale - 190.0 / 230.0).abs() < 1e-9);

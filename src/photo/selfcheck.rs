@@ -1,7 +1,7 @@
 //! The standard photo checked the way the school's reviewer will look at it, before the student
 //! is offered it: the background uniform (OFIQ's BackgroundUniformity, its mapping reproduced
 //! in [`crate::checks::ofiq`]), nothing of the old room left on it, no light, dark or coloured
-//! fringe along the person's outline, the head not cut by the matte, and CHSI's layout.
+//! fringe along the person's outline, the head not cut by the matte, and the standard's layout.
 //!
 //! Everything is measured on the finished photo with the person found on it again (the caller
 //! runs the segmentation on the photo itself), not with the mask that made it: a patch of the
@@ -9,7 +9,8 @@
 
 use super::refine::box_mean;
 use super::segment::Mask;
-use super::{first_row_mostly, Geometry, BACKGROUND};
+use super::standard::Standard;
+use super::{first_row_mostly, Geometry};
 use crate::checks::ofiq::Measure;
 use crate::face::landmarks::FOREHEAD;
 use crate::face::Face;
@@ -53,7 +54,7 @@ pub enum Fault {
     Fringe,
     /// The matte cut the top of the head (the hair).
     HeadCut,
-    /// The face's place and size are not CHSI's.
+    /// The face's place and size are not the standard's.
     Layout,
 }
 
@@ -127,9 +128,10 @@ pub struct SelfCheck {
 }
 
 impl SelfCheck {
-    /// Checks `photo`, with `face` found on it and `person`, the segmentation of the photo
-    /// itself, against a background of colour `background` ([`BACKGROUND`] for CHSI's).
-    pub fn of(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask, background: [u8; 3]) -> SelfCheck {
+    /// Checks `photo` (at the working size, 480×640), with `face` found on it and `person`, the
+    /// segmentation of the photo itself, against `standard`: its background colour and layout.
+    pub fn of(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask, standard: &Standard) -> SelfCheck {
+        let background = standard.background;
         let w = photo.width() as usize;
         let clear = background_region(person);
         let (uniformity, uniformity_score) = uniformity(photo, &clear);
@@ -154,7 +156,7 @@ impl SelfCheck {
         fault(uniformity_score < UNIFORMITY_MIN, Fault::Background);
         fault(head_cut(face, head_top), Fault::HeadCut);
         fault(fringe > FRINGE_MAX_WIDTH, Fault::Fringe);
-        fault(geometry.is_some_and(|g| !levelled(g).meets_chsi()), Fault::Layout);
+        fault(geometry.is_some_and(|g| !standard.meets(&levelled(g))), Fault::Layout);
         SelfCheck {
             uniformity,
             uniformity_score,
@@ -170,11 +172,6 @@ impl SelfCheck {
     /// Whether the photo passes.
     pub fn pass(&self) -> bool {
         self.faults.is_empty()
-    }
-
-    /// [`SelfCheck::of`] with the standard's [`BACKGROUND`].
-    pub fn standard(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask) -> SelfCheck {
-        SelfCheck::of(photo, face, person, BACKGROUND)
     }
 }
 

@@ -138,7 +138,7 @@ impl GradCapture {
         {
             let mut inner = self.inner.borrow_mut();
             inner.options.set(name, value.as_deref());
-            if matches!(name, "rules" | "auto-capture") {
+            if matches!(name, "rules" | "auto-capture" | "standard") {
                 let rules = inner.options.rules.clone();
                 inner.judge.portrait.set_rules(rules);
             }

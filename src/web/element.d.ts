@@ -41,6 +41,8 @@ export interface GradCaptureOptions {
   rules?: Rules;
   /** Take the photo by itself when the hold-still countdown ends. */
   autoCapture?: boolean;
+  /** The photo standard, when not CHSI's (e.g. `{ background: '#ffffff' }`); missing fields keep CHSI's. */
+  standard?: Standard;
   /** The backend: its base URL, or the protocol's paths, field names and headers. */
   endpoint?: string | Endpoint;
   /** How uploads are retried. */
@@ -113,20 +115,11 @@ export interface Rules {
    */
   maxTeeth?: number;
   /**
-   * Face width on the standard photo, px (CHSI: 180–300).
-   * Default: `[180, 300]`.
+   * The photo standard (size, background, file, head geometry; CHSI's by default): `face.size`
+   * holds the face to its geometry, `clothing.color` keeps clothing off its background.
+   * Default: `{…}`.
    */
-  faceWidth?: [number, number];
-  /**
-   * Eye line from the top of the standard photo, px (CHSI: 200–300).
-   * Default: `[200, 300]`.
-   */
-  eyeLine?: [number, number];
-  /**
-   * Crown from the top of the standard photo, px (CHSI: 50–110).
-   * Default: `[50, 110]`.
-   */
-  crown?: [number, number];
+  standard?: Standard;
   /**
    * Largest distance of the face centre from where the guide puts it, as a share of the
    * photo's width (horizontally) or height (vertically): 5 %.
@@ -179,7 +172,7 @@ export interface Rules {
    */
   maxStripes?: number;
   /**
-   * Largest share of the clothing close to the background blue.
+   * Largest share of the clothing close to the standard's background colour (CHSI's light blue).
    * Default: `0.3`.
    */
   maxLightBlue?: number;
@@ -310,6 +303,65 @@ export interface Rules {
 }
 
 /**
+ * A photo standard. Missing fields in JSON keep CHSI's values.
+ * (`Standard` in `src/photo/standard.rs`.)
+ */
+export interface Standard {
+  /**
+   * Width × height, px (CHSI: 480×640). 3:4, 240–2400 px wide.
+   * Default: `[480, 640]`.
+   */
+  size?: [number, number];
+  /**
+   * The background colour, RGB (CHSI: light blue, 100 197 255); JSON takes `[r, g, b]` or
+   * `"#rrggbb"`.
+   * Default: `[100, 197, 255]`.
+   */
+  background?: [number, number, number] | string;
+  /**
+   * The file's size range, bytes (CHSI: 20–40 KB).
+   * Default: `[20480, 40960]`.
+   */
+  fileSize?: [number, number];
+  /**
+   * The lowest JPEG quality (CHSI: 60).
+   * Default: `60`.
+   */
+  minQuality?: number;
+  /**
+   * The resolution written in the file's header, dpi (CHSI: 300).
+   * Default: `300`.
+   */
+  dpi?: number;
+  /**
+   * The crown's distance from the top, px of this standard's size (CHSI: 50–110).
+   * Default: `[50, 110]`.
+   */
+  crown?: [number, number];
+  /**
+   * The eye line's distance from the top, px (CHSI: 200–300).
+   * Default: `[200, 300]`.
+   */
+  eyeLine?: [number, number];
+  /**
+   * The face's width, px (CHSI: 180–300).
+   * Default: `[180, 300]`.
+   */
+  faceWidth?: [number, number];
+  /**
+   * The largest distance of the eyes' middle from the vertical centre line, as a share of
+   * the width (CHSI: 5 %).
+   * Default: `0.05`.
+   */
+  maxOffCentre?: number;
+  /**
+   * The largest angle of the eye line, degrees (CHSI: level, 1°).
+   * Default: `1`.
+   */
+  maxTilt?: number;
+}
+
+/**
  * Where and how uploads go: the backend's base URL and the protocol's paths and field names
  * (`docs/protocol.md`, `openapi.yaml`), each changeable by the integrator.
  * (`Endpoint` in `src/upload.rs`.)
@@ -357,7 +409,7 @@ export interface Endpoint {
   metaField?: string;
   /**
    * Extra headers sent with every request (e.g. a bearer token).
-   * Default: `{}`.
+   * Default: `{…}`.
    */
   headers?: Record<string, string>;
 }
@@ -403,7 +455,7 @@ export interface GradCaptureEventMap {
   /** The shutter turns on (every check passed and the countdown ran out). */
   'ready': CustomEvent<Record<string, never>>;
   /** The shutter was pressed and the standard photo made. */
-  'capture': CustomEvent<{ width: number; height: number; bytes: number; quality: number }>;
+  'capture': CustomEvent<{ width: number; height: number; bytes: number; quality: number; faults: string[] }>;
   /** Part of an upload's body was sent. */
   'upload-progress': CustomEvent<{ loaded: number; total: number }>;
   /** The backend stored the photo (once, however many times it was sent). */

@@ -43,7 +43,7 @@ export function load() {
 // Every attribute the component reads (`ATTRIBUTES` in options.rs; tests/contract.rs holds the
 // two lists together): a change after the element is connected is passed on to it.
 const OPTIONS = ['lang', 'facing', 'rotation', 'max-fps', 'debug', 'steps', 'code-pattern', 'models', 'rules',
-  'auto-capture', 'endpoint', 'backoff'];
+  'auto-capture', 'standard', 'endpoint', 'backoff'];
 
 export class GradCaptureElement extends HTMLElement {
   static get observedAttributes() { return OPTIONS; }

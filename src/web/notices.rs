@@ -21,8 +21,9 @@ pub(super) enum Announcement<'a> {
     Session(&'a str),
     /// The guidance sentence changed, shown in `lang`.
     Check(Guidance, Lang),
-    /// The standard photo was made at the shutter.
-    Capture { width: u32, height: u32, bytes: usize, quality: u8 },
+    /// The standard photo was made at the shutter: its size, file size, JPEG quality, and the ids of its self-check's
+    /// faults (`photo.*`; empty when it can be confirmed).
+    Capture { width: u32, height: u32, bytes: usize, quality: u8, faults: &'a [&'static str] },
     /// Part of an upload's body was sent.
     UploadProgress { loaded: f64, total: f64 },
     /// The backend stored the photo sent under `key`.
@@ -72,12 +73,13 @@ impl Announcement<'_> {
                     set(k, text(v));
                 }
             }
-            Announcement::Capture { width, height, bytes, quality } => {
+            Announcement::Capture { width, height, bytes, quality, faults } => {
                 for (k, v) in [("width", *width as f64), ("height", *height as f64), ("bytes", *bytes as f64)]
                 {
                     set(k, JsValue::from_f64(v));
                 }
                 set("quality", JsValue::from_f64(*quality as f64));
+                set("faults", faults.iter().map(|f| JsValue::from_str(f)).collect::<js_sys::Array>().into());
             }
             Announcement::UploadProgress { loaded, total } => {
                 set("loaded", JsValue::from_f64(*loaded));

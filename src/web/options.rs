@@ -5,6 +5,7 @@ use crate::checks::Rules;
 use crate::flow::Steps;
 use crate::guide::Rotation;
 use crate::lang::Lang;
+use crate::photo::standard::Standard;
 use crate::upload::{Backoff, Endpoint};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
@@ -13,8 +14,8 @@ use web_sys::HtmlElement;
 /// Every option: its key in the constructor's options and its element attribute. The loader
 /// (`element.js`) observes exactly these attributes and `docs/embedding.md` lists them (a test,
 /// `tests/contract.rs`, holds the three together); `rules` is read before `auto-capture`, which
-/// can only switch auto-capture on.
-pub(super) const ATTRIBUTES: [(&str, &str); 12] = [
+/// can only switch auto-capture on, and before `standard`, which replaces the rules' standard.
+pub(super) const ATTRIBUTES: [(&str, &str); 13] = [
     ("lang", "lang"),
     ("facing", "facing"),
     ("rotation", "rotation"),
@@ -25,6 +26,7 @@ pub(super) const ATTRIBUTES: [(&str, &str); 12] = [
     ("models", "models"),
     ("rules", "rules"),
     ("autoCapture", "auto-capture"),
+    ("standard", "standard"),
     ("endpoint", "endpoint"),
     ("backoff", "backoff"),
 ];
@@ -40,8 +42,11 @@ pub(super) struct Options {
     pub(super) max_fps: f64,
     pub(super) max_side: u32,
     pub(super) debug: bool,
-    /// The photo checks' thresholds, switched-off checks and the gate's settings.
+    /// The photo checks' thresholds, switched-off checks and the gate's settings, with the
+    /// photo standard (`rules.standard`).
     pub(super) rules: Rules,
+    /// The `standard` option, when given: it stands over the `rules`' own.
+    pub(super) standard: Option<Standard>,
     /// Where confirmed photos and session lookups go.
     pub(super) endpoint: Endpoint,
     /// How uploads are retried.
@@ -76,6 +81,7 @@ impl Options {
             max_side: 640,
             debug: false,
             rules: Rules::default(),
+            standard: None,
             endpoint: Endpoint::default(),
             backoff: Backoff::default(),
             get_headers: Reflect::get(options, &JsValue::from_str("getHeaders"))
@@ -128,6 +134,19 @@ impl Options {
                     }
                 };
                 self.rules.auto_capture |= auto_capture;
+                if let Some(standard) = &self.standard {
+                    self.rules.standard = standard.clone();
+                }
+            }
+            "standard" => {
+                self.standard = value.map(parse_standard).and_then(|parsed| {
+                    parsed
+                        .map_err(|e| {
+                            web_sys::console::warn_1(&format!("gradcap: `standard` ignored: {e}").into())
+                        })
+                        .ok()
+                });
+                self.rules.standard = self.standard.clone().unwrap_or_default();
             }
             "auto-capture" => self.rules.auto_capture = value.is_some_and(|v| v != "false"),
             "endpoint" => {
@@ -152,9 +171,19 @@ impl Options {
 }
 
 /// Reads the `rules` option: JSON with [`Rules`]' camelCase fields, missing ones kept at their
-/// defaults.
+/// defaults; a standard in it that cannot be made is refused.
 fn parse_rules(json: &str) -> Result<Rules, String> {
-    parse_json(json)
+    let rules: Rules = parse_json(json)?;
+    rules.standard.check()?;
+    Ok(rules)
+}
+
+/// Reads the `standard` option: JSON with [`Standard`]'s camelCase fields, missing ones CHSI's;
+/// one that cannot be made is refused with its reason.
+fn parse_standard(json: &str) -> Result<Standard, String> {
+    let standard: Standard = parse_json(json)?;
+    standard.check()?;
+    Ok(standard)
 }
 
 /// Reads a JSON option into `T`.

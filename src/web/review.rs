@@ -6,6 +6,7 @@ use super::notices::{announce, Announcement};
 use crate::guide::cover_crop;
 use crate::photo::jpeg;
 use crate::photo::selfcheck::SelfCheck;
+use crate::photo::standard::Standard;
 use crate::photo::{render, standard_photo, Placement, StandardPhoto};
 use crate::{Frame, FrameView};
 use wasm_bindgen::{Clamped, JsCast};
@@ -24,27 +25,38 @@ pub(crate) struct Captured {
     pub original: Frame,
 }
 
-/// Cuts the standard photo from the full-resolution frame, shows it with the report, and emits
-/// `capture` `{width, height, bytes, quality}`. Returns `false` when there was no frame or face.
-/// A photo that fails its self-check is shown with the reason and cannot be confirmed: 重拍.
+/// Cuts the standard photo from the full-resolution frame to the standard (`rules.standard`,
+/// CHSI's by default), shows it with the report, and emits `capture` `{width, height, bytes,
+/// quality, faults}`. Returns `false` when there was no frame or face. A photo that fails its
+/// self-check is shown with the reason and cannot be confirmed: 重拍.
 pub(super) fn take_photo(inner: &mut Inner) -> bool {
-    let Some(made) = make(inner) else {
+    let standard = inner.options.rules.standard.clone();
+    let Some(made) = make(inner, &standard) else {
         web_sys::console::error_1(&"gradcap: cannot make the photo".into());
         return false;
     };
     let (photo, original) = made;
-    let Ok(file) = jpeg::encode_sized(&photo.photo.view()) else { return false };
-    let check = self_check(inner, &photo.photo.view());
-    show(inner, &photo.photo.view(), &file);
+    let working = standard.photo(&photo);
+    let Ok(file) = standard.encode(&working.view()) else { return false };
+    let check = self_check(inner, &working.view(), &standard);
+    let sized = standard.sized(&working.view());
+    show(inner, &sized.view(), &file, standard.dpi);
+    let faults: Vec<&'static str> = check.iter().flat_map(|c| c.faults.iter().map(|f| f.id())).collect();
     let fault = check.as_ref().and_then(|c| c.faults.first().copied());
     if let Some(fault) = fault {
         add_line(inner, fault.id(), fault.hint().get(inner.options.lang), false);
     }
     inner.dom.confirm.set_disabled(fault.is_some());
-    let (width, height) = (photo.photo.view().width(), photo.photo.view().height());
-    let facts = Announcement::Capture { width, height, bytes: file.bytes.len(), quality: file.quality };
+    let (width, height) = (sized.view().width(), sized.view().height());
+    let facts = Announcement::Capture {
+        width,
+        height,
+        bytes: file.bytes.len(),
+        quality: file.quality,
+        faults: &faults,
+    };
     announce(&inner.dom.host, facts);
-    let meta = meta(inner, &photo.photo.view(), &file, &original);
+    let meta = meta(inner, &sized.view(), &file, &original);
     inner.delivery.captured = Some(Captured { key: super::upload::new_key(), meta, jpeg: file, original });
     true
 }
@@ -86,7 +98,7 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
 }
 
 /// The standard photo and the full frame, from the current video frame and the last face.
-fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
+fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame)> {
     let video = inner.dom.video.clone();
     let rotation = inner.options.rotation;
     let (uw, uh) = rotation.upright_size(video.video_width() as f64, video.video_height() as f64);
@@ -98,7 +110,7 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     let (view_w, view_h) = inner.dom.view_size();
     let crop = cover_crop(uw, uh, view_w, view_h);
     let factor = crop.w / analysed.0 as f64;
-    let mut placement = Placement::of(face).scaled(factor);
+    let mut placement = Placement::for_standard(face, standard).scaled(factor);
     placement.eyes = [placement.eyes[0] + crop.x, placement.eyes[1] + crop.y];
     let made = match inner.judge.segmenter.as_mut() {
         Some(segmenter) => {
@@ -114,13 +126,13 @@ fn make(inner: &mut Inner) -> Option<(StandardPhoto, Frame)> {
     Some((made, full))
 }
 
-/// The photo's self-check, with the face and the person found on it again; `None` without the
-/// models (the photo is then offered as it is).
-fn self_check(inner: &mut Inner, photo: &FrameView<'_>) -> Option<SelfCheck> {
+/// The working-size photo's self-check against `standard`, with the face and the person found
+/// on it again; `None` without the models (the photo is then offered as it is).
+fn self_check(inner: &mut Inner, photo: &FrameView<'_>, standard: &Standard) -> Option<SelfCheck> {
     let (faces, segmenter) = (inner.judge.faces.as_mut()?, inner.judge.segmenter.as_mut()?);
     let face = faces.still(photo).ok()?;
     let person = segmenter.mask(photo).ok()?;
-    Some(SelfCheck::standard(photo, face.as_ref(), &person))
+    Some(SelfCheck::of(photo, face.as_ref(), &person, standard))
 }
 
 /// Adds a line to the report under the photo: `id` the check's or fault's name, `text` its words.
@@ -134,7 +146,7 @@ fn add_line(inner: &Inner, id: &str, text: &str, pass: bool) {
 }
 
 /// Draws the photo into the calibration view and writes the report under it.
-fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
+fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, dpi: u16) {
     let canvas = &inner.dom.photo;
     canvas.set_width(photo.width());
     canvas.set_height(photo.height());
@@ -162,7 +174,7 @@ fn show(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg) {
         photo.height(),
         file.bytes.len() as f64 / 1024.0,
         file.quality,
-        jpeg::DPI
+        dpi
     );
     inner.dom.photo_facts.set_text_content(Some(&facts));
     inner.dom.report.set_inner_html("");

@@ -318,6 +318,7 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
     assert.equal(type, 'capture', JSON.stringify(detail));
     assert.deepEqual([detail.width, detail.height], [480, 640]);
     assert.ok(detail.bytes >= 20 * 1024 && detail.bytes <= 40 * 1024 && detail.quality >= 60, JSON.stringify(detail));
+    assert.deepEqual(detail.faults, [], 'the self-check found no fault');
     await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
     const report = await shadow(page, 'report', (el) => [...el.children].map((li) => [li.dataset.check, li.className]));
     assert.ok(report.length >= 19 && report.every(([, c]) => c === 'pass'), JSON.stringify(report));
@@ -329,6 +330,22 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
     await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').cameraActive), true);
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo), undefined);
+    // Another standard, given as the `standard` attribute: a white 360×480 photo at 350 dpi.
+    const white = { size: [360, 480], background: '#ffffff', dpi: 350, fileSize: [10000, 30000],
+      crown: [37.5, 82.5], eyeLine: [150, 225], faceWidth: [135, 225] };
+    await page.evaluate((json) => document.querySelector('grad-capture').setAttribute('standard', json), JSON.stringify(white));
+    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('shutter').disabled, null, { timeout: 30000 });
+    const again = nextEvent(page, ['capture', 'error']);
+    await shadow(page, 'shutter', (el) => el.click());
+    const second = await again;
+    assert.equal(second.type, 'capture', JSON.stringify(second.detail));
+    assert.deepEqual([second.detail.width, second.detail.height, second.detail.faults], [360, 480, []], JSON.stringify(second.detail));
+    assert.ok(second.detail.bytes <= 30000, JSON.stringify(second.detail));
+    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+    const corner = await shadow(page, 'photo', (el) => [...el.getContext('2d').getImageData(2, 2, 1, 1).data]);
+    assert.deepEqual(corner.slice(0, 3).map((v) => v >= 250), [true, true, true], `a white background: ${corner}`);
+    assert.match(await shadow(page, 'photo-facts', (el) => el.textContent), /360×480.*350 dpi/);
+    await page.screenshot({ path: path.join(shots, 'phone-review-white.png') });
   } finally {
     await close();
   }

@@ -1,6 +1,7 @@
 //! The server's own check of every upload, with the same core as the browser. The photo must be
-//! a 480×640 JPEG of 20–40 KB, judged by the photo checks as a still; the original must be a
-//! camera frame of bounded size. Both are refused from their headers before anything is
+//! a JPEG of the standard's size (CHSI's: 480×640, 20–40 KB), judged at the working size by the
+//! photo checks as a still and the self-check; the original must be a camera frame of bounded
+//! size. Both are refused from their headers before anything is
 //! allocated for pixels that could not be the right size.
 
 use axum::http::StatusCode;
@@ -8,10 +9,9 @@ use gradcap::analysis::Still;
 use gradcap::checks::Rules;
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
-use gradcap::guide::PHOTO_SIZE;
-use gradcap::photo::jpeg::SIZE_RANGE;
 use gradcap::photo::segment::Segmenter;
 use gradcap::photo::selfcheck::SelfCheck;
+use gradcap::photo::standard::Standard;
 use serde_json::{json, Value};
 
 /// The largest side of an original frame (a 12 MP phone camera is 4032×3024).
@@ -66,11 +66,12 @@ pub fn original(bytes: &[u8]) -> Result<(), Refusal> {
 pub struct Checker {
     finder: Option<FaceFinder>,
     segmenter: Option<Segmenter>,
+    standard: Standard,
 }
 
 impl Checker {
-    /// Loads the face models from `models`, if they are there.
-    pub fn new(models: &std::path::Path) -> Checker {
+    /// Loads the face models from `models`, if they are there; photos are held to `standard`.
+    pub fn new(models: &std::path::Path, standard: Standard) -> Checker {
         let read = |n: &str| std::fs::read(models.join(n)).ok();
         let finder = match (read(gradcap::face::models::DETECTOR), read(gradcap::face::models::MESH)) {
             (Some(d), Some(m)) => FaceFinder::new(&d, &m).ok(),
@@ -80,7 +81,7 @@ impl Checker {
             eprintln!("gradcap: no face models in {}: uploads are checked for format only", models.display());
         }
         let segmenter = read(gradcap::face::models::SEGMENTATION).and_then(|m| Segmenter::new(&m).ok());
-        Checker { finder, segmenter }
+        Checker { finder, segmenter, standard }
     }
 
     /// The verdict on `photo`; refused when it is not a JPEG of the standard's size.
@@ -88,18 +89,18 @@ impl Checker {
         if !is_jpeg(photo) {
             return Err(Refusal::new(StatusCode::BAD_REQUEST, "photo.not_jpeg", "photo is not a JPEG file"));
         }
-        let (w, h) = PHOTO_SIZE;
+        let [w, h] = self.standard.size;
         let limits = DecodeLimits { max_side: w.max(h), max_bytes: u64::from(w * h * 4) };
         let frame = decode_image(photo, limits).map_err(|e| {
             let code = if e.code() == "image.too_large" { "photo.dimensions" } else { "photo.not_jpeg" };
             Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("photo: {e}"))
         })?;
         let v = frame.view();
-        if (v.width(), v.height()) != PHOTO_SIZE {
+        if (v.width(), v.height()) != (w, h) {
             let message = format!("the photo is {}×{}, not {w}×{h}", v.width(), v.height());
             return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "photo.dimensions", message));
         }
-        let size_ok = (SIZE_RANGE[0]..=SIZE_RANGE[1]).contains(&photo.len());
+        let size_ok = self.standard.size_ok(photo.len());
         let mut verdict = json!({
             "width": v.width(),
             "height": v.height(),
@@ -114,7 +115,10 @@ impl Checker {
         };
         let internal =
             |e: gradcap::Error| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
-        let still = Still::judge(finder, &v, &Rules::default()).map_err(internal)?;
+        let working = self.standard.at_working_size(&v);
+        let v = working.view();
+        let rules = Rules { standard: self.standard.clone(), ..Rules::default() };
+        let still = Still::judge(finder, &v, &rules).map_err(internal)?;
         verdict["facesChecked"] = json!(true);
         verdict["checks"] = json!(still
             .checks
@@ -124,7 +128,7 @@ impl Checker {
         let self_check = match self.segmenter.as_mut() {
             Some(segmenter) => {
                 let person = segmenter.mask(&v).map_err(internal)?;
-                Some(SelfCheck::standard(&v, still.face.as_ref(), &person))
+                Some(SelfCheck::of(&v, still.face.as_ref(), &person, &self.standard))
             }
             None => None,
         };

@@ -61,6 +61,8 @@ pub struct Config {
     pub sign_in_failures_per_minute: usize,
     /// The multipart field names of an upload (the component's `endpoint` names them too).
     pub fields: gradcap::upload::FieldNames,
+    /// The photo standard uploads are held to (the component's `standard` option; CHSI's).
+    pub standard: gradcap::photo::standard::Standard,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             uploads_per_minute: 120,
             sign_in_failures_per_minute: 10,
             fields: Default::default(),
+            standard: Default::default(),
         }
     }
 }
@@ -141,7 +144,7 @@ impl Backend {
         store.put_sessions(sessions)?;
         Ok(Backend {
             store: Mutex::new(store),
-            checker: Mutex::new(check::Checker::new(models)),
+            checker: Mutex::new(check::Checker::new(models, config.standard.clone())),
             decoding: tokio::sync::Semaphore::new(2),
             uploads: guard::Limiter::new(config.uploads_per_minute),
             sign_ins: guard::Limiter::new(config.sign_in_failures_per_minute),

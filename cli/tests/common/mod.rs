@@ -187,7 +187,7 @@ pub fn photo() -> Vec<u8> {
         }
     }
     let frame = gradcap::Frame::from_rgba(data, 480, 640).unwrap();
-    gradcap::photo::jpeg::encode_sized(&frame.view()).unwrap().bytes
+    gradcap::photo::standard::Standard::default().encode(&frame.view()).unwrap().bytes
 }
 
 pub fn upload(server: &Server, key: &str, parts: &[(&str, &str, &[u8])]) -> Reply {
