@@ -139,6 +139,7 @@ impl Options {
                 }
             }
             "standard" => {
+                let had = self.standard.is_some();
                 self.standard = value.map(parse_standard).and_then(|parsed| {
                     parsed
                         .map_err(|e| {
@@ -146,7 +147,10 @@ impl Options {
                         })
                         .ok()
                 });
-                self.rules.standard = self.standard.clone().unwrap_or_default();
+                // Without the attribute, the rules' own standard stays (CHSI's unless they gave one).
+                if self.standard.is_some() || had {
+                    self.rules.standard = self.standard.clone().unwrap_or_default();
+                }
             }
             "auto-capture" => self.rules.auto_capture = value.is_some_and(|v| v != "false"),
             "endpoint" => {
