@@ -49,6 +49,26 @@ export function y4mFrame(file) {
   return { width, height, rgba };
 }
 
+/** A script, to run before the page's own, that refuses wasm SIMD (a browser without it): the
+ * loader must pick the scalar build. */
+export const NO_SIMD = `(() => {
+  const validate = WebAssembly.validate;
+  WebAssembly.validate = (bytes) => !new Uint8Array(bytes.buffer ?? bytes).includes(0xfd) && validate(bytes);
+})();`;
+
+/** In the page: the .wasm files it fetched, by path. */
+export const wasmFetched = () => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm'));
+
+/** In the page: ends the camera's video track as the system does (unplugged, taken by a call),
+ * firing its ended event. */
+export const endTrack = () => {
+  const video = document.querySelector('grad-capture').shadowRoot.getElementById('video');
+  const track = video.srcObject?.getVideoTracks()[0];
+  if (!track) return false;
+  track.dispatchEvent(new Event('ended'));
+  return true;
+};
+
 /** A script, to run before the page's own, that answers `getUserMedia` with `frame`. */
 export function cameraScript(frame) {
   return `(() => {

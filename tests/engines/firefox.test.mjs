@@ -1,7 +1,8 @@
 // The student flows in Firefox's engine (Gecko, Debian's Firefox ESR, headless): the demo loads
 // the module, the capture code is read from the camera, a good face in the guide opens the
 // shutter after the countdown, a half-shadowed one keeps it off with the 阴阳脸 hint, and 拍照
-// shows the calibration view. The camera answers with a canvas stream of the fixtures' frames
+// shows the calibration view; without wasm SIMD the scalar build is loaded and works; a camera
+// track that ends is said with camera.ended and 重试 reopens it. The camera answers with a canvas stream of the fixtures' frames
 // (gecko.mjs); skips without Firefox or without the fixtures (scripts/test makes them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures } from './camera.mjs';
+import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack } from './camera.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
 
 const skip = noFirefox || noFixtures;
@@ -160,6 +161,42 @@ test('Firefox: a refused camera says where Firefox keeps the switch, with a stab
     assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /地址栏左侧的权限图标/);
     assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
     await page.screenshot({ path: path.join(shots, 'firefox-denied.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: without wasm SIMD the loader picks the scalar build, and the capture code is still read from the camera', { skip: skip || (!existsSync(path.join(media, 'qr.y4m')) && 'no qr.y4m') }, async () => {
+  const { page, close } = await launchFirefox();
+  try {
+    await page.evaluateOnNewDocument(NO_SIMD);
+    await showOnCamera(page, y4mFrame(path.join(media, 'qr.y4m')));
+    await page.goto(`${server.url}?steps=code,portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.state === 'framing', { timeout: 60000 });
+    assert.match(await shadow(page, 'binding', (el) => el.textContent), /CHSI-TEST-CAPTURE-1234567890/);
+    assert.equal(await page.evaluate(async () => (await import('/pkg/gradcap-element.js')).simd), false);
+    assert.deepEqual(await page.evaluate(wasmFetched), ['/pkg/gradcap_bg.wasm'], 'the scalar build, not pkg/simd/');
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a camera track that ends says so with camera.ended and 重试, which opens the camera again', { skip: skip || (!existsSync(path.join(media, 'halves.y4m')) && 'no halves.y4m') }, async () => {
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, y4mFrame(path.join(media, 'halves.y4m')));
+    await page.evaluateOnNewDocument(() => {
+      window.errors = [];
+      document.addEventListener('error', (e) => e.detail && window.errors.push(e.detail.code), true);
+    });
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => document.querySelector('grad-capture')?.cameraActive, { timeout: 30000 });
+    assert.equal(await page.evaluate(endTrack), true);
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'failed', { timeout: 10000 });
+    assert.deepEqual(await page.evaluate(() => window.errors), ['camera.ended']);
+    assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /摄像头已断开/);
+    await shadow(page, 'retry', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing' && document.querySelector('grad-capture').cameraActive, { timeout: 30000 });
   } finally {
     await close();
   }

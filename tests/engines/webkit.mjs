@@ -35,12 +35,12 @@ async function startXvfb() {
 }
 
 /** WebKitGTK with its camera showing `frame` (from camera.mjs's `y4mFrame`), or with `deny`
- * the camera refused; resolves to a page: `goto(url)`, `evaluate(fn, ...args)`, `waitFor(fn,
+ * the camera refused, and `script` run before the page's own; resolves to a page: `goto(url)`, `evaluate(fn, ...args)`, `waitFor(fn,
  * ms)`, `screenshot(path)`, `close()`. */
-export async function launchWebKit(frame, { deny = false } = {}) {
+export async function launchWebKit(frame, { deny = false, script = '' } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-webkit-'));
   const init = path.join(dir, 'init.js');
-  writeFileSync(init, frame ? cameraScript(frame) : '');
+  writeFileSync(init, (frame ? cameraScript(frame) : '') + script);
   const x = await startXvfb();
   const child = spawn(PYTHON, [DRIVER], {
     env: { ...process.env, DISPLAY: x.display, INIT_JS: init, WEBKIT_DISABLE_COMPOSITING_MODE: '1', GRADCAP_DENY_CAMERA: deny ? '1' : '0' },

@@ -1,6 +1,8 @@
 // The student flows in Safari's engine (WebKitGTK under Xvfb, through webkit_driver.py): the
 // capture code read from the camera, a good face in the guide opening the shutter after the
-// countdown and 拍照 showing the calibration view, a half-shadowed face held with 阴阳脸. The
+// countdown and 拍照 showing the calibration view, a half-shadowed face held with 阴阳脸; without
+// wasm SIMD the scalar build loaded and working; a camera track that ends said with camera.ended
+// and reopened by 重试. The
 // camera answers with a canvas stream of the fixtures' frames (camera.mjs); skips without
 // WebKitGTK or without the fixtures (scripts/setup and scripts/test make both).
 import { test, before, after } from 'node:test';
@@ -9,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures, y4mFrame } from './camera.mjs';
+import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
 
 const skip = noWebKit || noFixtures;
@@ -140,4 +142,31 @@ test('WebKit: a refused camera says where Safari keeps the switch, with a stable
     assert.equal(retry, false);
     await page.screenshot(path.join(shots, 'webkit-denied.png'));
   }, { deny: true });
+});
+
+test('WebKit: without wasm SIMD the loader picks the scalar build, and the capture code is still read from the camera', { skip: skip || (!existsSync(path.join(media, 'qr.y4m')) && 'no qr.y4m') }, async () => {
+  await withWebKit(y4mFrame(path.join(media, 'qr.y4m')), async (page) => {
+    await page.goto(`${server.url}?steps=code,portrait`);
+    await page.waitFor(() => document.querySelector('grad-capture')?.state === 'framing', 60000);
+    const binding = await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('binding').textContent);
+    assert.match(binding, /CHSI-TEST-CAPTURE-1234567890/);
+    assert.deepEqual(await page.evaluate(wasmFetched), ['/pkg/gradcap_bg.wasm'], 'the scalar build, not pkg/simd/');
+  }, { script: NO_SIMD });
+});
+
+test('WebKit: a camera track that ends says so with camera.ended and 重试, which opens the camera again', { skip: skip || (!existsSync(path.join(media, 'halves.y4m')) && 'no halves.y4m') }, async () => {
+  await withWebKit(y4mFrame(path.join(media, 'halves.y4m')), async (page) => {
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitFor(() => document.querySelector('grad-capture')?.cameraActive, 30000);
+    assert.equal(await page.evaluate(endTrack), true);
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'failed', 10000);
+    const [text, code] = await page.evaluate(() => {
+      const root = document.querySelector('grad-capture').shadowRoot;
+      return [root.getElementById('failure-text').textContent, root.getElementById('failure-code').textContent];
+    });
+    assert.match(text, /摄像头已断开/);
+    assert.match(code, /camera\.ended/);
+    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('retry').click());
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'framing' && document.querySelector('grad-capture').cameraActive, 30000);
+  });
 });
