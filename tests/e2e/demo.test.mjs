@@ -313,8 +313,15 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
     }
     // The shutter: the calibration view shows the standard photo with the report.
     const captured = nextEvent(page, ['capture', 'error']);
+    // What the photo costs in the browser: from the shutter to the capture event (the full
+    // frame read, the cut, the person found and refined, the JPEG, the self-check).
+    await page.evaluate(() => document.addEventListener('capture', () => { window.capturedAt = performance.now(); }, { once: true, capture: true }));
+    const shutterAt = await page.evaluate(() => performance.now());
     await shadow(page, 'shutter', (el) => el.click());
     const { type, detail } = await captured;
+    const photoMs = await page.evaluate((t) => window.capturedAt - t, shutterAt);
+    console.log(`the standard photo took ${Math.round(photoMs)} ms from the shutter to the capture event`);
+    assert.ok(photoMs < 10000, `${photoMs} ms`);
     assert.equal(type, 'capture', JSON.stringify(detail));
     assert.deepEqual([detail.width, detail.height], [480, 640]);
     assert.ok(detail.bytes >= 20 * 1024 && detail.bytes <= 40 * 1024 && detail.quality >= 60, JSON.stringify(detail));
