@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
+import { record } from '../engines/report.mjs';
 
 const CODE_TEXT = 'CHSI-TEST-CAPTURE-1234567890'; // what qr.y4m and screenshot.png hold
 // What the fake camera shows: left half luma 60, right half 190 (tools/fixtures `halves`).
@@ -300,6 +301,7 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
       return el && !el.disabled && s?.gate?.state === 'ready' ? s : null;
     }, null, { timeout: 30000 });
     const s = await handle.jsonValue();
+    record('Chromium', { frameMs: s.frameMsAvg, fps: s.fps });
     assert.equal(s.gate.state, 'ready');
     assert.equal(s.guidance, 'gate.ready');
     assert.equal(await guidance(page), '很好！请点击拍照按钮');
@@ -321,6 +323,7 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
     const { type, detail } = await captured;
     const photoMs = await page.evaluate((t) => window.capturedAt - t, shutterAt);
     console.log(`the standard photo took ${Math.round(photoMs)} ms from the shutter to the capture event`);
+    record('Chromium', { photoMs });
     assert.ok(photoMs < 10000, `${photoMs} ms`);
     assert.equal(type, 'capture', JSON.stringify(detail));
     assert.deepEqual([detail.width, detail.height], [480, 640]);

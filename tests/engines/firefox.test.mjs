@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
 import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack } from './camera.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
+import { record } from './report.mjs';
 
 const skip = noFirefox || noFixtures;
 
@@ -79,8 +80,13 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, æ
     }, { timeout: 60000 });
     const s = await handle.jsonValue();
     console.log(`Firefox: ${s.frames} frames analysed, ${s.frameMsAvg.toFixed(1)} ms a frame, ${s.fps.toFixed(1)} fps`);
+    record('Firefox', { frameMs: s.frameMsAvg, fps: s.fps });
     await page.screenshot({ path: path.join(shots, 'firefox-ready.png') });
+    await page.evaluate(() => document.addEventListener('capture', () => { window.capturedAt = performance.now(); }, { once: true, capture: true }));
+    const shutterAt = await page.evaluate(() => performance.now());
     await shadow(page, 'shutter', (el) => el.click());
+    await page.waitForFunction(() => window.capturedAt, { timeout: 30000 });
+    record('Firefox', { photoMs: await page.evaluate((t) => window.capturedAt - t, shutterAt) });
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
     const failing = await shadow(page, 'report', (el) => [...el.querySelectorAll('.fail')].map((x) => x.textContent));
     assert.deepEqual(failing ?? [], [], 'every check passes on the photo taken');

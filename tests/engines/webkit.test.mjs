@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
 import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
+import { record } from './report.mjs';
 
 const skip = noWebKit || noFixtures;
 
@@ -79,8 +80,14 @@ test('WebKit: a good face in the guide opens the shutter after the countdown, æ‹
     await page.goto(`${server.url}?steps=portrait,upload`);
     const s = await page.waitFor(shutterOn, 90000);
     console.log(`WebKit: ${s.frames} frames analysed, ${s.frameMsAvg.toFixed(1)} ms a frame on average, ${s.fps.toFixed(1)} fps`);
+    record('WebKit', { frameMs: s.frameMsAvg, fps: s.fps });
     await page.screenshot(path.join(shots, 'webkit-ready.png'));
-    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
+    await page.evaluate(() => {
+      document.addEventListener('capture', () => { window.capturedAt = performance.now(); }, { once: true, capture: true });
+      window.shutterAt = performance.now();
+      document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click();
+    });
+    record('WebKit', { photoMs: await page.waitFor(() => window.capturedAt && window.capturedAt - window.shutterAt, 30000) });
     await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
     const failing = await page.evaluate(() => [...document.querySelector('grad-capture').shadowRoot.getElementById('report').querySelectorAll('.fail')].map((x) => x.textContent));
     assert.deepEqual(failing, [], 'every check passes on the photo taken');
