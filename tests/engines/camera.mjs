@@ -69,6 +69,43 @@ export const endTrack = () => {
   return true;
 };
 
+/** A script, to run before the page's own, that loses the answer to the first upload: the
+ * upload's request (the component's headers and body) reaches the server, and the page reloads
+ * before the answer comes back, as when a student's phone drops the page mid-upload. Later loads
+ * send as they are. */
+export const RELOAD_MID_UPLOAD = `(() => {
+  const { open, setRequestHeader, send } = XMLHttpRequest.prototype;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    this.gradcapRequest = { method, url: new URL(url, location.href), headers: {} };
+    return open.call(this, method, url, ...rest);
+  };
+  XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+    if (this.gradcapRequest) this.gradcapRequest.headers[name] = value;
+    return setRequestHeader.call(this, name, value);
+  };
+  XMLHttpRequest.prototype.send = function (body) {
+    const r = this.gradcapRequest;
+    if (r && r.method === 'POST' && r.url.pathname.endsWith('/captures') && !sessionStorage.getItem('gradcapReloaded')) {
+      sessionStorage.setItem('gradcapReloaded', '1');
+      fetch(r.url, { method: 'POST', headers: r.headers, body }).finally(() => location.reload());
+      return undefined; // this request never answers: the page is gone first
+    }
+    return send.call(this, body);
+  };
+})();`;
+
+/** In the page: resolves to how many photos the IndexedDB outbox holds (0 without it). */
+export const outboxSize = () => new Promise((resolve) => {
+  const open = indexedDB.open('gradcap');
+  open.onerror = () => resolve(0);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains('outbox')) { db.close(); resolve(0); return; }
+    const all = db.transaction('outbox').objectStore('outbox').count();
+    all.onsuccess = () => { resolve(all.result); db.close(); };
+  };
+});
+
 /** A script, to run before the page's own, that answers `getUserMedia` with `frame`. */
 export function cameraScript(frame) {
   return `(() => {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack } from './camera.mjs';
+import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, outboxSize } from './camera.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
 import { record } from './report.mjs';
 
@@ -203,6 +203,35 @@ test('Firefox: a camera track that ends says so with camera.ended and 重试, wh
     assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /摄像头已断开/);
     await shadow(page, 'retry', (el) => el.click());
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'framing' && document.querySelector('grad-capture').cameraActive, { timeout: 30000 });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a reload in the middle of an upload sends the photo again from the outbox: stored once', { skip }, async () => {
+  const frame = await guided('biden-frontal.png');
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, frame);
+    await page.evaluateOnNewDocument(RELOAD_MID_UPLOAD);
+    const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+    const before = (await list()).length;
+    await page.goto(`${server.url}?steps=portrait,upload`);
+    await page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      return el && !el.disabled;
+    }, { timeout: 60000 });
+    await shadow(page, 'shutter', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
+    const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+    await shadow(page, 'confirm', (el) => el.click());
+    // The first answer is lost to the reload; the new page finds the photo in the outbox.
+    await page.waitForFunction(() => performance.getEntriesByType('navigation')[0]?.type === 'reload' && document.querySelector('grad-capture')?.shadowRoot, { timeout: 30000 });
+    for (let i = 0; i < 60 && (await page.evaluate(outboxSize)) > 0; i++) await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await page.evaluate(outboxSize), 0, 'the outbox is empty');
+    const stored = await list();
+    assert.equal(stored.length, before + 1, 'one record');
+    assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   } finally {
     await close();
   }
