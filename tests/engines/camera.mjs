@@ -94,6 +94,22 @@ export const RELOAD_MID_UPLOAD = `(() => {
   };
 })();`;
 
+/** A script, to run before the page's own, through which a test takes the page off the network
+ * and back (neither driver can cut the engine's own): `gradcapOffline(true)` makes
+ * `navigator.onLine` false and fires `offline`, `gradcapOffline(false)` the reverse with
+ * `online`; `gradcapPosts` counts the uploads the page starts. */
+export const OFFLINE_SWITCH = `(() => {
+  let offline = false;
+  Object.defineProperty(Navigator.prototype, 'onLine', { get: () => !offline, configurable: true });
+  window.gradcapOffline = (on) => { offline = on; window.dispatchEvent(new Event(on ? 'offline' : 'online')); };
+  window.gradcapPosts = 0;
+  const { open } = XMLHttpRequest.prototype;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    if (method === 'POST' && new URL(url, location.href).pathname.endsWith('/captures')) window.gradcapPosts += 1;
+    return open.call(this, method, url, ...rest);
+  };
+})();`;
+
 /** In the page: resolves to how many photos the IndexedDB outbox holds (0 without it). */
 export const outboxSize = () => new Promise((resolve) => {
   const open = indexedDB.open('gradcap');

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD } from './camera.mjs';
+import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, OFFLINE_SWITCH } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
 import { record } from './report.mjs';
 
@@ -210,4 +210,26 @@ test('WebKit: a reload in the middle of an upload sends the photo again from the
     assert.equal(stored.length, before + 1, 'one record');
     assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   }, { script: RELOAD_MID_UPLOAD });
+});
+
+test('WebKit: a photo confirmed offline is not sent until the page is online again, then stored once', { skip }, async () => {
+  const frame = await guided('biden-frontal.png');
+  const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+  await withWebKit(frame, async (page) => {
+    const before = (await list()).length;
+    await page.goto(`${server.url}?steps=portrait,upload`);
+    await page.waitFor(shutterOn, 90000);
+    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
+    await page.evaluate(() => {
+      window.gradcapOffline(true);
+      document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click();
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await page.evaluate(() => window.gradcapPosts), 0, 'nothing is sent while offline');
+    assert.equal((await list()).length, before, 'nothing stored yet');
+    await page.evaluate(() => window.gradcapOffline(false));
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'done', 30000);
+    assert.equal((await list()).length, before + 1, 'one record');
+  }, { script: OFFLINE_SWITCH });
 });
