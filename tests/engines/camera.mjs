@@ -74,6 +74,8 @@ export const endTrack = () => {
  * before the answer comes back, as when a student's phone drops the page mid-upload. Later loads
  * send as they are. */
 export const RELOAD_MID_UPLOAD = `(() => {
+  // How many times the page has loaded in this tab (for the test to see the reload).
+  sessionStorage.setItem('gradcapLoads', String(Number(sessionStorage.getItem('gradcapLoads') ?? 0) + 1));
   const { open, setRequestHeader, send } = XMLHttpRequest.prototype;
   XMLHttpRequest.prototype.open = function (method, url, ...rest) {
     this.gradcapRequest = { method, url: new URL(url, location.href), headers: {} };
