@@ -29,6 +29,20 @@ impl FaceSummary {
     }
 }
 
+/// What the last standard photo cost in the page, ms by stage, from the shutter.
+#[derive(Debug, serde::Serialize, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoCost {
+    /// Reading the full-resolution frame from the video.
+    pub read_ms: f64,
+    /// Making the photo: the cut, the face found again, the person found twice and refined.
+    pub make_ms: f64,
+    /// Composing it on the standard's background and size, and the JPEG.
+    pub encode_ms: f64,
+    /// The self-check: the face and the person found again on the photo, and its measures.
+    pub check_ms: f64,
+}
+
 /// Timing and statistics of the frame loop.
 #[derive(Debug, serde::Serialize, Default, Clone, Copy, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -49,6 +63,8 @@ pub struct LoopStats {
     pub gate: Option<GateState>,
     /// What the student was last told: a check id, `gate.hold`, `gate.ready`, `frame.dark`, …
     pub guidance: Option<&'static str>,
+    /// The last standard photo's cost by stage (null before the first).
+    pub photo: Option<PhotoCost>,
     /// When the last frame was analysed (the display's clock, ms); 0 before the first.
     #[serde(skip)]
     pub last_at: f64,

@@ -45,7 +45,8 @@ pub struct GradCapture {
     inner: Rc<RefCell<Inner>>,
 }
 
-fn now_ms() -> f64 {
+/// The page's clock, ms (`performance.now()`; 0 without it).
+pub(super) fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 

@@ -14,6 +14,8 @@ export interface FrameLoopStats {
   gate: { state: 'waiting' } | { state: 'holding'; remainingMs: number } | { state: 'ready' } | null;
   /** What the student was last told: a check id ("light.even"), "gate.hold", "gate.ready", "frame.dark"… */
   guidance: string | null;
+  /** The last standard photo's cost by stage, ms from the shutter (null before the first). */
+  photo: { readMs: number; makeMs: number; encodeMs: number; checkMs: number } | null;
 }
 
 /** What the component is given: element attributes (kebab-case: `max-fps`) or keys of the plain

@@ -35,10 +35,15 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
         web_sys::console::error_1(&"gradcap: cannot make the photo".into());
         return false;
     };
-    let (photo, original) = made;
+    let (photo, original, [read_ms, make_ms]) = made;
+    let encoding = super::component::now_ms();
     let working = standard.photo(&photo);
     let Ok(file) = standard.encode(&working.view()) else { return false };
+    let checking = super::component::now_ms();
     let check = self_check(inner, &working.view(), &standard);
+    let encode_ms = checking - encoding;
+    let check_ms = super::component::now_ms() - checking;
+    inner.frames.stats.photo = Some(crate::pace::PhotoCost { read_ms, make_ms, encode_ms, check_ms });
     let sized = standard.sized(&working.view());
     show(inner, &sized.view(), &file, standard.dpi);
     let faults: Vec<&'static str> = check.iter().flat_map(|c| c.faults.iter().map(|f| f.id())).collect();
@@ -97,13 +102,16 @@ fn meta(inner: &Inner, photo: &FrameView<'_>, file: &jpeg::Jpeg, original: &Fram
         .unwrap_or_else(|| "{}".into())
 }
 
-/// The standard photo and the full frame, from the current video frame and the last face.
-fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame)> {
+/// The standard photo and the full frame, from the current video frame and the last face, with
+/// the ms the frame's reading and the photo's making took.
+fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame, [f64; 2])> {
+    let reading = super::component::now_ms();
     let video = inner.dom.video.clone();
     let rotation = inner.options.rotation;
     let (uw, uh) = rotation.upright_size(video.video_width() as f64, video.video_height() as f64);
     let raw = inner.frames.reader.read(&video, (uw, uh), rotation, u32::MAX).ok()??;
     let full = Frame::from_rgba(raw.rgba, raw.width, raw.height).ok()?;
+    let making = super::component::now_ms();
     let face = inner.judge.face.as_ref()?;
     let analysed = inner.stats_last_size()?;
     // The analysis frame is the part of the video the view shows (`object-fit: cover`), scaled.
@@ -123,7 +131,7 @@ fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame)
             StandardPhoto { photo: cut.clone(), cut, placement, mask }
         }
     };
-    Some((made, full))
+    Some((made, full, [making - reading, super::component::now_ms() - making]))
 }
 
 /// The working-size photo's self-check against `standard`, with the face and the person found

@@ -86,7 +86,9 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, æ
     const shutterAt = await page.evaluate(() => performance.now());
     await shadow(page, 'shutter', (el) => el.click());
     await page.waitForFunction(() => window.capturedAt, { timeout: 30000 });
-    record('Firefox', { photoMs: await page.evaluate((t) => window.capturedAt - t, shutterAt) });
+    const cost = await page.evaluate(() => document.querySelector('grad-capture').stats().photo);
+    console.log(`Firefox: the photo by stage ${JSON.stringify(cost)}`);
+    record('Firefox', { photoMs: await page.evaluate((t) => window.capturedAt - t, shutterAt), ...cost });
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
     const failing = await shadow(page, 'report', (el) => [...el.querySelectorAll('.fail')].map((x) => x.textContent));
     assert.deepEqual(failing ?? [], [], 'every check passes on the photo taken');

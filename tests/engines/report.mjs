@@ -60,6 +60,10 @@ export function report(taps, figures) {
     const c = counts[e];
     out += `| ${e} | ${c.pass} | ${c.fail} | ${c.skip} | ${cell(e, 'frameMs', 1)} | ${cell(e, 'fps', 1)} | ${cell(e, 'photoMs', 0)} |\n`;
   }
+  out += '\nThe photo by stage, ms (`stats().photo`):\n\n| engine | reading the frame | making the photo | background, size, JPEG | self-check |\n|---|---|---|---|---|\n';
+  for (const e of engines) {
+    out += `| ${e} | ${cell(e, 'readMs', 0)} | ${cell(e, 'makeMs', 0)} | ${cell(e, 'encodeMs', 0)} | ${cell(e, 'checkMs', 0)} |\n`;
+  }
   return out;
 }
 

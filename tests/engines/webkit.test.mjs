@@ -87,7 +87,10 @@ test('WebKit: a good face in the guide opens the shutter after the countdown, æ‹
       window.shutterAt = performance.now();
       document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click();
     });
-    record('WebKit', { photoMs: await page.waitFor(() => window.capturedAt && window.capturedAt - window.shutterAt, 30000) });
+    const photoMs = await page.waitFor(() => window.capturedAt && window.capturedAt - window.shutterAt, 30000);
+    const cost = await page.evaluate(() => document.querySelector('grad-capture').stats().photo);
+    console.log(`WebKit: the photo by stage ${JSON.stringify(cost)}`);
+    record('WebKit', { photoMs, ...cost });
     await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
     const failing = await page.evaluate(() => [...document.querySelector('grad-capture').shadowRoot.getElementById('report').querySelectorAll('.fail')].map((x) => x.textContent));
     assert.deepEqual(failing, [], 'every check passes on the photo taken');
