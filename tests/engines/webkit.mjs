@@ -35,8 +35,8 @@ async function startXvfb() {
 }
 
 /** WebKitGTK with its camera showing `frame` (from camera.mjs's `y4mFrame`), or with `deny`
- * the camera refused, and `script` run before the page's own; resolves to a page: `goto(url)`, `evaluate(fn, ...args)`, `waitFor(fn,
- * ms)`, `screenshot(path)`, `close()`. */
+ * the camera refused, and `script` run before the page's own; resolves to a page: `goto(url)`,
+ * `evaluate(fn, ...args)`, `waitFor(fn, ms)`, `screenshot(path)`, `choose(files)`, `close()`. */
 export async function launchWebKit(frame, { deny = false, script = '' } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gradcap-webkit-'));
   const init = path.join(dir, 'init.js');
@@ -85,6 +85,8 @@ export async function launchWebKit(frame, { deny = false, script = '' } = {}) {
       }
     },
     screenshot: (file) => send({ cmd: 'snapshot', path: file }),
+    /** Answers the next file chooser the page opens with `files`. */
+    choose: (files) => send({ cmd: 'choose', files }),
     async close() {
       child.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
       await new Promise((r) => { child.on('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000); });

@@ -2,7 +2,7 @@
 // capture code read from the camera, a good face in the guide opening the shutter after the
 // countdown and 拍照 showing the calibration view, a half-shadowed face held with 阴阳脸; without
 // wasm SIMD the scalar build loaded and working; a camera track that ends said with camera.ended
-// and reopened by 重试. The
+// and reopened by 重试; the code read from a screenshot picked in the album. The
 // camera answers with a canvas stream of the fixtures' frames (camera.mjs); skips without
 // WebKitGTK or without the fixtures (scripts/setup and scripts/test make both).
 import { test, before, after } from 'node:test';
@@ -235,4 +235,24 @@ test('WebKit: a photo confirmed offline is not sent until the page is online aga
     await page.waitFor(() => document.querySelector('grad-capture').state === 'done', 30000);
     assert.equal((await list()).length, before + 1, 'one record');
   }, { script: OFFLINE_SWITCH });
+});
+
+test('WebKit: the capture code is read from a saved screenshot picked in the album', { skip: skip || (!existsSync(path.join(media, 'screenshot.png')) && 'no screenshot.png') }, async () => {
+  // The camera shows no code, so only the album can bind it; the driver answers the file
+  // chooser as the student picking a picture.
+  await withWebKit(y4mFrame(path.join(media, 'halves.y4m')), async (page) => {
+    await page.goto(`${server.url}?steps=code,portrait`);
+    await page.waitFor(() => document.querySelector('grad-capture')?.state === 'code', 30000);
+    const pick = async (file) => {
+      await page.choose([path.join(media, file)]);
+      await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('album').click());
+    };
+    await pick('screenshot-nocode.png');
+    await page.waitFor(() => document.querySelector('grad-capture').shadowRoot.getElementById('album-status').textContent.includes('请长按保存原图后重试'), 20000);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').state), 'code');
+    await pick('screenshot.png');
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'framing', 20000);
+    const binding = await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('binding').textContent);
+    assert.match(binding, /CHSI-TEST-CAPTURE-1234567890/);
+  });
 });

@@ -7,7 +7,10 @@
 #   {"id": 1, "cmd": "load", "url": "http://127.0.0.1:…/"}      -> {"id": 1}
 #   {"id": 2, "cmd": "eval", "js": "document.title"}             -> {"id": 2, "value": <JSON>}
 #   {"id": 3, "cmd": "snapshot", "path": "/tmp/x.png"}           -> {"id": 3}
-#   {"id": 4, "cmd": "quit"}
+#   {"id": 4, "cmd": "choose", "files": ["/tmp/a.png"]}         -> {"id": 4}
+#   {"id": 5, "cmd": "quit"}
+# ("choose" names the files the next file chooser the page opens is answered with, as a student
+# picking them from the album would; without it a chooser is cancelled.)
 # An exception in the page comes back as {"id": …, "error": "…"}. Runs under Debian's
 # /usr/bin/python3 (python3-gi, gir1.2-webkit2-4.1) with DISPLAY set (Xvfb).
 import json
@@ -51,6 +54,21 @@ def on_permission(_view, request):
 
 
 view.connect('permission-request', on_permission)
+
+CHOSEN = []
+
+
+def on_file_chooser(_view, request):
+    # The files of the last "choose" command, once; otherwise the chooser is cancelled.
+    if CHOSEN:
+        request.select_files(CHOSEN[:])
+        CHOSEN.clear()
+    else:
+        request.cancel()
+    return True
+
+
+view.connect('run-file-chooser', on_file_chooser)
 view.connect('web-process-terminated', lambda _v, reason: reply({'event': 'terminated', 'reason': int(reason)}))
 init = os.environ.get('INIT_JS')
 if init:
@@ -84,6 +102,9 @@ def run(command):
             except Exception as e:
                 reply({'id': ident, 'error': str(e)})
         view.get_snapshot(WebKit2.SnapshotRegion.VISIBLE, WebKit2.SnapshotOptions.NONE, None, shot)
+    elif cmd == 'choose':
+        CHOSEN[:] = command['files']
+        reply({'id': ident})
     elif cmd == 'quit':
         Gtk.main_quit()
     else:
