@@ -81,6 +81,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   server.close();
   printQr(out);
   mkdirSync(path.join(root, 'target/bench'), { recursive: true });
-  writeFileSync(path.join(root, 'target/bench/qr.json'), JSON.stringify(out, null, 1));
-  console.log('written: target/bench/qr.json');
+  const name = process.env.GRADCAP_QR_OUT ?? 'qr.json';
+  writeFileSync(path.join(root, 'target/bench', name), JSON.stringify(out, null, 1));
+  console.log(`written: target/bench/${name}`);
 }
