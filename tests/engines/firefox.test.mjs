@@ -65,7 +65,7 @@ test('Firefox: the capture code is read from the camera, then the portrait step 
   }
 });
 
-test('Firefox: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, and 确认 stores that photo once', { skip }, async () => {
+test('Firefox: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, 重拍 goes back and shoots again, and 确认 stores that photo once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
   const { page, close } = await launchFirefox();
   try {
@@ -95,6 +95,16 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, �
     const photo = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
     assert.ok(photo >= 20 * 1024 && photo <= 40 * 1024, `the standard photo is 20–40 KB: ${photo}`);
     await page.screenshot({ path: path.join(shots, 'firefox-review.png') });
+    // 重拍: back to the live view, the photo dropped; the shutter opens again on the same face.
+    await shadow(page, 'retake', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo ?? null), null);
+    await page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture').shadowRoot.getElementById('shutter');
+      return el && !el.disabled;
+    }, { timeout: 60000 });
+    await shadow(page, 'shutter', (el) => el.click());
+    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
     await shadow(page, 'confirm', (el) => el.click());
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done', { timeout: 30000 });

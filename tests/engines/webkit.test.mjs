@@ -74,7 +74,7 @@ test('WebKit: the capture code is read from the camera, then the portrait step b
   });
 });
 
-test('WebKit: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, and 确认 stores that photo once', { skip }, async () => {
+test('WebKit: a good face in the guide opens the shutter after the countdown, 拍照 shows the calibration view, 重拍 goes back and shoots again, and 确认 stores that photo once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
   await withWebKit(frame, async (page) => {
     await page.goto(`${server.url}?steps=portrait,upload`);
@@ -97,6 +97,13 @@ test('WebKit: a good face in the guide opens the shutter after the countdown, �
     const bytes = await page.evaluate(() => document.querySelector('grad-capture').photo?.length ?? 0);
     assert.ok(bytes >= 20 * 1024 && bytes <= 40 * 1024, `the standard photo is 20–40 KB: ${bytes}`);
     await page.screenshot(path.join(shots, 'webkit-review.png'));
+    // 重拍: back to the live view, the photo dropped; the shutter opens again on the same face.
+    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('retake').click());
+    await page.waitFor(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden, 10000);
+    assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo ?? null), null);
+    await page.waitFor(shutterOn, 60000);
+    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
+    await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
     const before = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items.length;
     await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click());
