@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { root, media } from '../e2e/harness.mjs';
+import { root, media, staffFetch } from '../e2e/harness.mjs';
 
 /** The labelled portrait variants scripts/test writes (from ../shared/faces). */
 export const variants = path.join(media, 'variants');
@@ -111,6 +111,9 @@ export const OFFLINE_SWITCH = `(() => {
     return open.call(this, method, url, ...rest);
   };
 })();`;
+
+/** Every capture the backend at `url` holds, as staff list them. */
+export const storedCaptures = async (url) => (await (await (await staffFetch(url))('/api/captures?limit=200')).json()).items;
 
 /** In the page: resolves to how many photos the IndexedDB outbox holds (0 without it). */
 export const outboxSize = () => new Promise((resolve) => {

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, OFFLINE_SWITCH, outboxSize } from './camera.mjs';
+import { startServer, media, shots } from '../e2e/harness.mjs';
+import { guidedFrame, noFixtures, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, OFFLINE_SWITCH, outboxSize, storedCaptures } from './camera.mjs';
 import { launchFirefox, noFirefox, showOnCamera, y4mFrame, shadow } from './gecko.mjs';
 import { record } from './report.mjs';
 
@@ -42,6 +42,16 @@ async function componentSize() {
 /** The variant `photo` filmed so that it fills the component's guide: its first frame. */
 async function guided(photo) {
   return guidedFrame(photo, await componentSize(), 'firefox');
+}
+
+/** Waits for the shutter, presses it, and waits for the calibration view. */
+async function shootToReview(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+    return el && !el.disabled;
+  }, { timeout: 60000 });
+  await shadow(page, 'shutter', (el) => el.click());
+  await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
 }
 
 const state = (page) => page.evaluate(() => document.querySelector('grad-capture')?.state);
@@ -108,7 +118,7 @@ test('Firefox: a good face in the guide opens the shutter after the countdown, æ
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
     await shadow(page, 'confirm', (el) => el.click());
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done', { timeout: 30000 });
-    const stored = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+    const stored = await storedCaptures(server.url);
     assert.equal(stored.length, 1, 'one record');
     assert.equal(stored[0].photoSha256, createHash('sha256').update(sent).digest('hex'), 'the photo the page sent');
   } finally {
@@ -226,22 +236,16 @@ test('Firefox: a reload in the middle of an upload sends the photo again from th
   try {
     await showOnCamera(page, frame);
     await page.evaluateOnNewDocument(RELOAD_MID_UPLOAD);
-    const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
-    const before = (await list()).length;
+    const before = (await storedCaptures(server.url)).length;
     await page.goto(`${server.url}?steps=portrait,upload`);
-    await page.waitForFunction(() => {
-      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
-      return el && !el.disabled;
-    }, { timeout: 60000 });
-    await shadow(page, 'shutter', (el) => el.click());
-    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
+    await shootToReview(page);
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
     await shadow(page, 'confirm', (el) => el.click());
     // The first answer is lost to the reload; the new page finds the photo in the outbox.
     await page.waitForFunction(() => Number(sessionStorage.getItem('gradcapLoads')) >= 2 && Boolean(document.querySelector('grad-capture')?.shadowRoot), { timeout: 30000 });
     for (let i = 0; i < 60 && (await page.evaluate(outboxSize)) > 0; i++) await new Promise((r) => setTimeout(r, 500));
     assert.equal(await page.evaluate(outboxSize), 0, 'the outbox is empty');
-    const stored = await list();
+    const stored = await storedCaptures(server.url);
     assert.equal(stored.length, before + 1, 'one record');
     assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   } finally {
@@ -255,15 +259,9 @@ test('Firefox: a photo confirmed offline waits in the outbox and is sent once th
   try {
     await showOnCamera(page, frame);
     await page.evaluateOnNewDocument(OFFLINE_SWITCH);
-    const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
-    const before = (await list()).length;
+    const before = (await storedCaptures(server.url)).length;
     await page.goto(`${server.url}?steps=portrait,upload`);
-    await page.waitForFunction(() => {
-      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
-      return el && !el.disabled;
-    }, { timeout: 60000 });
-    await shadow(page, 'shutter', (el) => el.click());
-    await page.waitForFunction(() => document.querySelector('grad-capture').state === 'review', { timeout: 30000 });
+    await shootToReview(page);
     await page.evaluate(() => window.gradcapOffline(true));
     await shadow(page, 'confirm', (el) => el.click());
     await new Promise((r) => setTimeout(r, 1500));
@@ -271,7 +269,7 @@ test('Firefox: a photo confirmed offline waits in the outbox and is sent once th
     assert.equal(await page.evaluate(outboxSize), 1, 'the photo waits in the outbox');
     await page.evaluate(() => window.gradcapOffline(false));
     await page.waitForFunction(() => document.querySelector('grad-capture').state === 'done', { timeout: 30000 });
-    assert.equal((await list()).length, before + 1, 'one record');
+    assert.equal((await storedCaptures(server.url)).length, before + 1, 'one record');
     assert.equal(await page.evaluate(outboxSize), 0, 'the outbox is empty');
   } finally {
     await close();

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, staffFetch, media, shots } from '../e2e/harness.mjs';
-import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, OFFLINE_SWITCH } from './camera.mjs';
+import { startServer, media, shots } from '../e2e/harness.mjs';
+import { guidedFrame, noFixtures, y4mFrame, NO_SIMD, wasmFetched, endTrack, RELOAD_MID_UPLOAD, OFFLINE_SWITCH, storedCaptures } from './camera.mjs';
 import { launchWebKit, noWebKit } from './webkit.mjs';
 import { record } from './report.mjs';
 
@@ -51,6 +51,13 @@ const shutterOn = () => {
   const s = text && JSON.parse(text);
   return el && !el.disabled && s?.gate?.state === 'ready' ? s : null;
 };
+
+/** Waits up to `ms` for the shutter, presses it, and waits for the calibration view. */
+async function shootToReview(page, ms) {
+  await page.waitFor(shutterOn, ms);
+  await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
+  await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
+}
 
 /** The variant `photo` filmed so that it fills the component's guide in WebKit's 390×844 view. */
 async function guided(photo) {
@@ -101,14 +108,12 @@ test('WebKit: a good face in the guide opens the shutter after the countdown, �
     await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('retake').click());
     await page.waitFor(() => document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden, 10000);
     assert.equal(await page.evaluate(() => document.querySelector('grad-capture').photo ?? null), null);
-    await page.waitFor(shutterOn, 60000);
-    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
-    await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
+    await shootToReview(page, 60000);
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
-    const before = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items.length;
+    const before = (await storedCaptures(server.url)).length;
     await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click());
     await page.waitFor(() => document.querySelector('grad-capture').state === 'done', 30000);
-    const stored = (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
+    const stored = await storedCaptures(server.url);
     assert.equal(stored.length, before + 1, 'one record more');
     assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   });
@@ -190,13 +195,10 @@ test('WebKit: a camera track that ends says so with camera.ended and 重试, whi
 
 test('WebKit: a reload in the middle of an upload sends the photo again from the outbox: stored once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
-  const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
   await withWebKit(frame, async (page) => {
-    const before = (await list()).length;
+    const before = (await storedCaptures(server.url)).length;
     await page.goto(`${server.url}?steps=portrait,upload`);
-    await page.waitFor(shutterOn, 90000);
-    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
-    await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
+    await shootToReview(page, 90000);
     const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
     await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click());
     // The first answer is lost to the reload; the new page finds the photo in the outbox.
@@ -216,7 +218,7 @@ test('WebKit: a reload in the middle of an upload sends the photo again from the
       }
       return window.outbox === 0;
     }, 30000);
-    const stored = await list();
+    const stored = await storedCaptures(server.url);
     assert.equal(stored.length, before + 1, 'one record');
     assert.ok(stored.some((c) => c.photoSha256 === createHash('sha256').update(sent).digest('hex')), 'the photo the page sent');
   }, { script: RELOAD_MID_UPLOAD });
@@ -224,23 +226,20 @@ test('WebKit: a reload in the middle of an upload sends the photo again from the
 
 test('WebKit: a photo confirmed offline is not sent until the page is online again, then stored once', { skip }, async () => {
   const frame = await guided('biden-frontal.png');
-  const list = async () => (await (await (await staffFetch(server.url))('/api/captures?limit=200')).json()).items;
   await withWebKit(frame, async (page) => {
-    const before = (await list()).length;
+    const before = (await storedCaptures(server.url)).length;
     await page.goto(`${server.url}?steps=portrait,upload`);
-    await page.waitFor(shutterOn, 90000);
-    await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
-    await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
+    await shootToReview(page, 90000);
     await page.evaluate(() => {
       window.gradcapOffline(true);
       document.querySelector('grad-capture').shadowRoot.getElementById('confirm').click();
     });
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await page.evaluate(() => window.gradcapPosts), 0, 'nothing is sent while offline');
-    assert.equal((await list()).length, before, 'nothing stored yet');
+    assert.equal((await storedCaptures(server.url)).length, before, 'nothing stored yet');
     await page.evaluate(() => window.gradcapOffline(false));
     await page.waitFor(() => document.querySelector('grad-capture').state === 'done', 30000);
-    assert.equal((await list()).length, before + 1, 'one record');
+    assert.equal((await storedCaptures(server.url)).length, before + 1, 'one record');
   }, { script: OFFLINE_SWITCH });
 });
 
