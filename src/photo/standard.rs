@@ -167,12 +167,7 @@ impl Standard {
 
     /// The working-size photo scaled to this standard's size (as it is at CHSI's).
     pub fn sized(&self, working: &FrameView<'_>) -> Frame {
-        let [w, h] = self.size;
-        if (working.width(), working.height()) == (w, h) {
-            let data = (0..h).flat_map(|y| working.row(y).iter().copied()).collect();
-            return Frame::from_rgba(data, w, h).expect("same size");
-        }
-        resize(working, w, h)
+        resize(working, self.size[0], self.size[1])
     }
 
     /// A received photo of this standard's size scaled to the working size, where it is checked.
@@ -180,12 +175,17 @@ impl Standard {
         resize(photo, PHOTO_SIZE.0, PHOTO_SIZE.1)
     }
 
-    /// The file of a working-size photo: scaled to this standard's size, at the best quality (at
-    /// least [`Standard::min_quality`]) whose file is at most the largest size, with the dpi in
-    /// its header ([`jpeg::encode_within`]).
+    /// The file of a working-size photo: scaled to this standard's size ([`Standard::sized`]),
+    /// then [`Standard::encode_sized`].
     pub fn encode(&self, working: &FrameView<'_>) -> Result<Jpeg, crate::Error> {
-        let sized = self.sized(working);
-        jpeg::encode_within(&sized.view(), self.min_quality, self.file_size[1], self.dpi)
+        self.encode_sized(&self.sized(working).view())
+    }
+
+    /// The file of a photo already at this standard's size: the best quality (at least
+    /// [`Standard::min_quality`]) whose file is at most the largest size, with the dpi in its
+    /// header ([`jpeg::encode_within`]).
+    pub fn encode_sized(&self, sized: &FrameView<'_>) -> Result<Jpeg, crate::Error> {
+        jpeg::encode_within(sized, self.min_quality, self.file_size[1], self.dpi)
     }
 
     /// Whether a file of `bytes` bytes is within the size range.
@@ -227,27 +227,19 @@ fn colour<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<[u8; 3], 
     deserializer.deserialize_any(Colour)
 }
 
-/// `frame` scaled to `width`×`height`: each output pixel the mean of bilinear samples spread over
-/// its footprint (one sample when enlarging), so that shrinking does not alias.
+/// `frame` (3:4, as the working photo and every standard are) scaled to `width`×`height`:
+/// averaged down by [`crate::frame::downscale`] (which copies a frame already that size), or
+/// enlarged bilinearly.
 pub fn resize(frame: &FrameView<'_>, width: u32, height: u32) -> Frame {
+    if width <= frame.width() {
+        return crate::frame::downscale(frame, width.max(height));
+    }
     let (sx, sy) = (frame.width() as f32 / width as f32, frame.height() as f32 / height as f32);
-    let (nx, ny) = (sx.ceil().max(1.0) as u32, sy.ceil().max(1.0) as u32);
     let mut data = Vec::with_capacity((width * height * 4) as usize);
     for y in 0..height {
         for x in 0..width {
-            let mut sum = [0f32; 3];
-            for j in 0..ny {
-                for i in 0..nx {
-                    let fx = (x as f32 + (i as f32 + 0.5) / nx as f32) * sx - 0.5;
-                    let fy = (y as f32 + (j as f32 + 0.5) / ny as f32) * sy - 0.5;
-                    let rgb = bilinear(frame, fx, fy);
-                    for k in 0..3 {
-                        sum[k] += rgb[k];
-                    }
-                }
-            }
-            let n = (nx * ny) as f32;
-            data.extend(sum.map(|v| (v / n).round().clamp(0.0, 255.0) as u8));
+            let rgb = bilinear(frame, (x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5);
+            data.extend(rgb.map(|v| v.round().clamp(0.0, 255.0) as u8));
             data.push(255);
         }
     }

@@ -38,13 +38,13 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     let (photo, original, [read_ms, make_ms]) = made;
     let encoding = super::component::now_ms();
     let working = standard.photo(&photo);
-    let Ok(file) = standard.encode(&working.view()) else { return false };
+    let sized = standard.sized(&working.view());
+    let Ok(file) = standard.encode_sized(&sized.view()) else { return false };
     let checking = super::component::now_ms();
     let check = self_check(inner, &working.view(), &standard);
     let encode_ms = checking - encoding;
     let check_ms = super::component::now_ms() - checking;
     inner.frames.stats.photo = Some(crate::pace::PhotoCost { read_ms, make_ms, encode_ms, check_ms });
-    let sized = standard.sized(&working.view());
     show(inner, &sized.view(), &file, standard.dpi);
     let faults: Vec<&'static str> = check.iter().flat_map(|c| c.faults.iter().map(|f| f.id())).collect();
     let fault = check.as_ref().and_then(|c| c.faults.first().copied());
