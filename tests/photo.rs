@@ -169,10 +169,11 @@ fn background_replacement_matches_the_golden_image() {
 /// keeps below the chin is asked whether it is the student's clothes or the room, and the model
 /// asked again with the blue behind. The suits, shirts and ties of four portraits keep their
 /// pixels (the band below the chin within 3 % of the model's, the outline refined), while the
-/// chandelier the model joined to obama3's shoulder (bottom left) is gone: the left strip keeps
-/// about half of the model's pixels (its shoulder; 9,274 of 18,578 measured, the first cleanup
-/// alone kept two thirds), and nothing of it stands apart on the finished photo: every
-/// portrait's self-check passes.
+/// chandelier the model joined to obama3's shoulder (bottom left) is mostly gone: the left strip
+/// keeps 40 % of the model's pixels (its shoulder and a band of the lights along the jacket's top;
+/// 7,485 of 18,578 measured; 9,274 without the drop spreading from what the pooled verdict
+/// dropped, two thirds with the first cleanup alone), and nothing of it stands apart on the
+/// finished photo: every portrait's self-check passes.
 #[test]
 fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
     use gradcap::photo::selfcheck::SelfCheck;
@@ -198,7 +199,7 @@ fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
         eprintln!("{name}: below the chin {before} → {after} person pixels (left strip {left_before} → {left_after}); {check:?}");
         assert!(check.pass(), "{name}: {check:?}");
         if name == "obama3.jpg" {
-            assert!(left_after as f64 <= 0.55 * left_before as f64, "{name}: {left_before} → {left_after}");
+            assert!(left_after as f64 <= 0.45 * left_before as f64, "{name}: {left_before} → {left_after}");
         } else {
             assert!(after as f64 >= 0.97 * before as f64, "{name}: the clothes are kept: {before} → {after}");
         }

@@ -21,6 +21,9 @@ const TEXTURES: usize = 3;
 /// A kept pixel is the room's when the room's model gives its colour and texture this many times
 /// the clothes' likelihood.
 const ROOM_ODDS: f64 = 6.0;
+/// A pixel beside one dropped goes too when the room's model gives its own colour and texture
+/// this many times the clothes' likelihood.
+const SPREAD_ODDS: f64 = 1.0;
 /// Side of the square over which those verdicts are pooled (one pixel's colour says little).
 const POOL: usize = 31;
 
@@ -81,12 +84,37 @@ pub fn keep_person(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
             })
             .collect();
         let pooled = box_mean(&roomlike, w as usize, h as usize, POOL / 2);
+        let mut stack = Vec::new();
         for y in BELOW_CHIN..h {
             for x in (0..w).filter(|x| !chest.contains(x)) {
                 let i = (y * w + x) as usize;
                 if mask.values[i] > 0.05 && pooled[i] > 0.6 {
                     mask.values[i] = 0.0;
                     dropped += 1;
+                    stack.push(i);
+                }
+            }
+        }
+        // The pooling leaves a band of the room where it meets the clothes or the photo's edge:
+        // from what it dropped, the drop spreads through pixels whose own colour and texture are
+        // the room's rather than the clothes'.
+        while let Some(i) = stack.pop() {
+            let (x, y) = ((i as u32) % w, (i as u32) / w);
+            let next = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > BELOW_CHIN).then(|| i - w as usize),
+                (y + 1 < h).then(|| i + w as usize),
+            ];
+            for j in next.into_iter().flatten() {
+                let jx = (j as u32) % w;
+                if !chest.contains(&jx)
+                    && mask.values[j] > 0.05
+                    && room.likelihood(bins[j]) > SPREAD_ODDS * clothes.likelihood(bins[j])
+                {
+                    mask.values[j] = 0.0;
+                    dropped += 1;
+                    stack.push(j);
                 }
             }
         }
