@@ -179,6 +179,7 @@ fn read(image: &Luma, pass: Pass) -> Vec<Found> {
 fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Vec<Found> {
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
+    let all = grey.map(|_| patterns.clone());
     let mut used = Vec::new();
     let mut found = Vec::new();
     let mut tried = 0;
@@ -203,6 +204,15 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
         used.extend([set.tl, set.tr, set.bl]);
         let code = Code { text, corners: around_the_centre(corners) };
         found.push(Found { code, modules });
+    }
+    if let (true, Some(grey), Some(mut all)) = (found.is_empty(), grey, all) {
+        // Larger patterns first, as the sets take them (noise makes small ones).
+        all.sort_by_key(|p| std::cmp::Reverse(p.size));
+        if let Some((text, corners, modules)) =
+            warp::recover(grey, &all).filter(|(text, ..)| !text.is_empty())
+        {
+            found.push(Found { code: Code { text, corners: around_the_centre(corners) }, modules });
+        }
     }
     found
 }

@@ -182,3 +182,30 @@ fn bent_codes_are_read_by_resampling_the_grid() {
     assert!(reads.iter().all(|&(_, plain, all)| all || !plain), "resampling never loses a read");
     assert!(reads.iter().any(|&(_, plain, all)| all && !plain), "some bend only resampling reads: {reads:?}");
 }
+
+/// Paints a square of `grey` with corners (`x0`, `y0`)–(`x1`, `y1`) over `frame`.
+fn painted(frame: &Frame, (x0, y0, x1, y1): (u32, u32, u32, u32), grey: u8) -> Frame {
+    let v = frame.view();
+    let (w, h) = (v.width(), v.height());
+    let mut data: Vec<u8> = (0..h).flat_map(|y| v.row(y).to_vec()).collect();
+    for y in y0..y1.min(h) {
+        for x in x0..x1.min(w) {
+            let i = ((y * w + x) * 4) as usize;
+            data[i..i + 3].fill(grey);
+        }
+    }
+    Frame::from_rgba(data, w, h).unwrap()
+}
+
+#[test]
+fn a_code_with_a_finder_covered_is_read_from_the_other_two() {
+    // Modules of 4 px from (26, 26): the bottom-left finder is modules 0–6 down the left, from
+    // module (n − 7); a grey thumb over it and its surroundings.
+    let d = Drawing::new(CODE);
+    let frame = d.frame();
+    let side = decode(&frame.view())[0].side();
+    let n = (side / 4.0).round() as u32;
+    let finder = (26 - 4, 26 + (n - 8) * 4, 26 + 8 * 4, 26 + (n + 1) * 4);
+    let covered = painted(&frame, finder, 150);
+    assert_eq!(decode(&covered.view()).first().map(|c| c.text.clone()), Some(CODE.into()));
+}

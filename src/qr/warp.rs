@@ -1,7 +1,8 @@
 //! A second look at codes the reader located but could not decode (a code on a curved sheet, a
 //! blurred print): the grid is sampled again from the grey image, each module compared with the
 //! modules around it rather than with a block threshold, and with the bottom-right point moved
-//! around the flat-page guess, nearest first, until one grid decodes.
+//! around the flat-page guess, nearest first, until one grid decodes — with the grid's flat
+//! patches (glare, something over the code) as erasures when it does not decode as it is.
 
 use super::Luma;
 use rxing::common::cpp_essentials::ConcentricPattern;
@@ -92,15 +93,25 @@ pub fn resample(
     n: u32,
     [tl, tr, bl]: [ConcentricPattern; 3],
 ) -> Option<(String, [[f32; 2]; 4])> {
+    let point = |c: ConcentricPattern| [c.p.x, c.p.y];
+    resample_at(image, n, [point(tl), point(tr), point(bl)], REACH)
+}
+
+/// [`resample`] from finder centres, the bottom-right point moved up to `reach` modules.
+fn resample_at(
+    image: &Luma,
+    n: u32,
+    [tl, tr, bl]: [[f32; 2]; 3],
+    reach: f32,
+) -> Option<(String, [[f32; 2]; 4])> {
     if n < 21 {
         return None;
     }
-    let (tl, tr, bl) = ([tl.p.x, tl.p.y], [tr.p.x, tr.p.y], [bl.p.x, bl.p.y]);
     let unit =
         |a: [f32; 2], b: [f32; 2]| [(b[0] - a[0]) / (n as f32 - 7.0), (b[1] - a[1]) / (n as f32 - 7.0)];
     let (right, down) = (unit(tl, tr), unit(tl, bl));
     let guess = [tr[0] + bl[0] - tl[0], tr[1] + bl[1] - tl[1]];
-    let steps = (REACH / STEP) as i32;
+    let steps = (reach / STEP) as i32;
     let mut offsets: Vec<(i32, i32)> =
         (-steps..=steps).flat_map(|i| (-steps..=steps).map(move |j| (i, j))).collect();
     offsets.sort_by_key(|&(i, j)| i * i + j * j);
@@ -108,13 +119,86 @@ pub fn resample(
         let (di, dj) = (i as f32 * STEP, j as f32 * STEP);
         let br = [guess[0] + di * right[0] + dj * down[0], guess[1] + di * right[1] + dj * down[1]];
         let grey = sample_grey(image, n, [tl, tr, br, bl])?;
-        let decoded = Decode(&threshold_locally(&grey, n)?).ok().filter(|d| d.isValid())?;
-        let text = decoded.text();
+        let decoded = Decode(&threshold_locally(&grey, n)?).ok().filter(|d| d.isValid());
+        let text = match decoded {
+            Some(decoded) => decoded.text(),
+            None => super::erasure::decode(&grey, n)?,
+        };
         let map = SquareToQuad::new([tl, tr, br, bl])?;
         let (near, far) = (-3.5 / (n as f32 - 7.0), 1.0 + 3.5 / (n as f32 - 7.0));
         let corners = [map.map(near, near), map.map(far, near), map.map(far, far), map.map(near, far)];
         (!text.is_empty()).then(|| (text, corners.map(|(x, y)| [x, y])))
     })
+}
+
+/// Finder patterns tried in pairs when no three make a code.
+const PAIRED: usize = 6;
+/// Two finders of one code differ in size by at most this factor.
+const PAIR_SIZES: f32 = 1.6;
+/// Grids tried at most from pairs (a textured surface offers many finder-like patterns).
+const MAX_GRIDS: usize = 120;
+
+/// A code with one finder pattern washed out or covered (a lamp's reflection, a thumb): from two
+/// finders found, the third is put where it would be — the two as a side of the code (either
+/// one the corner, the third either way round) or as its diagonal — and the grid, at the version
+/// their distance and size suggest (and the next ones), resampled from the grey `image`; the
+/// text, the corner quad and the modules a side.
+pub fn recover(image: &Luma, patterns: &[ConcentricPattern]) -> Option<(String, [[f32; 2]; 4], u32)> {
+    let found: Vec<([f32; 2], f32)> =
+        patterns.iter().take(PAIRED).map(|c| ([c.p.x, c.p.y], c.size as f32 / 7.0)).collect();
+    let mut grids = 0;
+    for (i, &(a, module_a)) in found.iter().enumerate() {
+        for &(b, module_b) in &found[i + 1..] {
+            if module_a.max(module_b) > PAIR_SIZES * module_a.min(module_b) || module_a <= 0.0 {
+                continue;
+            }
+            let module = (module_a + module_b) / 2.0;
+            for [tl, tr, bl] in thirds(a, b) {
+                let side = (tr[0] - tl[0]).hypot(tr[1] - tl[1]);
+                let version = ((side / module + 7.0 - 17.0) / 4.0).round() as i32;
+                for v in [version, version - 1, version + 1] {
+                    if !(1..=40).contains(&v) {
+                        continue;
+                    }
+                    grids += 1;
+                    if grids > MAX_GRIDS {
+                        return None;
+                    }
+                    let n = 17 + 4 * v as u32;
+                    if let Some((text, corners)) = resample_at(image, n, [tl, tr, bl], 0.0) {
+                        return Some((text, corners, n));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The three finder centres (top-left, top-right, bottom-left, turning clockwise on the image)
+/// that two found centres `a` and `b` can be part of.
+fn thirds(a: [f32; 2], b: [f32; 2]) -> Vec<[[f32; 2]; 3]> {
+    let add = |p: [f32; 2], v: [f32; 2]| [p[0] + v[0], p[1] + v[1]];
+    let mut sets = Vec::new();
+    for (corner, other) in [(a, b), (b, a)] {
+        let v = [other[0] - corner[0], other[1] - corner[1]];
+        sets.push([corner, other, add(corner, [-v[1], v[0]])]);
+        sets.push([corner, add(corner, [v[1], -v[0]]), other]);
+    }
+    let (middle, half) =
+        ([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0], [(b[0] - a[0]) / 2.0, (b[1] - a[1]) / 2.0]);
+    for sign in [1.0, -1.0] {
+        let tl = add(middle, [-half[1] * sign, half[0] * sign]);
+        let cross = (a[0] - tl[0]) * (b[1] - tl[1]) - (a[1] - tl[1]) * (b[0] - tl[0]);
+        sets.push(if cross > 0.0 { [tl, a, b] } else { [tl, b, a] });
+    }
+    sets
+}
+
+/// The plain local threshold, for the erasures' tests.
+#[cfg(test)]
+pub(super) fn tests_threshold(grey: &[f32], n: u32) -> BitMatrix {
+    threshold_locally(grey, n).unwrap()
 }
 
 #[cfg(test)]
