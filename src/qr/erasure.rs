@@ -10,9 +10,8 @@
 //! block are always kept spare, so a wrong correction is caught rather than read as text.
 
 use rxing::common::BitMatrix;
-use rxing::qrcode::common::{FormatInformation, Version};
+use rxing::qrcode::common::{ErrorCorrectionLevel, Version};
 use rxing::qrcode::cpp_port::decoder::DecodeBitStream;
-use rxing::qrcode::decoder::DataBlock;
 
 /// A module is unknown when the grey over its 3×3 modules spans less than this share of the
 /// code's contrast (random data makes such a flat 3×3 patch once in 256).
@@ -35,19 +34,21 @@ pub fn decode(grey: &[f32], n: u32) -> Option<String> {
     }
     let bits = threshold_known(grey, &unknown, size)?;
     let version = Version::getVersionForNumber((n - 17) / 4).ok()?;
-    let format = read_format(&bits, n)?;
-    let (codewords, erased) = read_codewords(&bits, &unknown, version, &format)?;
-    let ec = format.error_correction_level;
-    let blocks = DataBlock::getDataBlocks(&codewords, version, ec).ok()?;
-    let marks = DataBlock::getDataBlocks(&erased, version, ec).ok()?;
+    let (ec, mask) = read_format(&bits, n)?;
+    let (codewords, erased) = read_codewords(&bits, &unknown, version, mask)?;
+    let blocks = version.getECBlocksForLevel(ec);
+    let check = blocks.getECCodewordsPerBlock() as usize;
+    let lengths: Vec<usize> = blocks
+        .getECBlocks()
+        .iter()
+        .flat_map(|b| std::iter::repeat_n(b.getDataCodewords() as usize, b.getCount() as usize))
+        .collect();
     let mut data = Vec::new();
-    for (block, marked) in blocks.iter().zip(&marks) {
-        let mut words = block.getCodewords().to_vec();
-        let erasures: Vec<usize> =
-            marked.getCodewords().iter().enumerate().filter(|(_, &m)| m != 0).map(|(i, _)| i).collect();
-        let check = words.len() - block.getNumDataCodewords() as usize;
+    for (block, (mut words, erasures)) in
+        deinterleave(&codewords, &erased, &lengths, check).into_iter().enumerate()
+    {
         correct(&mut words, check, &erasures)?;
-        data.extend_from_slice(&words[..block.getNumDataCodewords() as usize]);
+        data.extend_from_slice(&words[..lengths[block]]);
     }
     let text = DecodeBitStream(&data, version, ec).ok()?.text();
     (!text.is_empty()).then_some(text)
@@ -55,9 +56,19 @@ pub fn decode(grey: &[f32], n: u32) -> Option<String> {
 
 /// The modules whose 3×3 neighbourhood is flat.
 fn flat_modules(grey: &[f32], n: usize) -> Vec<bool> {
-    let mut sorted = grey.to_vec();
-    sorted.sort_by(f32::total_cmp);
-    let contrast = sorted[sorted.len() * 9 / 10] - sorted[sorted.len() / 10];
+    // The 10th and 90th percentiles, from a histogram of the grey levels.
+    let mut histogram = [0usize; 256];
+    for &g in grey {
+        histogram[g.clamp(0.0, 255.0) as usize] += 1;
+    }
+    let level = |share: usize| {
+        let mut seen = 0;
+        histogram.iter().position(|&c| {
+            seen += c;
+            seen * 10 > grey.len() * share
+        })
+    };
+    let contrast = level(9).unwrap_or(255) as f32 - level(1).unwrap_or(0) as f32;
     if contrast <= 0.0 {
         return vec![false; grey.len()];
     }
@@ -105,8 +116,9 @@ fn threshold_known(grey: &[f32], unknown: &[bool], n: usize) -> Option<BitMatrix
     Some(bits)
 }
 
-/// The format information from its two copies (as zxing reads them).
-fn read_format(bits: &BitMatrix, n: u32) -> Option<FormatInformation> {
+/// The error-correction level and data mask from the format information's two copies (the
+/// nearest of the 32 valid words, at most 3 bits off).
+fn read_format(bits: &BitMatrix, n: u32) -> Option<(ErrorCorrectionLevel, u8)> {
     let push = |acc: u32, x: u32, y: u32| (acc << 1) | u32::from(bits.get(x, y));
     let mut first = 0;
     for x in 0..6 {
@@ -123,7 +135,46 @@ fn read_format(bits: &BitMatrix, n: u32) -> Option<FormatInformation> {
     for x in n - 8..n {
         second = push(second, x, 8);
     }
-    FormatInformation::decodeFormatInformation(first, second)
+    let (distance, data) = (0..32u32)
+        .map(|data| {
+            // BCH(15, 5) with the generator x¹⁰ + x⁸ + x⁵ + x⁴ + x² + x + 1, masked by 0x5412.
+            let mut rest = data << 10;
+            for bit in (10..15).rev() {
+                if rest & (1 << bit) != 0 {
+                    rest ^= 0x537 << (bit - 10);
+                }
+            }
+            let word = ((data << 10) | rest) ^ 0x5412;
+            (((word ^ first).count_ones()).min((word ^ second).count_ones()), data)
+        })
+        .min()?;
+    if distance > 3 {
+        return None;
+    }
+    Some((ErrorCorrectionLevel::forBits((data >> 3) as u8).ok()?, (data & 7) as u8))
+}
+
+/// The blocks of `codewords` (data of `lengths`, `check` check codewords each, interleaved as
+/// QR places them), each with the positions of its erased codewords.
+fn deinterleave(
+    codewords: &[u8],
+    erased: &[u8],
+    lengths: &[usize],
+    check: usize,
+) -> Vec<(Vec<u8>, Vec<usize>)> {
+    let mut blocks: Vec<(Vec<u8>, Vec<usize>)> = lengths.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    let order = (0..longest)
+        .flat_map(|i| (0..lengths.len()).filter(move |&b| i < lengths[b]))
+        .chain((0..check).flat_map(|_| 0..lengths.len()));
+    for ((b, &word), &lost) in order.zip(codewords).zip(erased) {
+        let (words, erasures) = &mut blocks[b];
+        if lost != 0 {
+            erasures.push(words.len());
+        }
+        words.push(word);
+    }
+    blocks
 }
 
 /// Whether the data mask `mask` flips the module in row `y`, column `x`.
@@ -145,7 +196,7 @@ fn read_codewords(
     bits: &BitMatrix,
     unknown: &[bool],
     version: &Version,
-    format: &FormatInformation,
+    mask: u8,
 ) -> Option<(Vec<u8>, Vec<u8>)> {
     let function = version.buildFunctionPattern().ok()?;
     let n = bits.getHeight();
@@ -164,7 +215,7 @@ fn read_codewords(
                 if function.get(xx, y) {
                     continue;
                 }
-                byte = (byte << 1) | u8::from(bits.get(xx, y) != masked(format.data_mask, xx, y));
+                byte = (byte << 1) | u8::from(bits.get(xx, y) != masked(mask, xx, y));
                 lost |= unknown[(y * n + xx) as usize];
                 count += 1;
                 if count % 8 == 0 {

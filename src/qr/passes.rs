@@ -179,7 +179,6 @@ fn read(image: &Luma, pass: Pass) -> Vec<Found> {
 fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Vec<Found> {
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
-    let all = grey.map(|_| patterns.clone());
     let mut used = Vec::new();
     let mut found = Vec::new();
     let mut tried = 0;
@@ -205,11 +204,10 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
         let code = Code { text, corners: around_the_centre(corners) };
         found.push(Found { code, modules });
     }
-    if let (true, Some(grey), Some(mut all)) = (found.is_empty(), grey, all) {
-        // Larger patterns first, as the sets take them (noise makes small ones).
-        all.sort_by_key(|p| std::cmp::Reverse(p.size));
+    if let (true, Some(grey)) = (found.is_empty(), grey) {
+        // The sets sorted the patterns larger first (noise makes small ones).
         if let Some((text, corners, modules)) =
-            warp::recover(grey, &all).filter(|(text, ..)| !text.is_empty())
+            warp::recover(grey, &patterns).filter(|(text, ..)| !text.is_empty())
         {
             found.push(Found { code: Code { text, corners: around_the_centre(corners) }, modules });
         }
