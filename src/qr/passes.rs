@@ -191,15 +191,30 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
             break;
         }
         tried += 1;
-        let Ok(sampled) = SampleQR(matrix, &set) else { continue };
-        let modules = sampled.getBits().getWidth();
-        let p = sampled.getPoints();
-        let direct = Decode(sampled.getBits())
-            .ok()
-            .filter(|d| d.isValid() && p.len() >= 4)
-            .map(|d| (d.text(), [[p[0].x, p[0].y], [p[1].x, p[1].y], [p[2].x, p[2].y], [p[3].x, p[3].y]]));
-        let read = direct.or_else(|| grey.and_then(|g| warp::resample(g, modules, [set.tl, set.tr, set.bl])));
-        let Some((text, corners)) = read.filter(|(text, _)| !text.is_empty()) else { continue };
+        let finders = [set.tl, set.tr, set.bl];
+        let read = match SampleQR(matrix, &set) {
+            Ok(sampled) => {
+                let modules = sampled.getBits().getWidth();
+                let p = sampled.getPoints();
+                let direct =
+                    Decode(sampled.getBits()).ok().filter(|d| d.isValid() && p.len() >= 4).map(|d| {
+                        (
+                            d.text(),
+                            [[p[0].x, p[0].y], [p[1].x, p[1].y], [p[2].x, p[2].y], [p[3].x, p[3].y]],
+                            modules,
+                        )
+                    });
+                direct
+                    .or_else(|| {
+                        let (text, corners) = warp::resample(grey?, modules, finders)?;
+                        Some((text, corners, modules))
+                    })
+                    .or_else(|| warp::fitted(grey?, matrix, finders))
+            }
+            // The reader's sampling gave up (at a steep angle the far finder looks small).
+            Err(_) => grey.and_then(|g| warp::fitted(g, matrix, finders)),
+        };
+        let Some((text, corners, modules)) = read.filter(|(text, ..)| !text.is_empty()) else { continue };
         used.extend([set.tl, set.tr, set.bl]);
         let code = Code { text, corners: around_the_centre(corners) };
         found.push(Found { code, modules });
