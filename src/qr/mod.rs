@@ -20,7 +20,7 @@ mod passes;
 mod warp;
 
 pub use luma::Luma;
-pub use passes::{decode_luma, Pass, Threshold, View};
+pub use passes::{decode_luma, Pass, Resample, Threshold, View};
 
 use crate::FrameView;
 

@@ -44,17 +44,29 @@ pub struct Pass {
     pub threshold: Threshold,
     /// Whether to read the negative (a light code on a dark screen).
     pub inverted: bool,
-    /// Whether to resample a located code that does not decode from the grey image, module by
-    /// module (costly: for still images only).
-    pub resample: bool,
+    /// How hard to try, from the grey image, a located code that does not decode (or two finders
+    /// without a third).
+    pub resample: Resample,
+}
+
+/// The second look at codes the reader locates but cannot read ([`warp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resample {
+    /// None.
+    Off,
+    /// A few grids: the reader's module count and corner, the finders' fitted map, a lost finder
+    /// from a few pairs — a live frame's slice.
+    Quick,
+    /// Every version next to the reader's, the corner searched, many pairs — still images.
+    Thorough,
 }
 
 const fn pass(view: View, threshold: Threshold, inverted: bool) -> Pass {
-    Pass { view, threshold, inverted, resample: false }
+    Pass { view, threshold, inverted, resample: Resample::Off }
 }
 
 const fn resampled(view: View) -> Pass {
-    Pass { view, threshold: Threshold::Local, inverted: false, resample: true }
+    Pass { view, threshold: Threshold::Local, inverted: false, resample: Resample::Thorough }
 }
 
 /// Modules smaller than this (in pixels of a shrunk copy) are not sampled reliably: a read from
@@ -86,9 +98,11 @@ impl Pass {
         resampled(View::Enlarged(2)),
     ];
 
-    /// The cheap set for live frames (each frame is small, and the next one comes soon).
+    /// The cheap set for live frames (each frame is small, and the next one comes soon); the first
+    /// takes a quick second look at a code it locates but cannot read (glare on a screen, a steep
+    /// angle).
     pub const LIVE: &'static [Pass] = &[
-        pass(View::AsIs, Threshold::Local, false),
+        Pass { view: View::AsIs, threshold: Threshold::Local, inverted: false, resample: Resample::Quick },
         pass(View::Shrunk(2), Threshold::Local, false),
         pass(View::AsIs, Threshold::Global, false),
         pass(View::AsIs, Threshold::Local, true),
@@ -166,7 +180,12 @@ fn read(image: &Luma, pass: Pass) -> Vec<Found> {
     let Ok(source) = Luma8Source::new_with_slice(&image.data, image.width, image.height) else {
         return Vec::new();
     };
-    let grey = pass.resample.then_some(image);
+    let effort = match pass.resample {
+        Resample::Off => None,
+        Resample::Quick => Some(warp::QUICK),
+        Resample::Thorough => Some(warp::THOROUGH),
+    };
+    let grey = effort.map(|effort| (image, effort));
     match pass.threshold {
         Threshold::Global => read_bitmap(BinaryBitmap::new(GlobalHistogramBinarizer::new(source)), grey),
         Threshold::Local => read_bitmap(BinaryBitmap::new(HybridBinarizer::new(source)), grey),
@@ -176,7 +195,9 @@ fn read(image: &Luma, pass: Pass) -> Vec<Found> {
 /// Finds and decodes every QR code in a binarized image: the steps of rxing's zxing-cpp port,
 /// written out so that the symbol's module count is known (the reader does not report it).
 /// With `grey`, a located code that does not decode is resampled from it ([`warp::resample`]).
-fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Vec<Found> {
+fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, warp::Effort)>) -> Vec<Found> {
+    let grey = second.map(|(image, _)| image);
+    let effort = second.map_or(warp::QUICK, |(_, effort)| effort);
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
     let mut used = Vec::new();
@@ -206,13 +227,13 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
                     });
                 direct
                     .or_else(|| {
-                        let (text, corners) = warp::resample(grey?, modules, finders)?;
+                        let (text, corners) = warp::resample(grey?, modules, finders, effort)?;
                         Some((text, corners, modules))
                     })
-                    .or_else(|| warp::fitted(grey?, matrix, finders))
+                    .or_else(|| warp::fitted(grey?, matrix, finders, effort))
             }
             // The reader's sampling gave up (at a steep angle the far finder looks small).
-            Err(_) => grey.and_then(|g| warp::fitted(g, matrix, finders)),
+            Err(_) => grey.and_then(|g| warp::fitted(g, matrix, finders, effort)),
         };
         let Some((text, corners, modules)) = read.filter(|(text, ..)| !text.is_empty()) else { continue };
         used.extend([set.tl, set.tr, set.bl]);
@@ -222,7 +243,7 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, grey: Option<&Luma>) -> Ve
     if let (true, Some(grey)) = (found.is_empty(), grey) {
         // The sets sorted the patterns larger first (noise makes small ones).
         if let Some((text, corners, modules)) =
-            warp::recover(grey, &patterns).filter(|(text, ..)| !text.is_empty())
+            warp::recover(grey, &patterns, effort).filter(|(text, ..)| !text.is_empty())
         {
             found.push(Found { code: Code { text, corners: around_the_centre(corners) }, modules });
         }

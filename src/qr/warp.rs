@@ -12,8 +12,23 @@ use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::BitMatrix;
 use rxing::qrcode::cpp_port::decoder::Decode;
 
-/// How far the bottom-right point is moved, in modules, each way.
-const REACH: f32 = 1.5;
+/// How much of the second look to take.
+#[derive(Debug, Clone, Copy)]
+pub struct Effort {
+    /// How far the bottom-right point is moved around the flat-page guess, in modules, each way.
+    reach: f32,
+    /// Module counts tried: the reader's (or the estimate's) only, or the versions on each side too.
+    versions: usize,
+    /// Grids tried at most from pairs of finders (a textured surface offers many finder-like
+    /// patterns).
+    pair_grids: usize,
+}
+
+/// For still images: the corner searched 1.5 modules each way, three versions, 120 pair grids.
+pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120 };
+/// For a live frame's slice: the guessed corner, one version, 6 pair grids (each grid a few
+/// tenths of a millisecond).
+pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6 };
 /// The step of the search, in modules.
 const STEP: f32 = 0.5;
 /// Each module is compared with the mean of the modules up to this far around it (7×7 modules:
@@ -134,11 +149,15 @@ pub fn resample(
     image: &Luma,
     n: u32,
     [tl, tr, bl]: [ConcentricPattern; 3],
+    effort: Effort,
 ) -> Option<(String, [[f32; 2]; 4])> {
     let point = |c: ConcentricPattern| [c.p.x, c.p.y];
     let centres = [point(tl), point(tr), point(bl)];
     // The reader's module count can be one version off (a blurred or bent code).
-    [n, n.saturating_sub(4), n + 4].into_iter().find_map(|n| resample_at(image, n, centres, REACH))
+    [n, n.saturating_sub(4), n + 4]
+        .into_iter()
+        .take(effort.versions)
+        .find_map(|n| resample_at(image, n, centres, effort.reach))
 }
 
 /// [`resample`] from finder centres, the bottom-right point moved up to `reach` modules.
@@ -185,6 +204,7 @@ pub fn fitted(
     image: &Luma,
     matrix: &BitMatrix,
     [tl, tr, bl]: [ConcentricPattern; 3],
+    effort: Effort,
 ) -> Option<(String, [[f32; 2]; 4], u32)> {
     let cross = |o: &ConcentricPattern, a: &ConcentricPattern, b: &ConcentricPattern| {
         (a.p.x - o.p.x) * (b.p.y - o.p.y) - (a.p.y - o.p.y) * (b.p.x - o.p.x)
@@ -192,7 +212,7 @@ pub fn fitted(
     let turning = cross(&tl, &tr, &bl) > 0.0;
     [(tl, tr, bl), (tr, bl, tl), (bl, tl, tr)].into_iter().find_map(|(corner, a, b)| {
         let set = if (cross(&corner, &a, &b) > 0.0) == turning { [corner, a, b] } else { [corner, b, a] };
-        fitted_as(image, matrix, set)
+        fitted_as(image, matrix, set, effort)
     })
 }
 
@@ -201,6 +221,7 @@ fn fitted_as(
     image: &Luma,
     matrix: &BitMatrix,
     [tl, tr, bl]: [ConcentricPattern; 3],
+    effort: Effort,
 ) -> Option<(String, [[f32; 2]; 4], u32)> {
     let centre = |c: &ConcentricPattern| [c.p.x as f64, c.p.y as f64];
     let (c_tl, c_tr, c_bl) = (centre(&tl), centre(&tr), centre(&bl));
@@ -251,43 +272,47 @@ fn fitted_as(
     }
     let across = u[0].hypot(u[1]) / ((module[0] + module[1]) / 2.0) + 7.0;
     let version = ((across - 17.0) / 4.0).round() as i32;
-    [version, version - 1, version + 1].into_iter().filter(|v| (1..=40).contains(v)).find_map(|version| {
-        let n = 17 + 4 * version as u32;
-        let far = n as f64 - 3.5;
-        let finder = |at: [f64; 2]| {
-            if at == c_tl {
-                [3.5, 3.5]
-            } else if at == c_tr {
-                [far, 3.5]
-            } else {
-                [3.5, far]
-            }
-        };
-        let mut pairs: Vec<([f64; 2], [f64; 2])> = corners
-            .iter()
-            .map(|&(at, off, q)| {
-                let m = finder(at);
-                ([m[0] + off[0], m[1] + off[1]], q)
-            })
-            .collect();
-        pairs.extend([([3.5, 3.5], c_tl), ([far, 3.5], c_tr), ([3.5, far], c_bl)]);
-        let map = Projective::fit(&pairs)?;
-        let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
-        let mut grey = Vec::with_capacity((n * n) as usize);
-        for my in 0..n {
-            for mx in 0..n {
-                let [x, y] = map.map([mx as f64 + 0.5, my as f64 + 0.5]);
-                if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
-                    return None;
+    [version, version - 1, version + 1]
+        .into_iter()
+        .take(effort.versions)
+        .filter(|v| (1..=40).contains(v))
+        .find_map(|version| {
+            let n = 17 + 4 * version as u32;
+            let far = n as f64 - 3.5;
+            let finder = |at: [f64; 2]| {
+                if at == c_tl {
+                    [3.5, 3.5]
+                } else if at == c_tr {
+                    [far, 3.5]
+                } else {
+                    [3.5, far]
                 }
-                grey.push(image.sample(x as f32, y as f32));
+            };
+            let mut pairs: Vec<([f64; 2], [f64; 2])> = corners
+                .iter()
+                .map(|&(at, off, q)| {
+                    let m = finder(at);
+                    ([m[0] + off[0], m[1] + off[1]], q)
+                })
+                .collect();
+            pairs.extend([([3.5, 3.5], c_tl), ([far, 3.5], c_tr), ([3.5, far], c_bl)]);
+            let map = Projective::fit(&pairs)?;
+            let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
+            let mut grey = Vec::with_capacity((n * n) as usize);
+            for my in 0..n {
+                for mx in 0..n {
+                    let [x, y] = map.map([mx as f64 + 0.5, my as f64 + 0.5]);
+                    if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
+                        return None;
+                    }
+                    grey.push(image.sample(x as f32, y as f32));
+                }
             }
-        }
-        let text = read_grid(&grey, n)?;
-        let quad = [[0.0, 0.0], [n as f64, 0.0], [n as f64, n as f64], [0.0, n as f64]]
-            .map(|c| map.map(c).map(|v| v as f32));
-        Some((text, quad, n))
-    })
+            let text = read_grid(&grey, n)?;
+            let quad = [[0.0, 0.0], [n as f64, 0.0], [n as f64, n as f64], [0.0, n as f64]]
+                .map(|c| map.map(c).map(|v| v as f32));
+            Some((text, quad, n))
+        })
 }
 
 /// A projective map fitted to point pairs by least squares (the direct linear transform with the
@@ -347,15 +372,17 @@ impl Projective {
 const PAIRED: usize = 6;
 /// Two finders of one code differ in size by at most this factor.
 const PAIR_SIZES: f32 = 1.6;
-/// Grids tried at most from pairs (a textured surface offers many finder-like patterns).
-const MAX_GRIDS: usize = 120;
 
 /// A code with one finder pattern washed out or covered (a lamp's reflection, a thumb): from two
 /// finders found, the third is put where it would be — the two as a side of the code (either
 /// one the corner, the third either way round) or as its diagonal — and the grid, at the version
 /// their distance and size suggest (and the next ones), resampled from the grey `image`; the
 /// text, the corner quad and the modules a side.
-pub fn recover(image: &Luma, patterns: &[ConcentricPattern]) -> Option<(String, [[f32; 2]; 4], u32)> {
+pub fn recover(
+    image: &Luma,
+    patterns: &[ConcentricPattern],
+    effort: Effort,
+) -> Option<(String, [[f32; 2]; 4], u32)> {
     let found: Vec<([f32; 2], f32)> =
         patterns.iter().take(PAIRED).map(|c| ([c.p.x, c.p.y], c.size as f32 / 7.0)).collect();
     let mut grids = 0;
@@ -368,12 +395,12 @@ pub fn recover(image: &Luma, patterns: &[ConcentricPattern]) -> Option<(String, 
             for [tl, tr, bl] in thirds(a, b) {
                 let side = (tr[0] - tl[0]).hypot(tr[1] - tl[1]);
                 let version = ((side / module + 7.0 - 17.0) / 4.0).round() as i32;
-                for v in [version, version - 1, version + 1] {
+                for v in [version, version - 1, version + 1].into_iter().take(effort.versions) {
                     if !(1..=40).contains(&v) {
                         continue;
                     }
                     grids += 1;
-                    if grids > MAX_GRIDS {
+                    if grids > effort.pair_grids {
                         return None;
                     }
                     let n = 17 + 4 * v as u32;
