@@ -49,7 +49,7 @@ pub struct Pass {
     pub resample: Resample,
 }
 
-/// The second look at codes the reader locates but cannot read ([`warp`]).
+/// The second look at codes the reader locates but cannot read, from the grey image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resample {
     /// None.
