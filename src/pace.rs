@@ -65,6 +65,9 @@ pub struct LoopStats {
     pub guidance: Option<&'static str>,
     /// The last standard photo's cost by stage (null before the first).
     pub photo: Option<PhotoCost>,
+    /// The rehearsal of the photo's making after the models loaded
+    /// ([`crate::photo::rehearsal`]): ms of each step that ran, in order.
+    pub rehearsal: Option<[f64; 5]>,
     /// When the last frame was analysed (the display's clock, ms); 0 before the first.
     #[serde(skip)]
     pub last_at: f64,

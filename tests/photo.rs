@@ -205,3 +205,26 @@ fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
         }
     }
 }
+
+#[test]
+fn the_rehearsal_takes_the_drawn_head_for_a_person_and_makes_its_photo() {
+    use gradcap::photo::rehearsal::{Rehearsal, Step};
+    let Some((mut finder, mut segmenter)) = models() else { return };
+    let standard = Standard::default();
+    let mut rehearsal = Rehearsal::default();
+    for step in Step::ALL {
+        rehearsal.run(step, &mut segmenter, Some(&mut finder), &standard).unwrap();
+    }
+    let photo = rehearsal.photo().expect("every step ran");
+    let near_blue =
+        |p: [u8; 4]| p[..3].iter().zip(BACKGROUND).all(|(&a, b)| (a as i32 - b as i32).abs() <= 10);
+    let v = photo.view();
+    // The room's corners went blue, the face and the neck stayed: the person's outline went
+    // through the unsure band's paths, as a real photo's does.
+    for (x, y) in [(10, 10), (470, 10), (10, 400), (470, 400)] {
+        assert!(near_blue(v.pixel(x, y)), "the room at ({x}, {y}) is blue: {:?}", v.pixel(x, y));
+    }
+    for (x, y) in [(240, 300), (180, 260), (240, 470)] {
+        assert!(!near_blue(v.pixel(x, y)), "the person at ({x}, {y}) is kept: {:?}", v.pixel(x, y));
+    }
+}

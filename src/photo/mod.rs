@@ -11,6 +11,7 @@
 pub mod jpeg;
 pub mod person;
 pub mod refine;
+pub mod rehearsal;
 pub mod segment;
 pub mod selfcheck;
 pub mod standard;

@@ -4,7 +4,9 @@ use super::camera::{self, Camera};
 use super::code::{self, CodeReader};
 use super::dom::Dom;
 use super::faces;
-use super::frames::{request_frame, Clock, FrameLoop, FrameReader, HAVE_CURRENT_DATA, VIDEO_CLOCK_WAIT_MS};
+use super::frames::{
+    request_frame, Clock, FrameLoop, FrameReader, HAVE_CURRENT_DATA, STAND_BY_TICK_MS, VIDEO_CLOCK_WAIT_MS,
+};
 use super::judging::{self, Judging};
 use super::notices::{announce, Announcement};
 use super::options::Options;
@@ -519,16 +521,16 @@ fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
         (inner.dom.video.clone(), inner.frames.clock)
     };
     // Until the video's frame callback has been seen to come, a timer stands by: whichever comes
-    // first runs the tick and sets the clock; the other does nothing.
+    // first runs the tick; the video's callback, even when it comes second, sets the clock.
     let fired = Rc::new(std::cell::Cell::new(false));
     let by = if clock == Clock::Animation { Clock::Animation } else { Clock::Video };
     let (weak, once) = (Rc::downgrade(rc), fired.clone());
     let callback = Closure::once_into_js(move |now: f64| {
-        if once.replace(true) {
-            return;
-        }
-        if let Some(rc) = weak.upgrade() {
+        let Some(rc) = weak.upgrade() else { return };
+        if !once.replace(true) {
             clocked(&rc, id, by, now);
+        } else if by == Clock::Video && rc.borrow().frames.is_current(id) {
+            rc.borrow_mut().frames.clock = Clock::Video;
         }
     });
     if let Err(e) = request_frame(&video, callback.unchecked_ref(), by == Clock::Animation) {
@@ -539,13 +541,16 @@ fn schedule(rc: &Rc<RefCell<Inner>>, id: u32) {
     }
 }
 
-/// After [`VIDEO_CLOCK_WAIT_MS`], runs the tick the video's frame callback (`fired` tells
-/// whether it came) did not run, once the video has a frame to read (until then it waits on).
+/// Every [`STAND_BY_TICK_MS`], runs the tick the video's frame callback (`fired` tells whether
+/// it came) did not run, once the video has a frame to read (until then it waits on); when the
+/// callback has not come [`VIDEO_CLOCK_WAIT_MS`] after the video had a frame, animation frames
+/// pace the loop from then on.
 fn stand_by(rc: &Rc<RefCell<Inner>>, id: u32, fired: Rc<std::cell::Cell<bool>>) {
     let weak = Rc::downgrade(rc);
     let timer = Closure::once_into_js(move || {
         let Some(rc) = weak.upgrade() else { return };
-        if fired.get() || !rc.borrow().frames.is_current(id) {
+        let clock = rc.borrow().frames.clock;
+        if fired.get() || !rc.borrow().frames.is_current(id) || clock == Clock::Video {
             return;
         }
         if rc.borrow().dom.video.ready_state() < HAVE_CURRENT_DATA {
@@ -553,13 +558,14 @@ fn stand_by(rc: &Rc<RefCell<Inner>>, id: u32, fired: Rc<std::cell::Cell<bool>>) 
             return;
         }
         fired.set(true);
-        clocked(&rc, id, Clock::Animation, now_ms());
+        let now = now_ms();
+        let since = *rc.borrow_mut().frames.video_since.get_or_insert(now);
+        let by = if now - since >= VIDEO_CLOCK_WAIT_MS { Clock::Animation } else { Clock::Unknown };
+        clocked(&rc, id, by, now);
     });
     if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            timer.unchecked_ref(),
-            VIDEO_CLOCK_WAIT_MS,
-        );
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(timer.unchecked_ref(), STAND_BY_TICK_MS);
     }
 }
 

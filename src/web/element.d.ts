@@ -16,6 +16,10 @@ export interface FrameLoopStats {
   guidance: string | null;
   /** The last standard photo's cost by stage, ms from the shutter (null before the first). */
   photo: { readMs: number; makeMs: number; encodeMs: number; checkMs: number } | null;
+  /** The rehearsal of the photo's making once the models have loaded (so that the first photo
+   * meets optimised code): ms of its five steps (segmentation, person, composition, JPEG,
+   * self-check), null before it ran. */
+  rehearsal: [number, number, number, number, number] | null;
 }
 
 /** What the component is given: element attributes (kebab-case: `max-fps`) or keys of the plain

@@ -76,6 +76,8 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             Ok(segmenter) => {
                 rc.borrow_mut().judge.segmenter = Some(segmenter);
                 dispatch(&rc, Event::ModelsLoaded);
+                drop(rc);
+                rehearse(weak).await;
             }
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the segmentation model".into(), &e);
@@ -83,6 +85,36 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             }
         }
     });
+}
+
+/// Pause before each step of the rehearsal, ms: the frame loop and the page run between them.
+const REHEARSAL_PAUSE_MS: f64 = 250.0;
+
+/// Rehearses the photo's making once, a step at a time ([`crate::photo::rehearsal`]), so that the
+/// shutter meets code an engine compiling in tiers (WebKit) has already optimised. Stops when the
+/// component is gone, the models change or a photo has been taken meanwhile (the code is warm).
+async fn rehearse(weak: std::rc::Weak<RefCell<Inner>>) {
+    use crate::photo::rehearsal::{Rehearsal, Step};
+    let mut rehearsal = Rehearsal::default();
+    let mut spent = [0.0; 5];
+    for (i, step) in Step::ALL.into_iter().enumerate() {
+        super::upload::sleep(REHEARSAL_PAUSE_MS).await;
+        let Some(rc) = weak.upgrade() else { return };
+        let mut inner = rc.borrow_mut();
+        if inner.frames.stats.photo.is_some() {
+            return;
+        }
+        let standard = inner.options.rules.standard.clone();
+        let judge = &mut inner.judge;
+        let Some(segmenter) = judge.segmenter.as_mut() else { return };
+        let started = super::component::now_ms();
+        if let Err(e) = rehearsal.run(step, segmenter, judge.faces.as_mut(), &standard) {
+            web_sys::console::warn_1(&format!("gradcap: the photo's rehearsal stopped: {e}").into());
+            return;
+        }
+        spent[i] = super::component::now_ms() - started;
+        inner.frames.stats.rehearsal = Some(spent);
+    }
 }
 
 /// Draws the face box, the six keypoints and the mesh over the camera view (debug switch).

@@ -20,7 +20,7 @@ pub struct FrameReader {
 pub(super) enum Clock {
     /// Not known yet: the video's frame callback is asked for, and a timer stands by in case it
     /// never comes (WebKitGTK has `requestVideoFrameCallback` but never calls it for a canvas's
-    /// stream).
+    /// stream), judging frames meanwhile.
     Unknown,
     /// The video's own frames (`requestVideoFrameCallback`).
     Video,
@@ -28,8 +28,14 @@ pub(super) enum Clock {
     Animation,
 }
 
-/// How long the first video frame callback may take before animation frames pace the loop, ms.
-pub(super) const VIDEO_CLOCK_WAIT_MS: i32 = 500;
+/// How long after the video has a frame its frame callback may take to come before animation
+/// frames pace the loop, ms.
+pub(super) const VIDEO_CLOCK_WAIT_MS: f64 = 500.0;
+
+/// While the clock is not known, how often the timer standing by runs the loop, ms: the first
+/// frames are judged at once rather than after [`VIDEO_CLOCK_WAIT_MS`] (WebKitGTK's first face
+/// came ~0.8 s after its camera opened).
+pub(super) const STAND_BY_TICK_MS: i32 = 33;
 
 /// The frame loop: the reader, which loop is current (a tick from an older one does nothing),
 /// what paces it, and its pace.
@@ -39,12 +45,21 @@ pub(super) struct FrameLoop {
     pub(super) loop_id: u32,
     pub(super) running: bool,
     pub(super) clock: Clock,
+    /// When the timer standing by first found a frame in the video (the page's clock, ms).
+    pub(super) video_since: Option<f64>,
     pub(super) stats: crate::pace::LoopStats,
 }
 
 impl FrameLoop {
     pub(super) fn new(reader: FrameReader) -> FrameLoop {
-        FrameLoop { reader, loop_id: 0, running: false, clock: Clock::Unknown, stats: Default::default() }
+        FrameLoop {
+            reader,
+            loop_id: 0,
+            running: false,
+            clock: Clock::Unknown,
+            video_since: None,
+            stats: Default::default(),
+        }
     }
 
     /// Starts a new loop (on a new stream, the clock found again); its id.
@@ -52,6 +67,7 @@ impl FrameLoop {
         self.loop_id = self.loop_id.wrapping_add(1);
         self.running = true;
         self.clock = Clock::Unknown;
+        self.video_since = None;
         self.loop_id
     }
 

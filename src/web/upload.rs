@@ -302,7 +302,7 @@ async fn send(
 }
 
 /// Resolves after `ms` milliseconds.
-async fn sleep(ms: f64) {
+pub(super) async fn sleep(ms: f64) {
     let promise = Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
