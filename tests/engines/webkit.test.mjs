@@ -25,9 +25,9 @@ before(async () => {
 });
 after(() => server?.stop());
 
-/** Runs `body(page)` in a WebKit whose camera shows `frame`. WebKitGTK's web process has been
- * seen to die (`trap invalid opcode`) in about one run in five here: then the run is tried once
- * more, and said so. */
+/** Runs `body(page)` in a WebKit whose camera shows `frame`. WebKitGTK's web process was seen to
+ * die (`trap invalid opcode`) in about one run in five when these tests were written (not in 52
+ * sessions since, docs/testing.md): then the run is tried once more, and said so. */
 async function withWebKit(frame, body, options) {
   for (let attempt = 1; ; attempt++) {
     const page = await launchWebKit(frame, options);
