@@ -213,7 +213,7 @@ fn the_rehearsal_takes_the_drawn_head_for_a_person_and_makes_its_photo() {
     let standard = Standard::default();
     let mut rehearsal = Rehearsal::default();
     for step in Step::ALL {
-        rehearsal.run(step, &mut segmenter, Some(&mut finder), &standard).unwrap();
+        rehearsal.run(step, &mut segmenter, &mut finder, &standard).unwrap();
     }
     let photo = rehearsal.photo().expect("every step ran");
     let near_blue =

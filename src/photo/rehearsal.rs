@@ -98,13 +98,12 @@ impl Rehearsal {
     }
 
     /// Runs `step` (the steps in [`Step::ALL`]'s order; a step whose input is missing does
-    /// nothing). The face finder, where given, looks for the face on the photo in
-    /// [`Step::Check`], as the self-check does.
+    /// nothing).
     pub fn run(
         &mut self,
         step: Step,
         segmenter: &mut Segmenter,
-        finder: Option<&mut FaceFinder>,
+        finder: &mut FaceFinder,
         standard: &Standard,
     ) -> Result<(), crate::Error> {
         let cut = self.cut.get_or_insert_with(cut);
@@ -126,12 +125,7 @@ impl Rehearsal {
             }
             Step::Check => {
                 if let Some(photo) = &self.photo {
-                    let face = match finder {
-                        Some(finder) => finder.still(&photo.view())?,
-                        None => None,
-                    };
-                    let person = segmenter.mask(&photo.view())?;
-                    SelfCheck::of(&photo.view(), face.as_ref(), &person, standard);
+                    SelfCheck::again(&photo.view(), finder, segmenter, standard)?;
                 }
             }
         }

@@ -8,12 +8,12 @@
 //! old background the first mask kept stands apart on the blue and is seen.
 
 use super::refine::box_mean;
-use super::segment::Mask;
+use super::segment::{Mask, Segmenter};
 use super::standard::Standard;
 use super::{first_row_mostly, Geometry};
 use crate::checks::ofiq::Measure;
 use crate::face::landmarks::FOREHEAD;
-use crate::face::Face;
+use crate::face::{Face, FaceFinder};
 use crate::lang::Text;
 use crate::FrameView;
 
@@ -128,6 +128,19 @@ pub struct SelfCheck {
 }
 
 impl SelfCheck {
+    /// Checks `photo` (at the working size) against `standard` with the face and the person found
+    /// on it again, as the calibration view does before it offers the photo.
+    pub fn again(
+        photo: &FrameView<'_>,
+        finder: &mut FaceFinder,
+        segmenter: &mut Segmenter,
+        standard: &Standard,
+    ) -> Result<SelfCheck, crate::Error> {
+        let face = finder.still(photo)?;
+        let person = segmenter.mask(photo)?;
+        Ok(SelfCheck::of(photo, face.as_ref(), &person, standard))
+    }
+
     /// Checks `photo` (at the working size, 480×640), with `face` found on it and `person`, the
     /// segmentation of the photo itself, against `standard`: its background colour and layout.
     pub fn of(photo: &FrameView<'_>, face: Option<&Face>, person: &Mask, standard: &Standard) -> SelfCheck {

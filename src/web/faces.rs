@@ -92,7 +92,8 @@ const REHEARSAL_PAUSE_MS: f64 = 250.0;
 
 /// Rehearses the photo's making once, a step at a time ([`crate::photo::rehearsal`]), so that the
 /// shutter meets code an engine compiling in tiers (WebKit) has already optimised. Stops when the
-/// component is gone, the models change or a photo has been taken meanwhile (the code is warm).
+/// component is gone, its models are not there or a photo has been taken meanwhile (the code is
+/// warm).
 async fn rehearse(weak: std::rc::Weak<RefCell<Inner>>) {
     use crate::photo::rehearsal::{Rehearsal, Step};
     let mut rehearsal = Rehearsal::default();
@@ -106,9 +107,9 @@ async fn rehearse(weak: std::rc::Weak<RefCell<Inner>>) {
         }
         let standard = inner.options.rules.standard.clone();
         let judge = &mut inner.judge;
-        let Some(segmenter) = judge.segmenter.as_mut() else { return };
+        let (Some(segmenter), Some(faces)) = (judge.segmenter.as_mut(), judge.faces.as_mut()) else { return };
         let started = super::component::now_ms();
-        if let Err(e) = rehearsal.run(step, segmenter, judge.faces.as_mut(), &standard) {
+        if let Err(e) = rehearsal.run(step, segmenter, faces, &standard) {
             web_sys::console::warn_1(&format!("gradcap: the photo's rehearsal stopped: {e}").into());
             return;
         }

@@ -138,9 +138,7 @@ fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame,
 /// on it again; `None` without the models (the photo is then offered as it is).
 fn self_check(inner: &mut Inner, photo: &FrameView<'_>, standard: &Standard) -> Option<SelfCheck> {
     let (faces, segmenter) = (inner.judge.faces.as_mut()?, inner.judge.segmenter.as_mut()?);
-    let face = faces.still(photo).ok()?;
-    let person = segmenter.mask(photo).ok()?;
-    Some(SelfCheck::of(photo, face.as_ref(), &person, standard))
+    SelfCheck::again(photo, faces, segmenter, standard).ok()
 }
 
 /// Adds a line to the report under the photo: `id` the check's or fault's name, `text` its words.
