@@ -68,9 +68,8 @@ enum Command {
     Staff {
         #[command(subcommand)]
         action: StaffAction,
-        /// Where the database is (default: data/ under the project folder).
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Delete captures' photos, originals, receipts and personal data (rows stay as tombstones).
     Purge {
@@ -80,10 +79,72 @@ enum Command {
         /// Captures decided more than this many days ago.
         #[arg(long)]
         keep_days: Option<u32>,
-        /// Where the database and photos are (default: data/ under the project folder).
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+    /// Compare the records with the photo store: photos a capture names that are missing, photos
+    /// whose bytes do not match their name (with --verify), and orphans no capture names (left
+    /// when a server stops between writing a photo and its row). Prints JSON; fails when a photo
+    /// is missing or corrupt.
+    Fsck {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Read every photo and check its SHA-256.
+        #[arg(long)]
+        verify: bool,
+        /// Remove the orphans written more than this many minutes ago (younger ones may belong
+        /// to an upload still being stored).
+        #[arg(long, value_name = "MINUTES")]
+        remove_orphans: Option<u32>,
+    },
+}
+
+/// Where the records and the photos are.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// The folder of the default store, gradcap.db and photos/ (default: data/ under the project
+    /// folder); `serve --tls` keeps its certificate there too.
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// The database instead of DATA/gradcap.db: sqlite://PATH, or
+    /// postgres://USER:PASSWORD@HOST:PORT/NAME for several servers at once.
+    #[arg(long, global = true, env = "GRADCAP_DATABASE", hide_env_values = true)]
+    database: Option<String>,
+    /// The photo store instead of DATA/photos: a folder, or s3://BUCKET/PREFIX (credentials from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, global = true, env = "GRADCAP_PHOTOS")]
+    photos: Option<String>,
+    /// The S3 service's address with --photos s3://…, e.g. http://127.0.0.1:8333 (default: AWS).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    s3_endpoint: Option<String>,
+    /// The S3 region (default: us-east-1).
+    #[arg(long, global = true, env = "AWS_REGION")]
+    s3_region: Option<String>,
+}
+
+impl StoreArgs {
+    /// The data folder: --data, else data/ under `root`.
+    fn data(&self, root: &std::path::Path) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| root.join("data"))
+    }
+
+    /// Where the store is, the defaults under `root`'s data folder.
+    fn location(&self, root: &std::path::Path) -> backend::store::Location {
+        let default = backend::store::Location::in_folder(&self.data(root));
+        backend::store::Location {
+            database: self.database.clone().unwrap_or(default.database),
+            photos: self.photos.clone().unwrap_or(default.photos),
+            s3: backend::photos::S3Options {
+                endpoint: self.s3_endpoint.clone(),
+                region: self.s3_region.clone(),
+            },
+        }
+    }
+
+    /// Opens the store (the project folder's data/ by default).
+    fn open(&self) -> Result<backend::store::Store, String> {
+        backend::store::Store::open_at(&self.location(&serve::project_root(None)))
+    }
 }
 
 #[derive(Subcommand)]
@@ -114,9 +175,8 @@ struct ServeArgs {
     /// this binary was built from).
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Where the database (gradcap.db) and the photos go (default: data/ under the root).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// A bearer token students' requests must carry (the integrator's credential; default: none).
     /// It never grants a staff right.
     #[arg(long, alias = "token", env = "GRADCAP_UPLOAD_TOKEN")]
@@ -183,7 +243,8 @@ struct ServeArgs {
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     let root = serve::project_root(args.root);
-    let data = args.data.unwrap_or_else(|| root.join("data"));
+    let data = args.store.data(&root);
+    let location = args.store.location(&root);
     let sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
     let with_tls = args.tls || args.tls_cert.is_some();
     let tls = with_tls
@@ -203,7 +264,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         standard: gradcap_cli::standard(args.standard.as_deref())?,
         ..backend::Config::default()
     };
-    let backend = backend::Backend::new(&data, &sessions, &root.join("models"), config)?;
+    let backend = backend::Backend::at(&location, &sessions, &root.join("models"), config)?;
     let limits = serve::Limits {
         connections: args.max_connections,
         per_address: args.max_connections_per_address,
@@ -214,10 +275,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days, tls }, backend)
 }
 
-fn staff(action: StaffAction, data: Option<PathBuf>) -> Result<(), String> {
+fn staff(action: StaffAction, store: &StoreArgs) -> Result<(), String> {
     use backend::staff::{hash_password, MIN_PASSWORD};
-    let data = data.unwrap_or_else(|| serve::project_root(None).join("data"));
-    let store = backend::store::Store::open(&data)?;
+    let store = store.open()?;
     match action {
         StaffAction::Add { name, role } => {
             if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ' ') {
@@ -251,10 +311,9 @@ fn staff(action: StaffAction, data: Option<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-fn purge(capture_code: Option<String>, keep_days: Option<u32>, data: Option<PathBuf>) -> Result<(), String> {
-    use backend::store::{rfc3339, unix_now, Purge, Store};
-    let data = data.unwrap_or_else(|| serve::project_root(None).join("data"));
-    let mut store = Store::open(&data)?;
+fn purge(capture_code: Option<String>, keep_days: Option<u32>, store: &StoreArgs) -> Result<(), String> {
+    use backend::store::{rfc3339, unix_now, Purge};
+    let store = store.open()?;
     let purged = match (capture_code, keep_days) {
         (Some(code), _) => store.purge(Purge::CaptureCode(&code))?,
         (None, Some(days)) => store.purge(Purge::Before(&rfc3339(unix_now() - i64::from(days) * 86_400)))?,
@@ -262,6 +321,16 @@ fn purge(capture_code: Option<String>, keep_days: Option<u32>, data: Option<Path
     };
     println!("purged {purged} captures");
     Ok(())
+}
+
+fn fsck(store: &StoreArgs, verify: bool, remove_orphans: Option<u32>) -> Result<(), String> {
+    let report = store.open()?.fsck(verify, remove_orphans.map(|m| i64::from(m) * 60))?;
+    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    if report.missing.is_empty() && report.corrupt.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} photos missing, {} corrupt", report.missing.len(), report.corrupt.len()))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -303,8 +372,9 @@ fn main() -> std::process::ExitCode {
             }
         }
         Command::Serve(args) => serve(*args),
-        Command::Staff { action, data } => staff(action, data),
-        Command::Purge { capture_code, keep_days, data } => purge(capture_code, keep_days, data),
+        Command::Staff { action, store } => staff(action, &store),
+        Command::Purge { capture_code, keep_days, store } => purge(capture_code, keep_days, &store),
+        Command::Fsck { store, verify, remove_orphans } => fsck(&store, verify, remove_orphans),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

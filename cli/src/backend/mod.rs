@@ -1,5 +1,6 @@
-//! The reference backend of `gradcap serve`: the upload protocol (`docs/`, `openapi.yaml`) over an
-//! SQLite database and photos on disk, with a staff review page.
+//! The reference backend of `gradcap serve`: the upload protocol (`docs/`, `openapi.yaml`) over a
+//! database (SQLite, or PostgreSQL shared by several servers) and a photo store (a folder, or an
+//! S3 bucket), with a staff review page.
 //!
 //! Who may do what:
 //! - *students* (the component): `GET /api/sessions/{code}`, `POST /api/captures` (multipart:
@@ -14,7 +15,9 @@
 //! Errors are `{"error": {"code", "message"}}` with a 4xx or 5xx status.
 
 pub mod check;
+pub mod db;
 mod guard;
+pub mod photos;
 pub mod probe;
 mod secret;
 pub mod staff;
@@ -28,7 +31,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::{Arc, Mutex};
-use store::{Session, Store};
+use store::{Location, Session, Store};
 
 pub use guard::host_allowed;
 
@@ -82,7 +85,7 @@ impl Default for Config {
 
 /// What the handlers share.
 pub struct Backend {
-    store: Mutex<Store>,
+    store: Store,
     checker: Mutex<check::Checker>,
     /// Decoding an upload takes memory: at most this many at once.
     decoding: tokio::sync::Semaphore,
@@ -133,17 +136,36 @@ fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -
 }
 
 impl Backend {
-    /// Opens the store under `data`, adds `sessions`, loads the checker from `models`.
+    /// Opens the store under `data` (SQLite and a photo folder), adds `sessions`, loads the
+    /// checker from `models`.
     pub fn new(
         data: &std::path::Path,
         sessions: &[Session],
         models: &std::path::Path,
         config: Config,
     ) -> Result<Backend, String> {
-        let store = Store::open(data)?;
+        Backend::with_store(Store::open(data)?, sessions, models, config)
+    }
+
+    /// [`Backend::new`] over the store `at` names (PostgreSQL and S3, say).
+    pub fn at(
+        at: &Location,
+        sessions: &[Session],
+        models: &std::path::Path,
+        config: Config,
+    ) -> Result<Backend, String> {
+        Backend::with_store(Store::open_at(at)?, sessions, models, config)
+    }
+
+    fn with_store(
+        store: Store,
+        sessions: &[Session],
+        models: &std::path::Path,
+        config: Config,
+    ) -> Result<Backend, String> {
         store.put_sessions(sessions)?;
         Ok(Backend {
-            store: Mutex::new(store),
+            store,
             checker: Mutex::new(check::Checker::new(models, config.standard.clone())),
             decoding: tokio::sync::Semaphore::new(2),
             uploads: guard::Limiter::new(config.uploads_per_minute),
@@ -196,13 +218,13 @@ impl Backend {
     /// Deletes the data of captures decided more than `days` days ago (see [`store::Purge`]).
     pub fn purge_older_than(&self, days: u32) -> Result<usize, String> {
         let cutoff = store::rfc3339(store::unix_now() - i64::from(days) * 86_400);
-        self.store.lock().map_err(|e| e.to_string())?.purge(store::Purge::Before(&cutoff))
+        self.store.purge(store::Purge::Before(&cutoff))
     }
 }
 
 /// `200 {"status": "ready"}` when the store can serve, else `503` with the reason.
 async fn readiness(State(app): State<Shared>) -> Response {
-    let ready = app.store.lock().map_err(|e| e.to_string()).and_then(|store| store.ready());
+    let ready = app.store.ready();
     match ready {
         Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
         Err(reason) => {

@@ -109,7 +109,7 @@ fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 /// The staff member whose session cookie `headers` carry, if any.
 pub(super) fn signed_in(app: &Shared, headers: &HeaderMap) -> Result<Option<Staff>, ApiError> {
     let Some(token) = cookie_token(headers) else { return Ok(None) };
-    let found = app.store.lock().map_err(internal)?.staff_session(token).map_err(internal)?;
+    let found = app.store.staff_session(token).map_err(internal)?;
     Ok(found.map(|(name, role)| Staff { name, role }))
 }
 
@@ -172,12 +172,7 @@ pub(super) async fn list(
 ) -> Result<Response, ApiError> {
     require(&app, &headers, false, false)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let items = app
-        .store
-        .lock()
-        .map_err(internal)?
-        .list(q.status.as_deref(), limit, q.before.as_deref())
-        .map_err(internal)?;
+    let items = app.store.list(q.status.as_deref(), limit, q.before.as_deref()).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|c| c.id.clone())).flatten();
     Ok(Json(serde_json::json!({"items": items, "next": next})).into_response())
 }
@@ -215,8 +210,7 @@ pub(super) async fn review(
     if !approved && reason.is_none() {
         return Err(bad("review.reason", "a rejection needs a reason the student can act on"));
     }
-    let done =
-        app.store.lock().map_err(internal)?.review(&id, &staff.name, approved, reason).map_err(internal)?;
+    let done = app.store.review(&id, &staff.name, approved, reason).map_err(internal)?;
     match done {
         Reviewed::Done(c) => Ok(Json(c).into_response()),
         Reviewed::Unknown => Err(not_found("capture.unknown", "no such capture")),
@@ -234,7 +228,7 @@ pub(super) async fn file(
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     require(&app, &headers, false, false)?;
-    let bytes = app.store.lock().map_err(internal)?.file(&sha);
+    let bytes = app.store.file(&sha).map_err(internal)?;
     bytes
         .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
         .ok_or_else(|| not_found("file.unknown", "no such file"))
@@ -253,7 +247,7 @@ pub(super) async fn audit(
 ) -> Result<Response, ApiError> {
     require(&app, &headers, false, false)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let items = app.store.lock().map_err(internal)?.audit(limit, q.before).map_err(internal)?;
+    let items = app.store.audit(limit, q.before).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|d| d.seq)).flatten();
     Ok(Json(serde_json::json!({"items": items, "next": next})).into_response())
 }
@@ -291,7 +285,7 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
     if keys.iter().any(|k| app.sign_ins.exhausted(k)) {
         return Err(guard::too_many("failed sign-ins"));
     }
-    let stored = app.store.lock().map_err(internal)?.staff_password(&form.name).map_err(internal)?;
+    let stored = app.store.staff_password(&form.name).map_err(internal)?;
     let (hash, role) = stored.clone().unwrap_or_else(|| (decoy_hash().to_string(), String::new()));
     let password = form.password;
     let right = verify_elsewhere(hash, password).await;
@@ -304,11 +298,7 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
         ));
     }
     let token = secret::token();
-    app.store
-        .lock()
-        .map_err(internal)?
-        .start_staff_session(&form.name, &token, unix_now() + SESSION_SECS)
-        .map_err(internal)?;
+    app.store.start_staff_session(&form.name, &token, unix_now() + SESSION_SECS).map_err(internal)?;
     let secure = if app.config.secure_cookies { "; Secure" } else { "" };
     let cookie =
         format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{secure}");
@@ -326,7 +316,7 @@ pub(super) async fn sign_out(State(app): State<Shared>, headers: HeaderMap) -> R
         ));
     }
     if let Some(token) = cookie_token(&headers) {
-        app.store.lock().map_err(internal)?.end_staff_session(token).map_err(internal)?;
+        app.store.end_staff_session(token).map_err(internal)?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     let expired = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

@@ -1,68 +1,18 @@
-//! The reference backend's storage: an SQLite database file (created and migrated on start) for
-//! sessions, captures, staff and their decisions, and the photos on disk, addressed by their
-//! SHA-256. Everything it creates is readable by the server's user only.
+//! The reference backend's storage: the records (sessions, captures, staff and their decisions)
+//! in a database ([`Database`]: an SQLite file by default, or PostgreSQL) and the photos,
+//! addressed by their SHA-256, in a photo store ([`Photos`]: a folder by default, or an S3
+//! bucket). Several servers may share one PostgreSQL and one bucket: everything that must happen
+//! once is decided by the database. What it creates on this machine is readable by the server's
+//! user only.
 
+use super::db::{Database, Row, Value};
+use super::photos::{private_dir, Photos, S3Options};
 use super::secret;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::args;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-
-/// The schema, one step per version (`PRAGMA user_version` says how many have run).
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE sessions (
-        code TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        school TEXT NOT NULL,
-        open INTEGER NOT NULL
-    );
-    CREATE TABLE captures (
-        id TEXT PRIMARY KEY,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        capture_code TEXT,
-        session_code TEXT,
-        photo_sha256 TEXT NOT NULL,
-        original_sha256 TEXT,
-        photo_bytes INTEGER NOT NULL,
-        meta TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        status TEXT NOT NULL,
-        reason TEXT,
-        created_at TEXT NOT NULL,
-        reviewed_at TEXT
-    );",
-    // Roles: receipts for students, staff accounts and their sessions, every decision kept.
-    "ALTER TABLE captures ADD COLUMN receipt_sha256 TEXT;
-    ALTER TABLE captures ADD COLUMN request_sha256 TEXT;
-    ALTER TABLE captures ADD COLUMN replaces TEXT;
-    ALTER TABLE captures ADD COLUMN replaced_by TEXT;
-    ALTER TABLE captures ADD COLUMN reviewed_by TEXT;
-    ALTER TABLE captures ADD COLUMN purged_at TEXT;
-    CREATE INDEX captures_by_time ON captures (created_at, id);
-    CREATE INDEX captures_by_code ON captures (capture_code);
-    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE staff (
-        name TEXT PRIMARY KEY,
-        password_hash TEXT NOT NULL,
-        role TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE staff_sessions (
-        token_sha256 TEXT PRIMARY KEY,
-        staff TEXT NOT NULL REFERENCES staff (name) ON DELETE CASCADE,
-        expires_at INTEGER NOT NULL
-    );
-    CREATE TABLE decisions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        capture_id TEXT NOT NULL,
-        staff TEXT NOT NULL,
-        status TEXT NOT NULL,
-        reason TEXT,
-        decided_at TEXT NOT NULL
-    );
-    CREATE INDEX decisions_by_capture ON decisions (capture_id, seq);",
-];
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 /// A collection session (采集场次).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,11 +179,52 @@ pub enum Purge<'a> {
     Before(&'a str),
 }
 
-/// The database and the photo folder.
+/// Where a store keeps its records and its photos.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database: String,
+    /// A folder, or `s3://BUCKET/PREFIX`.
+    pub photos: String,
+    /// How to reach the S3 service, when the photos are in one.
+    pub s3: S3Options,
+}
+
+impl Location {
+    /// The default: `data/gradcap.db` and `data/photos/`.
+    pub fn in_folder(data: &Path) -> Location {
+        Location {
+            database: format!("sqlite://{}", data.join("gradcap.db").display()),
+            photos: data.join("photos").display().to_string(),
+            s3: S3Options::default(),
+        }
+    }
+}
+
+/// The records and the photos.
 pub struct Store {
-    db: Connection,
-    photos: PathBuf,
+    db: Database,
+    photos: Photos,
     receipt_key: Vec<u8>,
+}
+
+/// What `gradcap fsck` found: the records and the photo store compared.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fsck {
+    /// Captures whose photos are kept (not purged).
+    pub captures: usize,
+    /// Photos in the store.
+    pub photos: usize,
+    /// Photos a capture names that the store lacks.
+    pub missing: Vec<String>,
+    /// Photos whose bytes do not hash to their name (only looked at with `verify`).
+    pub corrupt: Vec<String>,
+    /// Photos no capture names: left by a server that stopped between writing a photo and its
+    /// row, or by a purge that did not finish.
+    pub orphans: Vec<String>,
+    /// Orphans removed.
+    pub removed: usize,
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -274,84 +265,77 @@ fn now() -> String {
 const CAPTURE_COLUMNS: &str = "id, status, reason, capture_code, session_code, photo_sha256, original_sha256,
      verdict, created_at, reviewed_at, reviewed_by, replaces, replaced_by, purged_at";
 
-/// Creates `dir` (and its parents) readable by this user only.
-fn private_dir(dir: &Path) -> Result<(), String> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))
-}
-
-fn db_err(e: rusqlite::Error) -> String {
-    e.to_string()
-}
-
 impl Store {
     /// Opens (creating and migrating) `data/gradcap.db` and `data/photos/`.
     pub fn open(data: &Path) -> Result<Store, String> {
         private_dir(data)?;
-        let photos = data.join("photos");
-        private_dir(&photos)?;
-        let path = data.join("gradcap.db");
-        let db = Connection::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        db.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-        db.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
-        db.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
-        for file in ["gradcap.db", "gradcap.db-wal", "gradcap.db-shm"] {
-            let p = data.join(file);
-            if p.exists() {
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| format!("{}: {e}", p.display()))?;
-            }
-        }
-        let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db_err)?;
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            db.execute_batch(step).map_err(|e| format!("migration {}: {e}", i + 1))?;
-            db.pragma_update(None, "user_version", (i + 1) as i64).map_err(db_err)?;
-        }
-        db.execute(
-            "INSERT OR IGNORE INTO secrets (name, value) VALUES ('receipt', ?1)",
-            [hex(&secret::random::<32>())],
-        )
-        .map_err(db_err)?;
-        let key: String = db
-            .query_row("SELECT value FROM secrets WHERE name = 'receipt'", [], |r| r.get(0))
-            .map_err(db_err)?;
-        Ok(Store { db, photos, receipt_key: key.into_bytes() })
+        Store::open_at(&Location::in_folder(data))
     }
 
-    /// Whether the store can serve: the database answers, and the photo folder takes a file
+    /// Opens the database and the photo store `at` names, bringing the schema up to date (one
+    /// server migrates; another starting at the same moment waits for it).
+    pub fn open_at(at: &Location) -> Result<Store, String> {
+        if let Some(parent) = at.database.strip_prefix("sqlite://").and_then(|p| Path::new(p).parent()) {
+            private_dir(parent)?;
+        }
+        let photos = Photos::open(&at.photos, &at.s3)?;
+        let db = Database::open(&at.database)?;
+        if let Some(path) = at.database.strip_prefix("sqlite://") {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = format!("{path}{suffix}");
+                if Path::new(&p).exists() {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| format!("{p}: {e}"))?;
+                }
+            }
+        }
+        db.execute(
+            "INSERT INTO secrets (name, value) VALUES ('receipt', $1) ON CONFLICT (name) DO NOTHING",
+            args![hex(&secret::random::<32>())],
+        )?;
+        let key =
+            db.query_opt("SELECT value FROM secrets WHERE name = 'receipt'", &[])?.ok_or("no receipt key")?;
+        Ok(Store { db, photos, receipt_key: key.text(0)?.into_bytes() })
+    }
+
+    /// The database, for tests and tools that look at it directly.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The photo store.
+    pub fn photos(&self) -> &Photos {
+        &self.photos
+    }
+
+    /// Whether the store can serve: the database answers, and the photo store takes a photo
     /// (written and removed); the reason when it cannot.
     pub fn ready(&self) -> Result<(), String> {
-        self.db.query_row("SELECT count(*) FROM captures", [], |r| r.get::<_, i64>(0)).map_err(db_err)?;
-        let probe = self.photos.join(format!(".ready-{}", hex(&secret::random::<6>())));
-        std::fs::write(&probe, b"ok").map_err(|e| format!("{}: {e}", self.photos.display()))?;
-        std::fs::remove_file(&probe).map_err(|e| format!("{}: {e}", probe.display()))
+        self.db.query("SELECT count(*) FROM captures", &[])?;
+        self.photos.ready()
     }
 
     /// Adds or replaces sessions.
     pub fn put_sessions(&self, sessions: &[Session]) -> Result<(), String> {
         for s in sessions {
-            self.db
-                .execute(
-                    "INSERT INTO sessions (code, name, school, open) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(code) DO UPDATE SET name = ?2, school = ?3, open = ?4",
-                    params![s.code, s.name, s.school, s.open],
-                )
-                .map_err(db_err)?;
+            self.db.execute(
+                "INSERT INTO sessions (code, name, school, open) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, school = excluded.school, open = excluded.open",
+                args![&s.code, &s.name, &s.school, s.open],
+            )?;
         }
         Ok(())
     }
 
     /// The session with `code`.
     pub fn session(&self, code: &str) -> Result<Option<Session>, String> {
-        self.db
-            .query_row("SELECT code, name, school, open FROM sessions WHERE code = ?1", [code], |r| {
-                Ok(Session { code: r.get(0)?, name: r.get(1)?, school: r.get(2)?, open: r.get(3)? })
-            })
-            .optional()
-            .map_err(db_err)
+        let row = self
+            .db
+            .query_opt("SELECT code, name, school, open FROM sessions WHERE code = $1", args![code])?;
+        let read = |r: Row| -> Result<Session, super::db::Error> {
+            Ok(Session { code: r.text(0)?, name: r.text(1)?, school: r.text(2)?, open: r.bool(3)? })
+        };
+        Ok(row.map(read).transpose()?)
     }
 
     /// The receipt of capture `id`: what its student presents to read it. Derived from a secret
@@ -367,54 +351,25 @@ impl Store {
         key: &str,
         fingerprint: &str,
     ) -> Result<Option<Result<Capture, ()>>, String> {
-        let seen: Option<(String, Option<String>)> = self
+        let seen = self
             .db
-            .query_row("SELECT id, request_sha256 FROM captures WHERE idempotency_key = ?1", [key], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(db_err)?;
-        let Some((id, stored)) = seen else { return Ok(None) };
-        if stored.as_deref() != Some(fingerprint) {
+            .query_opt("SELECT id, request_sha256 FROM captures WHERE idempotency_key = $1", args![key])?;
+        let Some(seen) = seen else { return Ok(None) };
+        if seen.opt_text(1)?.as_deref() != Some(fingerprint) {
             return Ok(Some(Err(())));
         }
-        Ok(self.capture(&id)?.map(Ok))
+        Ok(self.capture(&seen.text(0)?)?.map(Ok))
     }
 
-    /// Writes `bytes` under its hash (atomically: a temporary file, then a rename).
-    fn put_file(&self, bytes: &[u8]) -> Result<String, String> {
-        use std::io::Write as _;
-        let sha = sha256(bytes);
-        let dir = self.photos.join(&sha[..2]);
-        private_dir(&dir)?;
-        let path = dir.join(format!("{sha}.jpg"));
-        if !path.is_file() {
-            let tmp = dir.join(format!("{sha}.tmp{}", std::process::id()));
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)
-                .map_err(|e| e.to_string())?;
-            file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| e.to_string())?;
-            std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
-        }
-        Ok(sha)
+    /// The stored photo (or full frame) with hash `sha`.
+    pub fn file(&self, sha: &str) -> Result<Option<Vec<u8>>, String> {
+        self.photos.get(sha)
     }
 
-    fn file_path(&self, sha: &str) -> Option<PathBuf> {
-        (sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| self.photos.join(&sha[..2]).join(format!("{sha}.jpg")))
-    }
-
-    /// The stored file with hash `sha`.
-    pub fn file(&self, sha: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.file_path(sha)?).ok()
-    }
-
-    /// Stores a capture once per idempotency key (see [`Added`]).
-    pub fn add(&mut self, new: &NewCapture<'_>) -> Result<Added, String> {
+    /// Stores a capture once per idempotency key (see [`Added`]), whichever server the upload
+    /// and its repeats reach: the key is unique in the database, and the row that loses the race
+    /// is answered with the one that won.
+    pub fn add(&self, new: &NewCapture<'_>) -> Result<Added, String> {
         match self.by_key_matching(new.idempotency_key, new.fingerprint)? {
             Some(Ok(existing)) => return Ok(Added::Existing(Box::new(existing))),
             Some(Err(())) => return Ok(Added::KeyReused),
@@ -428,62 +383,74 @@ impl Store {
                 return Ok(Added::CannotReplace);
             }
         }
-        // The files first: a crash before the row leaves an orphan file, never a row without one.
-        let photo_sha = self.put_file(new.photo)?;
-        let original_sha = new.original.map(|o| self.put_file(o)).transpose()?;
+        // The photos first: a crash before the row leaves an orphan photo, never a row without one.
+        let photo_sha = self.photos.put(new.photo)?;
+        let original_sha = new.original.map(|o| self.photos.put(o)).transpose()?;
         let id = format!("c{}", hex(&secret::random::<12>()));
-        let tx = self.db.transaction().map_err(db_err)?;
-        tx.execute(
-            "INSERT INTO captures (id, idempotency_key, capture_code, session_code, photo_sha256,
-             original_sha256, photo_bytes, meta, verdict, status, created_at, receipt_sha256,
-             request_sha256, replaces)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12, ?13)",
-            params![
-                id,
-                new.idempotency_key,
-                new.capture_code,
-                new.session_code,
-                photo_sha,
-                original_sha,
-                new.photo.len() as i64,
-                new.meta,
-                new.verdict.to_string(),
-                now(),
-                sha256(receipt_for(&self.receipt_key, &id).as_bytes()),
-                new.fingerprint,
-                new.replaces,
-            ],
-        )
-        .map_err(db_err)?;
-        if let Some(old) = new.replaces {
+        let stored = self.db.transaction(|tx| {
+            if let Some(old) = new.replaces {
+                // Only a capture not yet decided, replaced or purged; two retakes at once: one wins.
+                let taken = tx.execute(
+                    "UPDATE captures SET replaced_by = $2, status = 'replaced'
+                     WHERE id = $1 AND replaced_by IS NULL AND purged_at IS NULL AND status <> 'approved'",
+                    args![old, &id],
+                )?;
+                if taken == 0 {
+                    return Ok(false);
+                }
+            }
             tx.execute(
-                "UPDATE captures SET replaced_by = ?2, status = 'replaced' WHERE id = ?1",
-                params![old, id],
-            )
-            .map_err(db_err)?;
+                "INSERT INTO captures (id, idempotency_key, capture_code, session_code, photo_sha256,
+                 original_sha256, photo_bytes, meta, verdict, status, created_at, receipt_sha256,
+                 request_sha256, replaces)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13)",
+                args![
+                    &id,
+                    new.idempotency_key,
+                    new.capture_code,
+                    new.session_code,
+                    &photo_sha,
+                    original_sha.as_deref(),
+                    new.photo.len() as i64,
+                    new.meta,
+                    new.verdict.to_string(),
+                    now(),
+                    sha256(receipt_for(&self.receipt_key, &id).as_bytes()),
+                    new.fingerprint,
+                    new.replaces,
+                ],
+            )?;
+            Ok(true)
+        });
+        match stored {
+            Ok(true) => Ok(Added::Created(Box::new(self.capture(&id)?.ok_or("stored capture vanished")?))),
+            Ok(false) => Ok(Added::CannotReplace),
+            // The same key stored by another request meanwhile (on this server or another).
+            Err(e) if e.unique_violation => {
+                match self.by_key_matching(new.idempotency_key, new.fingerprint)? {
+                    Some(Ok(existing)) => Ok(Added::Existing(Box::new(existing))),
+                    Some(Err(())) => Ok(Added::KeyReused),
+                    None => Err(e.message),
+                }
+            }
+            Err(e) => Err(e.message),
         }
-        tx.commit().map_err(db_err)?;
-        Ok(Added::Created(Box::new(self.capture(&id)?.ok_or("stored capture vanished")?)))
     }
 
     /// The capture with `id`.
     pub fn capture(&self, id: &str) -> Result<Option<Capture>, String> {
-        self.db
-            .query_row(&format!("SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?1"), [id], row)
-            .optional()
-            .map_err(db_err)
+        let found =
+            self.db.query_opt(&format!("SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = $1"), args![id])?;
+        Ok(found.map(capture).transpose()?)
     }
 
     /// The capture with `id` if `receipt` is its receipt (and it still has one).
     pub fn capture_with_receipt(&self, id: &str, receipt: &str) -> Result<Option<Capture>, String> {
-        self.db
-            .query_row(
-                &format!("SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?1 AND receipt_sha256 = ?2"),
-                params![id, sha256(receipt.as_bytes())],
-                row,
-            )
-            .optional()
-            .map_err(db_err)
+        let found = self.db.query_opt(
+            &format!("SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = $1 AND receipt_sha256 = $2"),
+            args![id, sha256(receipt.as_bytes())],
+        )?;
+        Ok(found.map(capture).transpose()?)
     }
 
     /// Up to `limit` captures with `status` (all when `None`), newest first, after the capture
@@ -494,213 +461,237 @@ impl Store {
         limit: u32,
         before: Option<&str>,
     ) -> Result<Vec<Capture>, String> {
-        let cursor: Option<(String, String)> = match before {
-            Some(id) => self
-                .db
-                .query_row("SELECT created_at, id FROM captures WHERE id = ?1", [id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-                .map_err(db_err)?,
+        let cursor = match before {
+            Some(id) => self.db.query_opt("SELECT created_at, id FROM captures WHERE id = $1", args![id])?,
             None => None,
         };
-        let (at, id) = cursor.unzip();
-        let mut stmt = self
-            .db
-            .prepare(&format!(
+        let (at, id) = match cursor {
+            Some(row) => (Some(row.text(0)?), Some(row.text(1)?)),
+            None => (None, None),
+        };
+        let rows = self.db.query(
+            &format!(
                 "SELECT {CAPTURE_COLUMNS} FROM captures
-                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR (created_at, id) < (?2, ?3))
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
-            ))
-            .map_err(db_err)?;
-        let rows = stmt.query_map(params![status, at, id, limit], row).map_err(db_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+                 WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
+                   AND (CAST($2 AS TEXT) IS NULL OR (created_at, id) < ($2, $3))
+                 ORDER BY created_at DESC, id DESC LIMIT $4"
+            ),
+            args![status, at, id, limit],
+        )?;
+        Ok(rows.into_iter().map(capture).collect::<Result<_, _>>()?)
     }
 
     /// Records staff's decision on a capture (see [`Reviewed`]); an approval clears an earlier
     /// rejection's reason. Every decision is kept in the audit.
     pub fn review(
-        &mut self,
+        &self,
         id: &str,
         staff: &str,
         approved: bool,
         reason: Option<&str>,
     ) -> Result<Reviewed, String> {
-        let Some(capture) = self.capture(id)? else { return Ok(Reviewed::Unknown) };
-        if capture.replaced_by.is_some() || capture.purged_at.is_some() {
-            return Ok(Reviewed::Closed);
-        }
         let status = if approved { "approved" } else { "rejected" };
         let reason = if approved { None } else { reason };
         let at = now();
-        let tx = self.db.transaction().map_err(db_err)?;
-        tx.execute(
-            "UPDATE captures SET status = ?2, reason = ?3, reviewed_at = ?4, reviewed_by = ?5 WHERE id = ?1",
-            params![id, status, reason, at, staff],
-        )
-        .map_err(db_err)?;
-        tx.execute(
-            "INSERT INTO decisions (capture_id, staff, status, reason, decided_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, staff, status, reason, at],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        Ok(Reviewed::Done(Box::new(self.capture(id)?.ok_or("reviewed capture vanished")?)))
+        let done = self.db.transaction(|tx| {
+            let open = tx.query(
+                "SELECT replaced_by IS NULL AND purged_at IS NULL FROM captures WHERE id = $1",
+                args![id],
+            )?;
+            let Some(open) = open.first() else { return Ok(Some(false)) };
+            if !open.bool(0)? {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE captures SET status = $2, reason = $3, reviewed_at = $4, reviewed_by = $5 WHERE id = $1",
+                args![id, status, reason, &at, staff],
+            )?;
+            tx.execute(
+                "INSERT INTO decisions (capture_id, staff, status, reason, decided_at) VALUES ($1, $2, $3, $4, $5)",
+                args![id, staff, status, reason, &at],
+            )?;
+            Ok(Some(true))
+        })?;
+        match done {
+            Some(true) => Ok(Reviewed::Done(Box::new(self.capture(id)?.ok_or("reviewed capture vanished")?))),
+            Some(false) => Ok(Reviewed::Unknown),
+            None => Ok(Reviewed::Closed),
+        }
     }
 
     /// The decisions on capture `id`, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Decision>, String> {
-        self.decisions("WHERE capture_id = ?1 ORDER BY seq", params![id])
+        self.decisions("WHERE capture_id = $1 ORDER BY seq", args![id])
     }
 
     /// Up to `limit` decisions, newest first, before `before` (a `seq`) when given.
     pub fn audit(&self, limit: u32, before: Option<i64>) -> Result<Vec<Decision>, String> {
-        self.decisions("WHERE ?1 IS NULL OR seq < ?1 ORDER BY seq DESC LIMIT ?2", params![before, limit])
+        self.decisions(
+            "WHERE CAST($1 AS BIGINT) IS NULL OR seq < $1 ORDER BY seq DESC LIMIT $2",
+            args![before, limit],
+        )
     }
 
-    fn decisions(&self, tail: &str, args: impl rusqlite::Params) -> Result<Vec<Decision>, String> {
-        let mut stmt = self
-            .db
-            .prepare(&format!(
-                "SELECT seq, capture_id, staff, status, reason, decided_at FROM decisions {tail}"
-            ))
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(args, |r| {
-                Ok(Decision {
-                    seq: r.get(0)?,
-                    capture_id: r.get(1)?,
-                    staff: r.get(2)?,
-                    status: r.get(3)?,
-                    reason: r.get(4)?,
-                    decided_at: r.get(5)?,
-                })
+    fn decisions(&self, tail: &str, args: &[Value]) -> Result<Vec<Decision>, String> {
+        let sql = format!("SELECT seq, capture_id, staff, status, reason, decided_at FROM decisions {tail}");
+        let read = |r: Row| -> Result<Decision, super::db::Error> {
+            Ok(Decision {
+                seq: r.int(0)?,
+                capture_id: r.text(1)?,
+                staff: r.text(2)?,
+                status: r.text(3)?,
+                reason: r.opt_text(4)?,
+                decided_at: r.text(5)?,
             })
-            .map_err(db_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        };
+        Ok(self.db.query(&sql, args)?.into_iter().map(read).collect::<Result<_, _>>()?)
     }
 
     /// Deletes the photos, originals, receipts, capture codes and metadata of the captures
     /// `which` names, keeping each row as a tombstone (id, status, hashes, times). Returns how
     /// many captures were purged.
-    pub fn purge(&mut self, which: Purge<'_>) -> Result<usize, String> {
+    pub fn purge(&self, which: Purge<'_>) -> Result<usize, String> {
         let (filter, arg) = match which {
-            Purge::CaptureCode(code) => ("capture_code = ?1", code),
-            Purge::Before(at) => ("(reviewed_at < ?1 OR (replaced_by IS NOT NULL AND created_at < ?1))", at),
-        };
-        let ids: Vec<String> = {
-            let mut stmt = self
-                .db
-                .prepare(&format!("SELECT id FROM captures WHERE purged_at IS NULL AND {filter}"))
-                .map_err(db_err)?;
-            let rows = stmt.query_map([arg], |r| r.get(0)).map_err(db_err)?;
-            rows.collect::<Result<_, _>>().map_err(db_err)?
+            Purge::CaptureCode(code) => ("capture_code = $1", code),
+            Purge::Before(at) => ("(reviewed_at < $1 OR (replaced_by IS NOT NULL AND created_at < $1))", at),
         };
         let at = now();
-        for id in &ids {
-            self.db
-                .execute(
+        // The rows first: a photo no row names any more is an orphan that fsck finds if the
+        // server stops before removing it.
+        let purged = self.db.transaction(|tx| {
+            let rows = tx.query(
+                &format!("SELECT id, photo_sha256, original_sha256 FROM captures WHERE purged_at IS NULL AND {filter}"),
+                args![arg],
+            )?;
+            let mut hashes = Vec::new();
+            for row in &rows {
+                tx.execute(
                     "UPDATE captures SET capture_code = NULL, session_code = NULL, meta = '{}',
-                     receipt_sha256 = NULL, purged_at = ?2 WHERE id = ?1",
-                    params![id, at],
-                )
-                .map_err(db_err)?;
-        }
-        self.remove_unreferenced_files()?;
-        Ok(ids.len())
-    }
-
-    /// Removes every stored file that no capture still holding its data refers to.
-    fn remove_unreferenced_files(&self) -> Result<(), String> {
-        let mut stmt = self
-            .db
-            .prepare(
-                "SELECT photo_sha256 FROM captures WHERE purged_at IS NULL
-                 UNION SELECT original_sha256 FROM captures WHERE purged_at IS NULL AND original_sha256 IS NOT NULL",
-            )
-            .map_err(db_err)?;
-        let kept: std::collections::HashSet<String> =
-            stmt.query_map([], |r| r.get(0)).map_err(db_err)?.collect::<Result<_, _>>().map_err(db_err)?;
-        for dir in std::fs::read_dir(&self.photos).map_err(|e| e.to_string())?.flatten() {
-            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
-                let name = file.file_name().to_string_lossy().into_owned();
-                let sha = name.strip_suffix(".jpg").unwrap_or("");
-                if sha.len() == 64 && !kept.contains(sha) {
-                    std::fs::remove_file(file.path()).map_err(|e| e.to_string())?;
-                }
+                     receipt_sha256 = NULL, purged_at = $2 WHERE id = $1",
+                    args![row.text(0)?, &at],
+                )?;
+                hashes.push(row.text(1)?);
+                hashes.extend(row.opt_text(2)?);
+            }
+            Ok((rows.len(), hashes))
+        })?;
+        let (count, hashes) = purged;
+        for sha in hashes {
+            if !self.is_kept(&sha)? {
+                self.photos.remove(&sha)?;
             }
         }
-        Ok(())
+        Ok(count)
+    }
+
+    /// Whether a capture still holding its data names the photo `sha`.
+    fn is_kept(&self, sha: &str) -> Result<bool, String> {
+        let named = self.db.query_opt(
+            "SELECT 1 FROM captures WHERE purged_at IS NULL AND (photo_sha256 = $1 OR original_sha256 = $1) LIMIT 1",
+            args![sha],
+        )?;
+        Ok(named.is_some())
+    }
+
+    /// Compares the records with the photo store: photos missing, photos whose bytes do not
+    /// match their name (read and hashed with `verify`), and orphans — which are removed when
+    /// `remove_older_than` (seconds) is given and they are older than that, so that a photo an
+    /// upload has just written, its row not yet committed, is never taken for one.
+    pub fn fsck(&self, verify: bool, remove_older_than: Option<i64>) -> Result<Fsck, String> {
+        let stored = self.photos.list()?;
+        let rows = self.db.query(
+            "SELECT photo_sha256 FROM captures WHERE purged_at IS NULL
+             UNION ALL SELECT original_sha256 FROM captures WHERE purged_at IS NULL AND original_sha256 IS NOT NULL",
+            &[],
+        )?;
+        let named: std::collections::BTreeSet<String> =
+            rows.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?;
+        let captures = self.db.query_opt("SELECT count(*) FROM captures WHERE purged_at IS NULL", &[])?;
+        let have: std::collections::BTreeSet<&str> = stored.iter().map(|s| s.sha.as_str()).collect();
+        let mut report = Fsck {
+            captures: captures.map_or(Ok(0), |r| r.int(0))? as usize,
+            photos: stored.len(),
+            missing: named.iter().filter(|sha| !have.contains(sha.as_str())).cloned().collect(),
+            ..Fsck::default()
+        };
+        let cutoff = remove_older_than.map(|secs| unix_now() - secs);
+        for photo in &stored {
+            if !named.contains(&photo.sha) {
+                report.orphans.push(photo.sha.clone());
+                // Looked up again: a row may have been committed since the list was read.
+                if cutoff.is_some_and(|c| photo.modified < c) && !self.is_kept(&photo.sha)? {
+                    self.photos.remove(&photo.sha)?;
+                    report.removed += 1;
+                }
+            } else if verify && self.photos.get(&photo.sha)?.is_some_and(|bytes| sha256(&bytes) != photo.sha)
+            {
+                report.corrupt.push(photo.sha.clone());
+            }
+        }
+        Ok(report)
     }
 
     /// Adds a staff account with an already hashed password; `false` when the name is taken.
     pub fn add_staff(&self, name: &str, password_hash: &str, role: &str) -> Result<bool, String> {
-        let n = self
-            .db
-            .execute(
-                "INSERT OR IGNORE INTO staff (name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name, password_hash, role, now()],
-            )
-            .map_err(db_err)?;
+        let n = self.db.execute(
+            "INSERT INTO staff (name, password_hash, role, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO NOTHING",
+            args![name, password_hash, role, now()],
+        )?;
         Ok(n == 1)
     }
 
     /// Removes a staff account and its sessions; `false` when there was none.
     pub fn remove_staff(&self, name: &str) -> Result<bool, String> {
-        self.db.execute("DELETE FROM staff_sessions WHERE staff = ?1", [name]).map_err(db_err)?;
-        Ok(self.db.execute("DELETE FROM staff WHERE name = ?1", [name]).map_err(db_err)? == 1)
+        let removed = self.db.transaction(|tx| {
+            tx.execute("DELETE FROM staff_sessions WHERE staff = $1", args![name])?;
+            tx.execute("DELETE FROM staff WHERE name = $1", args![name])
+        })?;
+        Ok(removed == 1)
     }
 
     /// Every staff account, by name.
     pub fn staff(&self) -> Result<Vec<StaffAccount>, String> {
-        let mut stmt =
-            self.db.prepare("SELECT name, role, created_at FROM staff ORDER BY name").map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| Ok(StaffAccount { name: r.get(0)?, role: r.get(1)?, created_at: r.get(2)? }))
-            .map_err(db_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        let rows = self.db.query("SELECT name, role, created_at FROM staff ORDER BY name", &[])?;
+        let read = |r: Row| -> Result<StaffAccount, super::db::Error> {
+            Ok(StaffAccount { name: r.text(0)?, role: r.text(1)?, created_at: r.text(2)? })
+        };
+        Ok(rows.into_iter().map(read).collect::<Result<_, _>>()?)
     }
 
     /// The stored password hash and role of account `name`.
     pub fn staff_password(&self, name: &str) -> Result<Option<(String, String)>, String> {
-        self.db
-            .query_row("SELECT password_hash, role FROM staff WHERE name = ?1", [name], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(db_err)
+        let row = self.db.query_opt("SELECT password_hash, role FROM staff WHERE name = $1", args![name])?;
+        Ok(row.map(|r| Ok::<_, super::db::Error>((r.text(0)?, r.text(1)?))).transpose()?)
     }
 
-    /// Starts a staff session: `token`'s hash is kept until `expires_at` (Unix seconds).
+    /// Starts a staff session: `token`'s hash is kept until `expires_at` (Unix seconds), in the
+    /// database, so that any server answers its requests.
     pub fn start_staff_session(&self, name: &str, token: &str, expires_at: i64) -> Result<(), String> {
-        self.db.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [unix_now()]).map_err(db_err)?;
-        self.db
-            .execute(
-                "INSERT INTO staff_sessions (token_sha256, staff, expires_at) VALUES (?1, ?2, ?3)",
-                params![sha256(token.as_bytes()), name, expires_at],
+        self.db.transaction(|tx| {
+            tx.execute("DELETE FROM staff_sessions WHERE expires_at <= $1", args![unix_now()])?;
+            tx.execute(
+                "INSERT INTO staff_sessions (token_sha256, staff, expires_at) VALUES ($1, $2, $3)",
+                args![sha256(token.as_bytes()), name, expires_at],
             )
-            .map_err(db_err)?;
+        })?;
         Ok(())
     }
 
     /// The account (name, role) a live session `token` belongs to.
     pub fn staff_session(&self, token: &str) -> Result<Option<(String, String)>, String> {
-        self.db
-            .query_row(
-                "SELECT s.name, s.role FROM staff_sessions t JOIN staff s ON s.name = t.staff
-                 WHERE t.token_sha256 = ?1 AND t.expires_at > ?2",
-                params![sha256(token.as_bytes()), unix_now()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_err)
+        let row = self.db.query_opt(
+            "SELECT s.name, s.role FROM staff_sessions t JOIN staff s ON s.name = t.staff
+             WHERE t.token_sha256 = $1 AND t.expires_at > $2",
+            args![sha256(token.as_bytes()), unix_now()],
+        )?;
+        Ok(row.map(|r| Ok::<_, super::db::Error>((r.text(0)?, r.text(1)?))).transpose()?)
     }
 
     /// Ends the session `token`.
     pub fn end_staff_session(&self, token: &str) -> Result<(), String> {
         self.db
-            .execute("DELETE FROM staff_sessions WHERE token_sha256 = ?1", [sha256(token.as_bytes())])
-            .map_err(db_err)?;
+            .execute("DELETE FROM staff_sessions WHERE token_sha256 = $1", args![sha256(token.as_bytes())])?;
         Ok(())
     }
 }
@@ -709,23 +700,23 @@ fn receipt_for(key: &[u8], id: &str) -> String {
     hex(&secret::hmac_sha256(key, id.as_bytes())[..16])
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
-    let verdict: String = r.get(7)?;
+fn capture(r: Row) -> Result<Capture, super::db::Error> {
+    let verdict = r.text(7)?;
     Ok(Capture {
-        id: r.get(0)?,
-        status: r.get(1)?,
-        reason: r.get(2)?,
-        capture_code: r.get(3)?,
-        session_code: r.get(4)?,
-        photo_sha256: r.get(5)?,
-        original_sha256: r.get(6)?,
+        id: r.text(0)?,
+        status: r.text(1)?,
+        reason: r.opt_text(2)?,
+        capture_code: r.opt_text(3)?,
+        session_code: r.opt_text(4)?,
+        photo_sha256: r.text(5)?,
+        original_sha256: r.opt_text(6)?,
         verdict: serde_json::from_str(&verdict).unwrap_or(serde_json::Value::Null),
-        created_at: r.get(8)?,
-        reviewed_at: r.get(9)?,
-        reviewed_by: r.get(10)?,
-        replaces: r.get(11)?,
-        replaced_by: r.get(12)?,
-        purged_at: r.get(13)?,
+        created_at: r.text(8)?,
+        reviewed_at: r.opt_text(9)?,
+        reviewed_by: r.opt_text(10)?,
+        replaces: r.opt_text(11)?,
+        replaced_by: r.opt_text(12)?,
+        purged_at: r.opt_text(13)?,
     })
 }
 
@@ -733,7 +724,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
 mod tests {
     use super::*;
 
-    fn temp(name: &str) -> PathBuf {
+    fn temp(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("gradcap-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
@@ -770,7 +761,7 @@ mod tests {
     #[test]
     fn one_record_per_key_files_by_hash_and_every_decision_kept() {
         let dir = temp("once");
-        let mut store = Store::open(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
         let verdict = serde_json::json!({"pass": true});
         let first = match store.add(&new("k1", "X", b"\xff\xd8photo", &verdict)).unwrap() {
             Added::Created(c) => c,
@@ -783,7 +774,7 @@ mod tests {
         let other = NewCapture { fingerprint: "another body", ..new("k1", "X", b"\xff\xd8other", &verdict) };
         assert!(matches!(store.add(&other).unwrap(), Added::KeyReused));
         assert_eq!(store.list(None, 10, None).unwrap().len(), 1);
-        assert_eq!(store.file(&first.photo_sha256).unwrap(), b"\xff\xd8photo");
+        assert_eq!(store.file(&first.photo_sha256).unwrap().unwrap(), b"\xff\xd8photo");
         let receipt = store.receipt(&first.id);
         assert_eq!(receipt.len(), 32, "128 bits");
         assert!(store.capture_with_receipt(&first.id, &receipt).unwrap().is_some());
@@ -812,7 +803,7 @@ mod tests {
     #[test]
     fn pages_follow_each_other_without_gaps() {
         let dir = temp("pages");
-        let mut store = Store::open(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
         let verdict = serde_json::json!({});
         for n in 0..7 {
             let key = format!("k{n}");
@@ -839,7 +830,7 @@ mod tests {
     #[test]
     fn a_purge_removes_the_files_and_personal_data_and_keeps_a_tombstone() {
         let dir = temp("purge");
-        let mut store = Store::open(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
         let verdict = serde_json::json!({});
         let Added::Created(a) = store.add(&new("ka", "A", b"photo a", &verdict)).unwrap() else { panic!() };
         let Added::Created(b) = store.add(&new("kb", "B", b"photo b", &verdict)).unwrap() else { panic!() };
@@ -849,10 +840,12 @@ mod tests {
         let gone = store.capture(&a.id).unwrap().unwrap();
         assert!(gone.purged_at.is_some() && gone.capture_code.is_none());
         assert_eq!(gone.photo_sha256, a.photo_sha256, "the hash stays as a tombstone");
-        assert!(store.file(&a.photo_sha256).is_none() && store.file(&b.photo_sha256).is_some());
+        assert!(
+            store.file(&a.photo_sha256).unwrap().is_none() && store.file(&b.photo_sha256).unwrap().is_some()
+        );
         assert!(store.capture_with_receipt(&a.id, &store.receipt(&a.id)).unwrap().is_none());
         assert_eq!(store.purge(Purge::CaptureCode("B")).unwrap(), 1, "a pending one, on request");
-        assert!(store.file(&b.photo_sha256).is_none());
+        assert!(store.file(&b.photo_sha256).unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -30,7 +30,7 @@ pub(super) async fn session(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     check_upload_token(&app, &headers)?;
-    let found = app.store.lock().map_err(internal)?.session(&code).map_err(internal)?;
+    let found = app.store.session(&code).map_err(internal)?;
     found
         .map(|s| Json(s).into_response())
         .ok_or_else(|| not_found("session.unknown", &format!("no session {code}")))
@@ -154,7 +154,7 @@ fn fingerprint(upload: &Upload) -> String {
 
 /// The upload's answer: the record and the receipt that reads it later.
 fn with_receipt(app: &Shared, capture: &Capture, status: StatusCode) -> Result<Response, ApiError> {
-    let receipt = app.store.lock().map_err(internal)?.receipt(&capture.id);
+    let receipt = app.store.receipt(&capture.id);
     let mut body = serde_json::to_value(capture).map_err(internal)?;
     body["receipt"] = serde_json::Value::String(receipt);
     Ok((status, Json(body)).into_response())
@@ -183,7 +183,7 @@ pub(super) async fn upload(
     let meta: Meta =
         serde_json::from_slice(&upload.meta).map_err(|e| bad("meta.malformed", e.to_string()))?;
     // Seen before: the same answer (nothing stored twice), or a conflict for another body.
-    let seen = app.store.lock().map_err(internal)?.by_key_matching(&key, &print).map_err(internal)?;
+    let seen = app.store.by_key_matching(&key, &print).map_err(internal)?;
     match seen {
         Some(Ok(existing)) => return with_receipt(&app, &existing, StatusCode::OK),
         Some(Err(())) => return Err(key_reused()),
@@ -192,8 +192,7 @@ pub(super) async fn upload(
     check_session(&app, meta.session_code.as_deref())?;
     if let Some(old) = &meta.replaces {
         let receipt = headers.get(RECEIPT_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if app.store.lock().map_err(internal)?.capture_with_receipt(old, receipt).map_err(internal)?.is_none()
-        {
+        if app.store.capture_with_receipt(old, receipt).map_err(internal)?.is_none() {
             return Err(not_found("capture.unknown", "no such capture to replace"));
         }
     }
@@ -216,7 +215,7 @@ pub(super) async fn upload(
         verdict: &verdict,
         replaces: meta.replaces.as_deref(),
     };
-    let added = app.store.lock().map_err(internal)?.add(&new).map_err(internal)?;
+    let added = app.store.add(&new).map_err(internal)?;
     match added {
         Added::Created(capture) => with_receipt(&app, &capture, StatusCode::CREATED),
         Added::Existing(capture) => with_receipt(&app, &capture, StatusCode::OK),
@@ -240,7 +239,7 @@ fn key_reused() -> ApiError {
 /// An upload names a session only if it is known and open.
 fn check_session(app: &Shared, code: Option<&str>) -> Result<(), ApiError> {
     let Some(code) = code else { return Ok(()) };
-    match app.store.lock().map_err(internal)?.session(code).map_err(internal)? {
+    match app.store.session(code).map_err(internal)? {
         None => {
             Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, "session.unknown", format!("no session {code}")))
         }
@@ -274,12 +273,12 @@ async fn recheck(app: &Shared, upload: &Upload) -> Result<serde_json::Value, Api
 fn readable(app: &Shared, headers: &HeaderMap, id: &str) -> Result<(Capture, bool), ApiError> {
     let unknown = || not_found("capture.unknown", "no such capture");
     if let Some(_who) = staff::signed_in(app, headers)? {
-        let capture = app.store.lock().map_err(internal)?.capture(id).map_err(internal)?;
+        let capture = app.store.capture(id).map_err(internal)?;
         return capture.map(|c| (c, true)).ok_or_else(unknown);
     }
     check_upload_token(app, headers)?;
     let receipt = headers.get(RECEIPT_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(unknown)?;
-    let capture = app.store.lock().map_err(internal)?.capture_with_receipt(id, receipt).map_err(internal)?;
+    let capture = app.store.capture_with_receipt(id, receipt).map_err(internal)?;
     capture.map(|c| (c, false)).ok_or_else(unknown)
 }
 
@@ -290,7 +289,7 @@ pub(super) async fn status(
 ) -> Result<Response, ApiError> {
     let (capture, is_staff) = readable(&app, &headers, &id)?;
     if is_staff {
-        let history = app.store.lock().map_err(internal)?.history(&id).map_err(internal)?;
+        let history = app.store.history(&id).map_err(internal)?;
         let mut body = serde_json::to_value(&capture).map_err(internal)?;
         body["history"] = serde_json::to_value(history).map_err(internal)?;
         return Ok(Json(body).into_response());
@@ -304,7 +303,7 @@ pub(super) async fn photo(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (capture, _) = readable(&app, &headers, &id)?;
-    let bytes = app.store.lock().map_err(internal)?.file(&capture.photo_sha256);
+    let bytes = app.store.file(&capture.photo_sha256).map_err(internal)?;
     bytes
         .filter(|_| capture.purged_at.is_none())
         .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
