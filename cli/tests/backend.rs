@@ -404,11 +404,30 @@ fn health_and_readiness_tell_a_load_balancer_what_it_needs() {
     assert_eq!((alive.status, alive.json()["status"].as_str()), (200, Some("ok")));
     let ready = request(&server, "GET", "/readyz", &[], b"");
     assert_eq!((ready.status, ready.json()["status"].as_str()), (200, Some("ready")));
-    // The photo folder gone (a file where it was): not ready, whoever runs the test.
-    let photos = server.data.join("photos");
-    let aside = server.data.join("photos-aside");
-    std::fs::rename(&photos, &aside).unwrap();
-    std::fs::write(&photos, b"not a folder").unwrap();
+    // The photo store gone — a file where the folder was, or the bucket removed: not ready.
+    let gone = || -> Box<dyn FnOnce()> {
+        if let Some((_, s3)) = services() {
+            let bucket = location(&server.data)
+                .photos
+                .trim_start_matches("s3://")
+                .split('/')
+                .next()
+                .unwrap()
+                .to_string();
+            assert_eq!(s3_request(&s3, "DELETE", &format!("/{bucket}")), 204, "the bucket is empty");
+            Box::new(move || assert_eq!(s3_request(&s3, "PUT", &format!("/{bucket}")), 200))
+        } else {
+            let photos = server.data.join("photos");
+            let aside = server.data.join("photos-aside");
+            std::fs::rename(&photos, &aside).unwrap();
+            std::fs::write(&photos, b"not a folder").unwrap();
+            Box::new(move || {
+                std::fs::remove_file(&photos).unwrap();
+                std::fs::rename(&aside, &photos).unwrap();
+            })
+        }
+    };
+    let back = gone();
     let unready = request(&server, "GET", "/readyz", &[], b"");
     assert_eq!(
         (unready.status, unready.json()["error"]["code"].as_str()),
@@ -416,7 +435,6 @@ fn health_and_readiness_tell_a_load_balancer_what_it_needs() {
         "{}",
         String::from_utf8_lossy(&unready.body)
     );
-    std::fs::remove_file(&photos).unwrap();
-    std::fs::rename(&aside, &photos).unwrap();
+    back();
     assert_eq!(request(&server, "GET", "/readyz", &[], b"").status, 200);
 }

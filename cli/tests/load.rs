@@ -304,7 +304,7 @@ fn concurrent_uploads_with_faults_are_stored_exactly_once_and_memory_stays_flat(
             _ => assert_eq!(replayed, 0, "{fault}"),
         }
     }
-    verify_store(&server, &accepted);
+    verify_store(&server.data, &accepted);
     // Flat: after the first round warmed the allocator and SQLite's cache, later rounds add no
     // more than a few MB however many photos went through.
     let growth = resident[rounds - 1].saturating_sub(resident[0]);
@@ -312,36 +312,38 @@ fn concurrent_uploads_with_faults_are_stored_exactly_once_and_memory_stays_flat(
     assert!(growth < 12 * 1024, "resident memory grew {growth} KB over {rounds} rounds: {resident:?}");
 }
 
-/// Every accepted upload is one row with its hashes, its files are on disk with those hashes, and
-/// nothing else was stored (no row for a failed try, no half-written file).
-fn verify_store(server: &Server, accepted: &[Job]) {
-    let db = rusqlite::Connection::open(server.data.join("gradcap.db")).unwrap();
-    let rows: i64 = db.query_row("SELECT COUNT(*) FROM captures", [], |r| r.get(0)).unwrap();
-    assert_eq!(rows as usize, accepted.len(), "one row per accepted upload, no more");
+/// Every accepted upload is one row with its hashes, its photos are in the store with those
+/// hashes, and nothing else was stored (no row for a failed try, no half-written photo).
+fn verify_store(data: &std::path::Path, accepted: &[Job]) {
+    let store = open_store(data);
+    let rows = store.database().query("SELECT COUNT(*) FROM captures", &[]).unwrap();
+    assert_eq!(rows[0].int(0).unwrap() as usize, accepted.len(), "one row per accepted upload, no more");
     let mut files = std::collections::BTreeSet::new();
     for job in accepted {
-        let (photo, original): (String, Option<String>) = db
-            .query_row(
-                "SELECT photo_sha256, original_sha256 FROM captures WHERE idempotency_key = ?1",
-                [&job.key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let row = store
+            .database()
+            .query_opt(
+                "SELECT photo_sha256, original_sha256 FROM captures WHERE idempotency_key = $1",
+                gradcap_cli::args![&job.key],
             )
-            .unwrap_or_else(|e| panic!("{}: {e}", job.key));
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}: no row", job.key));
+        let (photo, original) = (row.text(0).unwrap(), row.opt_text(1).unwrap());
         assert_eq!((&photo, &original), (&job.photo_sha, &job.original_sha), "{}", job.key);
         for sha in std::iter::once(photo).chain(original) {
-            let path = server.data.join("photos").join(&sha[..2]).join(format!("{sha}.jpg"));
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert_eq!(sha256(&bytes), sha, "{} holds what its name says", path.display());
+            let bytes =
+                store.file(&sha).unwrap().unwrap_or_else(|| panic!("{}: photo {sha} missing", job.key));
+            assert_eq!(sha256(&bytes), sha, "{sha} holds what its name says");
             files.insert(sha);
         }
     }
-    let on_disk: Vec<_> = walk(&server.data.join("photos"));
-    assert_eq!(
-        on_disk.len(),
-        files.len(),
-        "no stray or temporary files: {:?}",
-        &on_disk[..on_disk.len().min(5)]
-    );
+    let stored = store.photos().list().unwrap();
+    assert_eq!(stored.len(), files.len(), "no stray photos: {:?}", &stored[..stored.len().min(5)]);
+    if services().is_none() {
+        // No temporary file left behind either.
+        let on_disk = walk(&data.join("photos"));
+        assert_eq!(on_disk.len(), files.len(), "no temporary files: {:?}", &on_disk[..on_disk.len().min(5)]);
+    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -53,7 +53,9 @@ pub async fn private_and_logged(request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let route = request.extensions().get::<MatchedPath>().map_or("-", |p| p.as_str()).to_string();
     let id = super::store::hex(&super::secret::random::<6>());
-    let mut response = next.run(request).await;
+    let spent = std::sync::Arc::new(std::sync::Mutex::new(super::db::Spent::default()));
+    let mut response = super::db::SPENT.scope(spent.clone(), next.run(request)).await;
+    let spent = spent.lock().map(|s| *s).unwrap_or_default();
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -66,10 +68,17 @@ pub async fn private_and_logged(request: Request, next: Next) -> Response {
         "method": method,
         "route": route,
         "status": response.status().as_u16(),
-        "ms": (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+        "ms": tenth(started.elapsed().as_secs_f64() * 1000.0),
+        "dbMs": tenth(spent.database_ms),
+        "storeMs": tenth(spent.photos_ms),
     });
     eprintln!("{line}");
     response
+}
+
+/// `ms` to a tenth.
+fn tenth(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
 }
 
 /// Counts events per key over a sliding minute.

@@ -2,7 +2,7 @@
 //! servers at once). Either way a photo is named by its SHA-256 (`ab/abcd….jpg`), so writing the
 //! same photo twice is harmless and a name always says what its bytes must hash to.
 
-use super::db::blocking;
+use super::db::{blocking, Waiting};
 use super::store::sha256;
 use object_store::{aws::AmazonS3Builder, ObjectStore, PutPayload};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -99,7 +99,7 @@ impl Photos {
     pub fn put(&self, bytes: &[u8]) -> Result<String, String> {
         let sha = sha256(bytes);
         match self {
-            Photos::Dir(dir) => put_file(dir, &sha, bytes)?,
+            Photos::Dir(dir) => blocking(Waiting::Photos, || put_file(dir, &sha, bytes))?,
             Photos::S3(bucket) => {
                 let payload = PutPayload::from(bytes.to_vec());
                 bucket.run(bucket.client.put(&bucket.path(&sha), payload))?;
@@ -235,7 +235,7 @@ impl Bucket {
         request: impl std::future::Future<Output = object_store::Result<T>>,
     ) -> Result<T, Missing> {
         let runtime = self.runtime.as_ref().expect("kept until dropped");
-        blocking(|| runtime.block_on(request)).map_err(Missing::from)
+        blocking(Waiting::Photos, || runtime.block_on(request)).map_err(Missing::from)
     }
 }
 

@@ -1,11 +1,101 @@
 //! What the backend's tests share: `gradcap serve` started as a real process on a free loopback
 //! port with a token, and plain HTTP/1.1 requests to it.
+//!
+//! Each server keeps its store under its data folder (SQLite and a photo folder) — or, when
+//! `scripts/with-services` has started a PostgreSQL and an S3 service (`GRADCAP_TEST_POSTGRES`,
+//! `GRADCAP_TEST_S3`), in a database and a bucket of its own named after that folder. The same
+//! tests run against both.
 #![allow(dead_code)] // each test file uses a part
 
+use gradcap_cli::backend::store::{Location, Store};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// The shared PostgreSQL (its admin URL) and S3 endpoint the tests run against, if started.
+pub fn services() -> Option<(String, String)> {
+    match (std::env::var("GRADCAP_TEST_POSTGRES"), std::env::var("GRADCAP_TEST_S3")) {
+        (Ok(pg), Ok(s3)) if !pg.is_empty() && !s3.is_empty() => Some((pg, s3)),
+        _ => None,
+    }
+}
+
+/// The name of the database and the bucket of the server whose data folder is `data`.
+fn store_name(data: &Path) -> String {
+    let base = data.file_name().unwrap().to_string_lossy().to_ascii_lowercase();
+    let name: String = base.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    name.chars().take(60).collect()
+}
+
+/// Where the server with data folder `data` keeps its store.
+pub fn location(data: &Path) -> Location {
+    let Some((pg, s3)) = services() else { return Location::in_folder(data) };
+    let name = store_name(data);
+    let (admin, _) = pg.rsplit_once('/').unwrap();
+    Location {
+        database: format!("{admin}/{}", name.replace('-', "_")),
+        photos: format!("s3://{name}/photos"),
+        s3: gradcap_cli::backend::photos::S3Options { endpoint: Some(s3), region: None },
+    }
+}
+
+/// The environment that points `gradcap` at the store of data folder `data` (none for the
+/// default one, which `--data` names).
+pub fn store_env(data: &Path) -> Vec<(String, String)> {
+    if services().is_none() {
+        return Vec::new();
+    }
+    let at = location(data);
+    vec![
+        ("GRADCAP_DATABASE".into(), at.database),
+        ("GRADCAP_PHOTOS".into(), at.photos),
+        ("AWS_ENDPOINT_URL".into(), at.s3.endpoint.unwrap_or_default()),
+    ]
+}
+
+/// A fresh, empty store for data folder `data`: with the services, its database made anew and
+/// its bucket made.
+pub fn fresh_store(data: &Path) {
+    let _ = std::fs::remove_dir_all(data);
+    let Some((pg, s3)) = services() else { return };
+    let name = store_name(data);
+    let mut admin = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    let db = name.replace('-', "_");
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let made = s3_request(&s3, "PUT", &format!("/{name}"));
+    assert!(made == 200 || made == 409, "making bucket {name}: {made}");
+}
+
+/// An unsigned request to the test's S3 service (no IAM there); its status.
+pub fn s3_request(endpoint: &str, method: &str, path: &str) -> u16 {
+    let host = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    read_reply(stream).status
+}
+
+/// The store of data folder `data`, opened as the server opens it.
+pub fn open_store(data: &Path) -> Store {
+    Store::open_at(&location(data)).unwrap()
+}
+
+/// Whether the store of data folder `data` holds the photo `sha`.
+pub fn has_photo(data: &Path, sha: &str) -> bool {
+    open_store(data).file(sha).unwrap().is_some()
+}
+
+/// `gradcap serve` (or another command) with the store of data folder `data`.
+pub fn gradcap_with_store(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gradcap"));
+    command.envs(store_env(data));
+    command
+}
 
 pub const TOKEN: &str = "s3cret-token";
 
@@ -26,9 +116,12 @@ impl Drop for Server {
 /// The password of the staff accounts every test server has: `reviewer` and `viewer`.
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Runs `gradcap ARGS` to its end with `stdin`; its exit status and output.
+/// Runs `gradcap ARGS` to its end with `stdin`; its exit status and output. With `--data DIR`
+/// among the arguments, it uses that folder's store.
 pub fn gradcap(args: &[&str], stdin: &str) -> (bool, String) {
+    let data = args.windows(2).find(|w| w[0] == "--data").map(|w| PathBuf::from(w[1]));
     let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .envs(data.as_deref().map(store_env).unwrap_or_default())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,29 +143,45 @@ pub fn start(name: &str) -> Server {
 /// (one closed), the staff accounts `reviewer` and `viewer`, and `extra` arguments.
 pub fn start_with(name: &str, extra: &[&str]) -> Server {
     let data = std::env::temp_dir().join(format!("gradcap-backend-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    fresh_store(&data);
     let data_arg = data.to_str().unwrap();
     for (account, role) in [("reviewer", "reviewer"), ("viewer", "viewer")] {
         let (ok, out) =
             gradcap(&["staff", "add", account, "--role", role, "--data", data_arg], &format!("{PASSWORD}\n"));
         assert!(ok, "{out}");
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+    spawn_server(&data, extra)
+}
+
+/// One more `gradcap serve` on the store of data folder `data` (made by [`start_with`]): several
+/// servers behind one load balancer share one database and one photo store.
+pub fn spawn_server(data: &Path, extra: &[&str]) -> Server {
+    spawn(data, extra, Stdio::null())
+}
+
+/// [`spawn_server`] with its log (its standard error) written to `log`.
+pub fn spawn_server_logged(data: &Path, extra: &[&str], log: &Path) -> Server {
+    spawn(data, extra, std::fs::File::create(log).unwrap().into())
+}
+
+fn spawn(data: &Path, extra: &[&str], log: Stdio) -> Server {
+    let mut child = gradcap_with_store(data)
         .args(["serve", "--addr", "127.0.0.1:0", "--upload-token", TOKEN, "--cors", "https://school.example"])
         .args(extra)
         .args(["--session", "26050704=安徽建筑大学2026届图像采集", "--session", "26050105=旧场次=closed"])
         .arg("--data")
-        .arg(&data)
+        .arg(data)
         .arg("--root")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line.trim().trim_start_matches("gradcap serving http://").trim_end_matches('/').to_string();
-    Server { child, addr, data }
+    assert!(!addr.is_empty(), "gradcap serve did not start on {}", data.display());
+    Server { child, addr, data: data.to_path_buf() }
 }
 
 /// Signs `name` in with `password`; the cookie header to send as that staff member.
