@@ -120,6 +120,9 @@ struct StoreArgs {
     /// The S3 region (default: us-east-1).
     #[arg(long, global = true, env = "AWS_REGION")]
     s3_region: Option<String>,
+    /// Connections to PostgreSQL this process keeps at most; requests past them wait.
+    #[arg(long, global = true, default_value_t = backend::db::DEFAULT_CONNECTIONS)]
+    database_connections: usize,
 }
 
 impl StoreArgs {
@@ -138,6 +141,7 @@ impl StoreArgs {
                 endpoint: self.s3_endpoint.clone(),
                 region: self.s3_region.clone(),
             },
+            connections: self.database_connections,
         }
     }
 

@@ -305,11 +305,19 @@ fn concurrent_uploads_with_faults_are_stored_exactly_once_and_memory_stays_flat(
         }
     }
     verify_store(&server.data, &accepted);
-    // Flat: after the first round warmed the allocator and SQLite's cache, later rounds add no
-    // more than a few MB however many photos went through.
-    let growth = resident[rounds - 1].saturating_sub(resident[0]);
-    assert!(resident[0] > 0, "the server's memory could be read");
-    assert!(growth < 12 * 1024, "resident memory grew {growth} KB over {rounds} rounds: {resident:?}");
+    // Flat: once the first two rounds have warmed the allocator's arenas, SQLite's cache or the
+    // PostgreSQL connections (opened as the load asks for them, up to the pool's size: the step
+    // from round 0 to 1 was 8 MB on SQLite, 18 MB with 8 connections to PostgreSQL), later rounds
+    // add no more than a few MB however many photos went through (over rounds 1–8: 5.5 MB on
+    // SQLite, measured on the dev machine).
+    let warm = usize::from(rounds > 2);
+    let growth = resident[rounds - 1].saturating_sub(resident[warm]);
+    assert!(resident[warm] > 0, "the server's memory could be read");
+    assert!(
+        growth < 12 * 1024,
+        "resident memory grew {growth} KB from round {warm} to {}: {resident:?}",
+        rounds - 1
+    );
 }
 
 /// Every accepted upload is one row with its hashes, its photos are in the store with those

@@ -73,8 +73,10 @@ const MIGRATIONS: &[&str] = &[
 /// Any PostgreSQL advisory lock key would do; this one is "gradcap" in ASCII.
 const MIGRATION_LOCK: i64 = 0x0067_7261_6463_6170;
 
-/// Connections one server keeps to PostgreSQL at most.
-const POOL_SIZE: usize = 16;
+/// Connections one server keeps to PostgreSQL at most, unless told otherwise. Each costs about
+/// a megabyte of the server's memory and a PostgreSQL backend process; requests past the limit
+/// wait for a free one.
+pub const DEFAULT_CONNECTIONS: usize = 8;
 
 /// A value sent to or read from the database.
 #[derive(Debug, Clone, PartialEq)]
@@ -291,12 +293,13 @@ pub enum Database {
 }
 
 impl Database {
-    /// Opens `url` (`sqlite://PATH` or `postgres://…`) and brings its schema up to date.
-    pub fn open(url: &str) -> Result<Database, String> {
+    /// Opens `url` (`sqlite://PATH` or `postgres://…`, with at most `connections` connections)
+    /// and brings its schema up to date.
+    pub fn open(url: &str, connections: usize) -> Result<Database, String> {
         let db = if let Some(path) = url.strip_prefix("sqlite://") {
             Database::Sqlite(Mutex::new(open_sqlite(std::path::Path::new(path))?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Database::Postgres(Pool::new(url)?)
+            Database::Postgres(Pool::new(url, connections.max(1))?)
         } else {
             return Err(format!("--database: {url:?} is neither sqlite://PATH nor postgres://…"));
         };
@@ -525,9 +528,10 @@ impl postgres::types::ToSql for Value {
     postgres::types::to_sql_checked!();
 }
 
-/// Connections to one PostgreSQL server: up to [`POOL_SIZE`] at once, idle ones kept.
+/// Connections to one PostgreSQL server: up to `size` at once, idle ones kept.
 pub struct Pool {
     url: String,
+    size: usize,
     idle: Mutex<Vec<postgres::Client>>,
     /// Connections handed out now; a caller past the limit waits.
     busy: Mutex<usize>,
@@ -568,9 +572,10 @@ impl Drop for Lent<'_> {
 }
 
 impl Pool {
-    fn new(url: &str) -> Result<Pool, String> {
+    fn new(url: &str, size: usize) -> Result<Pool, String> {
         let pool = Pool {
             url: url.to_string(),
+            size,
             idle: Mutex::new(Vec::new()),
             busy: Mutex::new(0),
             freed: Condvar::new(),
@@ -584,7 +589,7 @@ impl Pool {
         let poisoned = |e: std::sync::PoisonError<_>| Error::other(format!("{e}"));
         {
             let mut busy = self.busy.lock().map_err(|e| Error::other(e.to_string()))?;
-            while *busy >= POOL_SIZE {
+            while *busy >= self.size {
                 busy = self.freed.wait(busy).map_err(poisoned)?;
             }
             *busy += 1;
@@ -627,7 +632,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("gradcap-db-{}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let url = format!("sqlite://{}", path.display());
-        let db = Database::open(&url).unwrap();
+        let db = Database::open(&url, 1).unwrap();
         db.execute(
             "INSERT INTO sessions (code, name, school, open) VALUES ($1, $2, $3, $4)",
             args!["1", "n", "s", true],
@@ -648,7 +653,7 @@ mod tests {
         );
         drop(db);
         // Opened again: nothing to migrate, the row is there.
-        let again = Database::open(&url).unwrap();
+        let again = Database::open(&url, 1).unwrap();
         assert_eq!(again.query("SELECT code FROM sessions", &[]).unwrap().len(), 1);
         let _ = std::fs::remove_file(&path);
     }

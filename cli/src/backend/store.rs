@@ -188,6 +188,8 @@ pub struct Location {
     pub photos: String,
     /// How to reach the S3 service, when the photos are in one.
     pub s3: S3Options,
+    /// Connections to PostgreSQL at most (SQLite has one).
+    pub connections: usize,
 }
 
 impl Location {
@@ -197,6 +199,7 @@ impl Location {
             database: format!("sqlite://{}", data.join("gradcap.db").display()),
             photos: data.join("photos").display().to_string(),
             s3: S3Options::default(),
+            connections: super::db::DEFAULT_CONNECTIONS,
         }
     }
 }
@@ -279,7 +282,7 @@ impl Store {
             private_dir(parent)?;
         }
         let photos = Photos::open(&at.photos, &at.s3)?;
-        let db = Database::open(&at.database)?;
+        let db = Database::open(&at.database, at.connections)?;
         if let Some(path) = at.database.strip_prefix("sqlite://") {
             for suffix in ["", "-wal", "-shm"] {
                 let p = format!("{path}{suffix}");

@@ -37,6 +37,7 @@ pub fn location(data: &Path) -> Location {
         database: format!("{admin}/{}", name.replace('-', "_")),
         photos: format!("s3://{name}/photos"),
         s3: gradcap_cli::backend::photos::S3Options { endpoint: Some(s3), region: None },
+        connections: 2,
     }
 }
 
