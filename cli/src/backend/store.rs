@@ -851,4 +851,29 @@ mod tests {
         assert!(store.file(&b.photo_sha256).unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn fsck_finds_missing_corrupt_and_orphaned_photos_and_removes_only_old_orphans() {
+        let dir = temp("fsck");
+        let store = Store::open(&dir).unwrap();
+        let verdict = serde_json::json!({});
+        let Added::Created(a) = store.add(&new("ka", "A", b"photo a", &verdict)).unwrap() else { panic!() };
+        let Added::Created(b) = store.add(&new("kb", "B", b"photo b", &verdict)).unwrap() else { panic!() };
+        assert_eq!(store.fsck(true, None).unwrap(), Fsck { captures: 2, photos: 2, ..Fsck::default() });
+        // A server that stopped between the photo and its row; a photo lost; a photo changed.
+        let orphan = store.photos().put(b"never committed").unwrap();
+        let path = |sha: &str| dir.join("photos").join(&sha[..2]).join(format!("{sha}.jpg"));
+        std::fs::remove_file(path(&a.photo_sha256)).unwrap();
+        std::fs::write(path(&b.photo_sha256), b"photo c").unwrap();
+        let report = store.fsck(false, Some(3600)).unwrap();
+        assert_eq!(
+            (report.missing.clone(), report.orphans.clone(), report.removed),
+            (vec![a.photo_sha256.clone()], vec![orphan.clone()], 0)
+        );
+        assert!(report.corrupt.is_empty(), "bytes are read only with verify");
+        let report = store.fsck(true, Some(-10)).unwrap();
+        assert_eq!((report.corrupt, report.removed), (vec![b.photo_sha256.clone()], 1));
+        assert!(store.file(&orphan).unwrap().is_none(), "an orphan older than asked is removed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
