@@ -2,7 +2,7 @@
 //! at once), spoken to with one set of queries. Queries number their parameters `$1`, `$2`, …
 //! (SQLite reads them as `?1`, `?2`, …), cast a parameter that is only compared with `NULL`
 //! (`CAST($1 AS TEXT) IS NULL`), and use only what both understand (`ON CONFLICT … DO NOTHING`,
-//! row values). The schema's steps are written once too; see [`MIGRATIONS`].
+//! row values). The schema's steps are written once too (`MIGRATIONS`).
 //!
 //! Both are synchronous clients. Inside the server's runtime a call leaves the async worker for
 //! its duration ([`blocking`]), so a slow query never holds up other requests' futures.
