@@ -169,14 +169,16 @@ fn background_replacement_matches_the_golden_image() {
 /// keeps below the chin is asked whether it is the student's clothes or the room, and the model
 /// asked again with the blue behind. The suits, shirts and ties of four portraits keep their
 /// pixels (the band below the chin within 3 % of the model's, the outline refined), while the
-/// chandelier the model joined to obama3's shoulder (bottom left) is mostly gone: the left strip
-/// keeps 40 % of the model's pixels (its shoulder and a band of the lights along the jacket's top;
-/// 7,485 of 18,578 measured; 9,274 without the drop spreading from what the pooled verdict
-/// dropped, two thirds with the first cleanup alone), and nothing of it stands apart on the
-/// finished photo: every portrait's self-check passes.
+/// chandelier the model joined to obama3's shoulder (bottom left) is gone but for slivers along
+/// the jacket's edge: the left strip keeps 28 % of the model's pixels, its shoulder (5,173 of
+/// 18,578 measured; 7,485 before the light joined to the shoulder was dropped, 9,274 without the
+/// drop spreading from what the pooled verdict dropped, two thirds with the first cleanup
+/// alone), and every portrait's self-check passes. The same light painted back onto obama3's
+/// photo, with the segmentation calling it the person as it did, fails the self-check
+/// (`photo.leftover`).
 #[test]
 fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
-    use gradcap::photo::selfcheck::SelfCheck;
+    use gradcap::photo::selfcheck::{Fault, SelfCheck};
     let Some((mut finder, mut segmenter)) = models() else { return };
     let below_chin = |m: &Mask, x0: u32, x1: u32| {
         (450..640).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| m.at(x, y) > 0.5).count()
@@ -199,7 +201,22 @@ fn clutter_beside_the_shoulders_is_dropped_and_the_clothes_kept() {
         eprintln!("{name}: below the chin {before} → {after} person pixels (left strip {left_before} → {left_after}); {check:?}");
         assert!(check.pass(), "{name}: {check:?}");
         if name == "obama3.jpg" {
-            assert!(left_after as f64 <= 0.45 * left_before as f64, "{name}: {left_before} → {left_after}");
+            assert!(left_after as f64 <= 0.32 * left_before as f64, "{name}: {left_before} → {left_after}");
+            // The blind spot the light's own check covers: a light patch joined to the jacket,
+            // which the segmentation calls the person (as it did with obama3's chandelier).
+            let view = made.photo.view();
+            let mut rgba: Vec<u8> = (0..640).flat_map(|y| view.row(y).to_vec()).collect();
+            let mut person = segmenter.mask(&view).unwrap();
+            for y in 575..625 {
+                for x in 0..60 {
+                    let i = (y * 480 + x) as usize;
+                    rgba[4 * i..4 * i + 3].copy_from_slice(&[214, 224, 236]);
+                    person.values[i] = 1.0;
+                }
+            }
+            let patched = gradcap::Frame::from_rgba(rgba, 480, 640).unwrap();
+            let check = SelfCheck::of(&patched.view(), on_photo.as_ref(), &person, &Standard::default());
+            assert!(check.faults.contains(&Fault::Leftover), "{name} with a light patch: {check:?}");
         } else {
             assert!(after as f64 >= 0.97 * before as f64, "{name}: the clothes are kept: {before} → {after}");
         }

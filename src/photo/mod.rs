@@ -260,6 +260,7 @@ pub fn person_alpha(
     for (m, a) in mask.values.iter_mut().zip(&again.values) {
         *m = m.min(*a);
     }
+    person::drop_light_beside_shoulders(cut, &mut mask);
     person::keep_joined(&mut mask);
     Ok(refine::refine(cut, &mask))
 }

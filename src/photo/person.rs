@@ -26,6 +26,22 @@ const ROOM_ODDS: f64 = 6.0;
 const SPREAD_ODDS: f64 = 1.0;
 /// Side of the square over which those verdicts are pooled (one pixel's colour says little).
 const POOL: usize = 31;
+/// The clothes are followed out from the chest through neighbours this close in every channel.
+const CLOTHES_STEP: i32 = 24;
+/// A pixel beside the shoulders this many levels lighter than the clothes on its side, and not
+/// reached from the chest through like colours, is light of the room joined to the shoulder.
+const LIGHTER: f32 = 60.0;
+/// ...and this light at least, and this close to grey: the light of a lamp, a window or a
+/// chandelier. Hair on the shoulders, even blonde or dyed, is darker or more coloured than this.
+const LIGHT_LUMA_MIN: f32 = 160.0;
+/// The most a light pixel's channels may differ from each other.
+const LIGHT_CHROMA_MAX: i32 = 80;
+/// Fewer clothes pixels than this on a side (a shoulder out of the photo): nothing to compare.
+const SIDE_MIN: usize = 400;
+/// A light patch smaller than this (a button, a sleeve's sheen, the metal of a collar ring: the
+/// astronaut's lost 301 pixels at 144), or one that does not touch the room or the photo's edge,
+/// is the clothes'.
+const LIGHT_PATCH_MIN: usize = 500;
 
 /// A colour and texture histogram.
 struct Model {
@@ -57,6 +73,7 @@ pub fn keep_person(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
     if (w, h) != PHOTO_SIZE || (photo.width(), photo.height()) != (w, h) {
         return 0;
     }
+
     let bins = bins(photo);
     let (mut clothes, mut room) = (Model::new(), Model::new());
     let centre = PHOTO_EYES[0] as u32;
@@ -120,6 +137,162 @@ pub fn keep_person(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
         }
     }
     dropped + keep_joined(mask)
+}
+
+/// Drops from `mask` the light of the room joined to a shoulder ([`light_beside_shoulders`]);
+/// returns how many pixels it dropped.
+pub fn drop_light_beside_shoulders(photo: &FrameView<'_>, mask: &mut Mask) -> usize {
+    let light = light_beside_shoulders(photo, mask);
+    let mut dropped = 0;
+    for (m, _) in mask.values.iter_mut().zip(&light).filter(|(m, &l)| l && **m > 0.05) {
+        *m = 0.0;
+        dropped += 1;
+    }
+    dropped
+}
+
+/// Below the chin and outside the chest, the patches `mask` keeps (above one half) that are
+/// light and nearly grey ([`LIGHT_LUMA_MIN`], [`LIGHT_CHROMA_MAX`]) and [`LIGHTER`] than the
+/// clothes on their side, cannot be reached from the chest through
+/// neighbours of like colour, are at least [`LIGHT_PATCH_MIN`] pixels and touch the room or the
+/// photo's edge: a lamp's, a window's or a chandelier's light joined to a shoulder, whose colour
+/// may well be a white shirt's (so the colour models keep it). Dark things — hair on the
+/// shoulders — are never called light.
+pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
+    let (w, h) = (mask.width as usize, mask.height as usize);
+    let mut out = vec![false; w * h];
+    if (mask.width, mask.height) != PHOTO_SIZE || (photo.width(), photo.height()) != (mask.width, mask.height)
+    {
+        return out;
+    }
+    let centre = PHOTO_EYES[0] as usize;
+    let chest = centre - CHEST_HALF_WIDTH as usize..centre + CHEST_HALF_WIDTH as usize;
+    let top = BELOW_CHIN as usize;
+    let pixel = |i: usize| {
+        let row = photo.row((i / w) as u32);
+        let x = 4 * (i % w);
+        [row[x] as i32, row[x + 1] as i32, row[x + 2] as i32]
+    };
+    let kept = |i: usize| mask.values[i] > 0.5;
+    // The clothes: from the chest, through neighbours of like colour.
+    let mut reached = vec![false; w * h];
+    let mut stack: Vec<usize> =
+        (top..h).flat_map(|y| chest.clone().map(move |x| y * w + x)).filter(|&i| kept(i)).collect();
+    for &i in &stack {
+        reached[i] = true;
+    }
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        let here = pixel(i);
+        let next = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > top).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for j in next.into_iter().flatten() {
+            let there = pixel(j);
+            if !reached[j]
+                && mask.values[j] >= 0.95
+                && (0..3).all(|k| (here[k] - there[k]).abs() <= CLOTHES_STEP)
+            {
+                reached[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    let luma = |i: usize| {
+        let p = pixel(i);
+        crate::frame::luma(p[0] as u8, p[1] as u8, p[2] as u8)
+    };
+    let light = |i: usize, typical: f32| {
+        let p = pixel(i);
+        let (l, chroma) = (luma(i), p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0));
+        l > typical + LIGHTER && l >= LIGHT_LUMA_MIN && chroma <= LIGHT_CHROMA_MAX
+    };
+    // How light the clothes are on each side (none where there are too few to say).
+    let mut typical_of = [None, None];
+    for (s, side) in [0..chest.start, chest.end..w].into_iter().enumerate() {
+        let pixels = || (top..h).flat_map(|y| side.clone().map(move |x| y * w + x));
+        let mut clothes: Vec<f32> =
+            pixels().filter(|&i| reached[i] && mask.values[i] >= 0.95).map(luma).collect();
+        if clothes.len() < SIDE_MIN {
+            continue;
+        }
+        clothes.sort_by(f32::total_cmp);
+        let typical = clothes[clothes.len() / 2];
+        typical_of[s] = Some(typical);
+        for i in pixels() {
+            out[i] = kept(i) && !reached[i] && light(i, typical);
+        }
+    }
+    keep_patches_at_the_room(&mut out, mask);
+    // A patch's own rim, where its light fades into the clothes' edge, is reached from the
+    // clothes through small steps: from the patch, every light pixel joined to it goes too.
+    let light_here = |i: usize| {
+        let x = i % w;
+        let side = if x < chest.start {
+            Some(0)
+        } else if x >= chest.end {
+            Some(1)
+        } else {
+            None
+        };
+        side.and_then(|s| typical_of[s]).is_some_and(|typical| kept(i) && light(i, typical))
+    };
+    let mut stack: Vec<usize> = (0..w * h).filter(|&i| out[i]).collect();
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        let next = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > top).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for j in next.into_iter().flatten() {
+            if !out[j] && light_here(j) {
+                out[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    out
+}
+
+/// Keeps of `light` only its 8-connected patches of [`LIGHT_PATCH_MIN`] pixels or more that
+/// touch the room (a neighbour the mask does not keep) or the photo's edge.
+fn keep_patches_at_the_room(light: &mut [bool], mask: &Mask) {
+    let (w, h) = (mask.width as usize, mask.height as usize);
+    let mut seen = vec![false; w * h];
+    for start in 0..w * h {
+        if !light[start] || seen[start] {
+            continue;
+        }
+        let (mut patch, mut stack, mut at_room) = (vec![start], vec![start], false);
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            let (x, y) = ((i % w) as i64, (i / w) as i64);
+            for (dx, dy) in [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)] {
+                let (nx, ny) = (x + dx, y + dy);
+                if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                    at_room = true;
+                    continue;
+                }
+                let j = ny as usize * w + nx as usize;
+                at_room |= mask.values[j] <= 0.5;
+                if light[j] && !seen[j] {
+                    seen[j] = true;
+                    patch.push(j);
+                    stack.push(j);
+                }
+            }
+        }
+        if patch.len() < LIGHT_PATCH_MIN || !at_room {
+            for i in patch {
+                light[i] = false;
+            }
+        }
+    }
 }
 
 /// The colour-and-texture bin of every pixel.

@@ -114,7 +114,8 @@ pub struct SelfCheck {
     pub uniformity_score: u8,
     /// The share of the background further than [`BACKGROUND_LEVELS`] from its colour.
     pub leftover: f64,
-    /// The largest patch of such pixels, in pixels.
+    /// The largest patch of such pixels, or the room's light left joined to a shoulder
+    /// ([`super::person::light_beside_shoulders`]), in pixels.
     pub leftover_patch: usize,
     /// Fringe pixels per outline pixel.
     pub fringe: f64,
@@ -148,7 +149,12 @@ impl SelfCheck {
         let w = photo.width() as usize;
         let clear = background_region(person);
         let (uniformity, uniformity_score) = uniformity(photo, &clear);
-        let (leftover, leftover_patch) = leftover(photo, &clear, background);
+        let (leftover, on_blue) = leftover(photo, &clear, background);
+        // The room's light joined to a shoulder: the segmentation calls it the person, so it is
+        // not on the background measured above; told by its light beside the clothes instead.
+        let beside_shoulders =
+            super::person::light_beside_shoulders(photo, person).iter().filter(|&&l| l).count();
+        let leftover_patch = on_blue.max(beside_shoulders);
         let fringe = fringe(photo, person, background);
         // The top of the head by colour: a segmentation's idea of a head's shape carries it on
         // over a crown the matte cut flat.
