@@ -152,12 +152,12 @@ pub fn drop_light_beside_shoulders(photo: &FrameView<'_>, mask: &mut Mask) -> us
 }
 
 /// Below the chin and outside the chest, the patches `mask` keeps (above one half) that are
-/// light and nearly grey ([`LIGHT_LUMA_MIN`], [`LIGHT_CHROMA_MAX`]) and [`LIGHTER`] than the
-/// clothes on their side, cannot be reached from the chest through
-/// neighbours of like colour, are at least [`LIGHT_PATCH_MIN`] pixels and touch the room or the
+/// light and nearly grey (luma ≥ 160, channels within 80 of each other) and 60 levels lighter
+/// than the clothes on their side, cannot be reached from the chest through
+/// neighbours of like colour, are at least 500 pixels and touch the room or the
 /// photo's edge: a lamp's, a window's or a chandelier's light joined to a shoulder, whose colour
-/// may well be a white shirt's (so the colour models keep it). Dark things — hair on the
-/// shoulders — are never called light.
+/// may well be a white shirt's (so the colour models keep it). Hair on the shoulders is darker
+/// or more coloured than that light (a limit chosen for it, not tested on such a photo).
 pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
     let (w, h) = (mask.width as usize, mask.height as usize);
     let mut out = vec![false; w * h];
