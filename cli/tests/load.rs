@@ -13,7 +13,6 @@
 mod common;
 
 use common::*;
-use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
@@ -55,21 +54,6 @@ fn sizes() -> (usize, usize, usize) {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `jpeg` made unique by a comment segment after its start marker: still a valid JPEG.
-fn with_comment(jpeg: &[u8], text: &str) -> Vec<u8> {
-    let len = (text.len() + 2) as u16;
-    let mut out = jpeg[..2].to_vec();
-    out.extend([0xff, 0xfe]);
-    out.extend(len.to_be_bytes());
-    out.extend(text.as_bytes());
-    out.extend(&jpeg[2..]);
-    out
-}
-
 /// One upload: its key, the photo's hash, and the body as sent.
 struct Job {
     key: String,
@@ -91,8 +75,8 @@ fn job(base: &[u8], client: usize, round: usize, n: usize) -> Job {
         parts.push(("original", "image/jpeg", original));
     }
     Job {
-        photo_sha: sha256(&photo),
-        original_sha: original.as_deref().map(sha256),
+        photo_sha: sha256_hex(&photo),
+        original_sha: original.as_deref().map(sha256_hex),
         body: multipart(&parts),
         fault: FAULTS[(client + n + round) % FAULTS.len()],
         key,
@@ -341,7 +325,7 @@ fn verify_store(data: &std::path::Path, accepted: &[Job]) {
         for sha in std::iter::once(photo).chain(original) {
             let bytes =
                 store.file(&sha).unwrap().unwrap_or_else(|| panic!("{}: photo {sha} missing", job.key));
-            assert_eq!(sha256(&bytes), sha, "{sha} holds what its name says");
+            assert_eq!(sha256_hex(&bytes), sha, "{sha} holds what its name says");
             files.insert(sha);
         }
     }

@@ -128,21 +128,6 @@ fn a_student_reads_only_their_own_capture_and_staff_need_to_sign_in() {
     assert_eq!(request(&server, "GET", "/api/captures", &[staff], b"").status, 401);
 }
 
-/// `jpeg` made another file by a comment segment after its start marker: still a valid JPEG.
-fn with_comment(jpeg: &[u8], text: &str) -> Vec<u8> {
-    let mut out = jpeg[..2].to_vec();
-    out.extend([0xff, 0xfe]);
-    out.extend(((text.len() + 2) as u16).to_be_bytes());
-    out.extend(text.as_bytes());
-    out.extend(&jpeg[2..]);
-    out
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn sign_in_is_rate_limited_and_its_cookie_is_strict() {
     let server = start("sign-in");

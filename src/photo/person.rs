@@ -182,15 +182,8 @@ pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
         reached[i] = true;
     }
     while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
         let here = pixel(i);
-        let next = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < w).then(|| i + 1),
-            (y > top).then(|| i - w),
-            (y + 1 < h).then(|| i + w),
-        ];
-        for j in next.into_iter().flatten() {
+        for j in neighbours(i, w, h, top) {
             let there = pixel(j);
             if !reached[j]
                 && mask.values[j] >= 0.95
@@ -242,14 +235,7 @@ pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
     };
     let mut stack: Vec<usize> = (0..w * h).filter(|&i| out[i]).collect();
     while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        let next = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < w).then(|| i + 1),
-            (y > top).then(|| i - w),
-            (y + 1 < h).then(|| i + w),
-        ];
-        for j in next.into_iter().flatten() {
+        for j in neighbours(i, w, h, top) {
             if !out[j] && light_here(j) {
                 out[j] = true;
                 stack.push(j);
@@ -257,6 +243,14 @@ pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
         }
     }
     out
+}
+
+/// The four neighbours of pixel `i` of a `w`×`h` picture, from row `top` down.
+fn neighbours(i: usize, w: usize, h: usize, top: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    [(x > 0).then(|| i - 1), (x + 1 < w).then(|| i + 1), (y > top).then(|| i - w), (y + 1 < h).then(|| i + w)]
+        .into_iter()
+        .flatten()
 }
 
 /// Keeps of `light` only its 8-connected patches of [`LIGHT_PATCH_MIN`] pixels or more that

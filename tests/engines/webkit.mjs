@@ -76,11 +76,25 @@ export async function launchWebKit(frame, { deny = false, script = '' } = {}) {
     /** Resolves to `fn(...args)`'s first truthy value (polled), or rejects after `ms`. */
     async waitFor(fn, ms, ...args) {
       const until = Date.now() + ms;
+      let answered = Date.now();
+      let failure = null;
       for (;;) {
-        const value = await evaluate(fn, ...args).catch(() => null);
+        let value = null;
+        try {
+          value = await evaluate(fn, ...args);
+          answered = Date.now();
+        } catch (e) {
+          failure = e;
+        }
         if (value) return value;
         if (terminated) throw new Error(terminated);
-        if (Date.now() > until) throw new Error(`not within ${ms} ms: ${fn}`);
+        if (Date.now() > until) {
+          // A page that stopped answering is the engine's trouble, told apart from a page that
+          // answers but never gets there (the component's).
+          const silent = (Date.now() - answered) / 1000;
+          if (silent > 10) throw new Error(`web process not answering for ${silent.toFixed(0)} s (${failure?.message}): ${fn}`);
+          throw new Error(`not within ${ms} ms: ${fn}`);
+        }
         await new Promise((r) => setTimeout(r, 250));
       }
     },

@@ -27,14 +27,15 @@ after(() => server?.stop());
 
 /** Runs `body(page)` in a WebKit whose camera shows `frame`. WebKitGTK's web process was seen to
  * die (`trap invalid opcode`) in about one run in five when these tests were written (not in 52
- * sessions since, docs/testing.md): then the run is tried once more, and said so. */
+ * sessions since, docs/testing.md), or to stop answering: then the run is tried once more, and
+ * said so. A page that answers but never gets there fails at once, with the component's stats. */
 async function withWebKit(frame, body, options) {
   for (let attempt = 1; ; attempt++) {
     const page = await launchWebKit(frame, options);
     try {
       return await body(page);
     } catch (e) {
-      if (attempt === 1 && /web process ended/.test(e.message)) {
+      if (attempt === 1 && /web process (ended|not answering)/.test(e.message)) {
         console.log(`WebKit: ${e.message}; trying once more`);
         continue;
       }
@@ -54,7 +55,13 @@ const shutterOn = () => {
 
 /** Waits up to `ms` for the shutter, presses it, and waits for the calibration view. */
 async function shootToReview(page, ms) {
-  await page.waitFor(shutterOn, ms);
+  try {
+    await page.waitFor(shutterOn, ms);
+  } catch (e) {
+    const stats = await page.evaluate(() => document.getElementById('stats')?.value).catch(() => null);
+    e.message += `\nthe component's stats then: ${String(stats).slice(0, 1500)}`;
+    throw e;
+  }
   await page.evaluate(() => document.querySelector('grad-capture').shadowRoot.getElementById('shutter').click());
   await page.waitFor(() => document.querySelector('grad-capture').state === 'review', 30000);
 }

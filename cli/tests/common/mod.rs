@@ -13,6 +13,22 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// `jpeg` made another file by a comment segment after its start marker: still a valid JPEG.
+pub fn with_comment(jpeg: &[u8], text: &str) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xff, 0xfe]);
+    out.extend(((text.len() + 2) as u16).to_be_bytes());
+    out.extend(text.as_bytes());
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The shared PostgreSQL (its admin URL) and S3 endpoint the tests run against, if started.
 pub fn services() -> Option<(String, String)> {
     match (std::env::var("GRADCAP_TEST_POSTGRES"), std::env::var("GRADCAP_TEST_S3")) {
