@@ -315,14 +315,26 @@ impl Database {
         }
     }
 
-    /// Runs a statement; the number of rows it changed.
+    /// Runs a statement on its own (no transaction around it); the number of rows it changed.
     pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, Error> {
-        self.transaction(|tx| tx.execute(sql, args))
+        self.alone(|db| db.execute(sql, args))
     }
 
-    /// Runs a query; its rows.
+    /// Runs a query on its own; its rows.
     pub fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, Error> {
-        self.transaction(|tx| tx.query(sql, args))
+        self.alone(|db| db.query(sql, args))
+    }
+
+    /// Runs `body` on a connection, each statement committed by itself (one round trip to
+    /// PostgreSQL a statement, not three with a transaction's begin and commit).
+    fn alone<T>(&self, body: impl FnOnce(&mut dyn Tx) -> Result<T, Error>) -> Result<T, Error> {
+        blocking(Waiting::Database, || match self {
+            Database::Sqlite(conn) => {
+                let conn = conn.lock().map_err(|e| Error::other(e.to_string()))?;
+                body(&mut Sqlite(&conn))
+            }
+            Database::Postgres(pool) => body(&mut Postgres(&mut *pool.get()?)),
+        })
     }
 
     /// Runs a query; its first row, if any.
@@ -335,25 +347,18 @@ impl Database {
         blocking(Waiting::Database, || match self {
             Database::Sqlite(conn) => {
                 let mut conn = conn.lock().map_err(|e| Error::other(e.to_string()))?;
-                let mut tx = SqliteTx(conn.transaction()?);
-                let out = body(&mut tx)?;
-                tx.0.commit()?;
+                let tx = conn.transaction()?;
+                let out = body(&mut Sqlite(&tx))?;
+                tx.commit()?;
                 Ok(out)
             }
+            // Dropped without a commit, a transaction rolls back.
             Database::Postgres(pool) => {
                 let mut client = pool.get()?;
-                let mut tx = PostgresTx(client.transaction()?);
-                let out = body(&mut tx);
-                match out {
-                    Ok(out) => {
-                        tx.0.commit()?;
-                        Ok(out)
-                    }
-                    Err(e) => {
-                        drop(tx);
-                        Err(e)
-                    }
-                }
+                let mut tx = client.transaction()?;
+                let out = body(&mut Postgres(&mut tx))?;
+                tx.commit()?;
+                Ok(out)
             }
         })
     }
@@ -425,9 +430,10 @@ fn sqlite_sql(sql: &str) -> String {
     out
 }
 
-struct SqliteTx<'a>(rusqlite::Transaction<'a>);
+/// An SQLite connection, or a transaction on one.
+struct Sqlite<'a>(&'a rusqlite::Connection);
 
-impl Tx for SqliteTx<'_> {
+impl Tx for Sqlite<'_> {
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, Error> {
         let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
         Ok(stmt.execute(rusqlite::params_from_iter(args.iter()))? as u64)
@@ -468,13 +474,14 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-struct PostgresTx<'a>(postgres::Transaction<'a>);
+/// A PostgreSQL connection, or a transaction on one.
+struct Postgres<'a, C: postgres::GenericClient>(&'a mut C);
 
 fn pg_args(args: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn postgres::types::ToSql + Sync)).collect()
 }
 
-impl Tx for PostgresTx<'_> {
+impl<C: postgres::GenericClient> Tx for Postgres<'_, C> {
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, Error> {
         Ok(self.0.execute(sql, &pg_args(args))?)
     }
