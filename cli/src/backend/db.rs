@@ -307,14 +307,6 @@ impl Database {
         Ok(db)
     }
 
-    /// Which database this is, for messages: `sqlite` or `postgres`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Database::Sqlite(_) => "sqlite",
-            Database::Postgres(_) => "postgres",
-        }
-    }
-
     /// Runs a statement on its own (no transaction around it); the number of rows it changed.
     pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, Error> {
         self.alone(|db| db.execute(sql, args))

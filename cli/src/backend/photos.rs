@@ -185,14 +185,6 @@ impl Photos {
             }
         }
     }
-
-    /// What this store is, for messages: the folder or `s3://BUCKET/PREFIX`.
-    pub fn describe(&self) -> String {
-        match self {
-            Photos::Dir(dir) => dir.display().to_string(),
-            Photos::S3(bucket) => format!("s3 {}/{}", bucket.client, bucket.prefix),
-        }
-    }
 }
 
 /// An S3 answer that found nothing, told apart from a failure.
