@@ -14,6 +14,7 @@
 //! assert!(qr::decode(&frame.view()).is_empty());
 //! ```
 
+mod elastic;
 mod erasure;
 mod luma;
 mod passes;

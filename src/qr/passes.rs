@@ -242,8 +242,8 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
     }
     if let (true, Some(grey)) = (found.is_empty(), grey) {
         // The sets sorted the patterns larger first (noise makes small ones).
-        if let Some((text, corners, modules)) =
-            warp::recover(grey, &patterns, effort).filter(|(text, ..)| !text.is_empty())
+        if let Some((text, corners, modules)) = warp::any_three(grey, matrix, &patterns, effort)
+            .or_else(|| warp::recover(grey, &patterns, effort)).filter(|(text, ..)| !text.is_empty())
         {
             found.push(Found { code: Code { text, corners: around_the_centre(corners) }, modules });
         }

@@ -22,13 +22,17 @@ pub struct Effort {
     /// Grids tried at most from pairs of finders (a textured surface offers many finder-like
     /// patterns).
     pair_grids: usize,
+    /// Whether a fitted grid that does not decode is bent to the image ([`super::elastic`]).
+    bend: bool,
+    /// Sets of three finders [`any_three`] tries at most.
+    triples: usize,
 }
 
 /// For still images: the corner searched 1.5 modules each way, three versions, 120 pair grids.
-pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120 };
+pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120, bend: true, triples: 20 };
 /// For a live frame's slice: the guessed corner, one version, 6 pair grids (each grid a few
 /// tenths of a millisecond).
-pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6 };
+pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6, bend: false, triples: 4 };
 /// The step of the search, in modules.
 const STEP: f32 = 0.5;
 /// Each module is compared with the mean of the modules up to this far around it (7×7 modules:
@@ -308,7 +312,34 @@ fn fitted_as(
                     grey.push(image.sample(x as f32, y as f32));
                 }
             }
-            let text = read_grid(&grey, n)?;
+            let text = read_grid(&grey, n).or_else(|| {
+                if !effort.bend {
+                    return None;
+                }
+                // Each finder's own map, from its ring's corners and centre.
+                let own: Vec<([f64; 2], Projective)> = [c_tl, c_tr, c_bl]
+                    .into_iter()
+                    .filter_map(|at| {
+                        let m = finder(at);
+                        let mut ring: Vec<([f64; 2], [f64; 2])> = corners
+                            .iter()
+                            .filter(|(c, ..)| *c == at)
+                            .map(|&(_, off, q)| ([m[0] + off[0], m[1] + off[1]], q))
+                            .collect();
+                        ring.push((m, at));
+                        Some(([m[0] - 3.5, m[1] - 3.5], Projective::fit(&ring)?))
+                    })
+                    .collect();
+                let maps: Vec<Box<dyn Fn([f64; 2]) -> [f64; 2] + '_>> =
+                    own.iter().map(|(_, p)| Box::new(move |at| p.map(at)) as Box<dyn Fn([f64; 2]) -> [f64; 2]>).collect();
+                let finders: Vec<super::elastic::Finder> = own
+                    .iter()
+                    .zip(&maps)
+                    .map(|((origin, _), map)| super::elastic::Finder { origin: *origin, map: map.as_ref() })
+                    .collect();
+                let bent = super::elastic::sample(image, n, &|at| map.map(at), &finders)?;
+                read_grid(&bent, n)
+            })?;
             let quad = [[0.0, 0.0], [n as f64, 0.0], [n as f64, n as f64], [0.0, n as f64]]
                 .map(|c| map.map(c).map(|v| v as f32));
             Some((text, quad, n))
@@ -366,6 +397,27 @@ impl Projective {
         let w = h[6] * x + h[7] * y + 1.0;
         [(h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w]
     }
+}
+
+/// Finder patterns taken three at a time when the reader's sets make no code.
+const TRIPLED: usize = 6;
+
+/// A code seen so steeply that the reader does not take its three finders for one (the far ones
+/// look small and close, the corner far from square): any three of the largest patterns found,
+/// through [`fitted`], which fits a projective map to their rings.
+pub fn any_three(
+    image: &Luma,
+    matrix: &BitMatrix,
+    patterns: &[ConcentricPattern],
+    effort: Effort,
+) -> Option<(String, [[f32; 2]; 4], u32)> {
+    let largest = &patterns[..patterns.len().min(TRIPLED)];
+    let triples = (0..largest.len()).flat_map(|i| {
+        (i + 1..largest.len()).flat_map(move |j| (j + 1..largest.len()).map(move |k| [i, j, k]))
+    });
+    triples
+        .take(effort.triples)
+        .find_map(|[i, j, k]| fitted(image, matrix, [largest[i], largest[j], largest[k]], effort))
 }
 
 /// Finder patterns tried in pairs when no three make a code.

@@ -1,0 +1,213 @@
+//! A grid that bends: for a code on a folded or curved sheet, or one whose projective map is off
+//! far from its finders, no single map puts every module centre on its module. Here the map is
+//! corrected by a field of small shifts, found a little at a time outward from the finders (where
+//! the map is right): at each node of a lattice every two modules, the shift that makes the 5×5
+//! modules around it crispest — each module's grey, averaged over its middle, farthest from their
+//! mean, as it is when the samples sit inside modules rather than across their edges — within
+//! half a module of what the nodes already placed predict. A module's grey is read through the
+//! shifts interpolated between the nodes.
+//!
+//! Crispness repeats every module, so the search never goes farther than half a module from the
+//! prediction; the prediction follows the neighbours' trend (a fold or a curve shrinks the
+//! modules a little more at each step), which is what lets the field follow the bend.
+
+use super::Luma;
+
+/// Nodes of the shift field, every this many modules.
+const SPACING: usize = 2;
+/// Modules each way from a node that its crispness is measured over (5×5).
+const REACH: i32 = 2;
+/// Nodes each way from a node whose placed shifts predict its own (5×5 nodes).
+const AROUND: i32 = 2;
+/// Steps of the search each way, of `1 / (2 STEPS)` module: ±0.5 module.
+const STEPS: i32 = 4;
+
+/// The grey at each module centre of an `n`×`n` code whose module coordinates (0..`n`, the
+/// top-left corner at 0) go to pixels through `map`, corrected by the field of shifts; `None`
+/// when the grid leaves the image.
+pub fn sample(image: &Luma, n: u32, map: &dyn Fn([f64; 2]) -> [f64; 2], finders: &[Finder]) -> Option<Vec<f32>> {
+    let field = Field::fit(image, n as usize, map, finders)?;
+    let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
+    let mut grey = Vec::with_capacity((n * n) as usize);
+    for my in 0..n {
+        for mx in 0..n {
+            let at = [mx as f64 + 0.5, my as f64 + 0.5];
+            let [x, y] = field.to_pixel(map, at);
+            if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
+                return None;
+            }
+            grey.push(image.sample(x as f32, y as f32));
+        }
+    }
+    Some(grey)
+}
+
+/// A finder pattern's own map, right over its 7×7 modules where the code's map (a compromise
+/// between finders on two sides of a fold) is not: fitted to its ring alone.
+pub struct Finder<'a> {
+    /// The module coordinates of its top-left corner: (0, 0), (`n` − 7, 0) or (0, `n` − 7).
+    pub origin: [f64; 2],
+    /// Module coordinates to pixels, near the finder.
+    pub map: &'a dyn Fn([f64; 2]) -> [f64; 2],
+}
+
+/// Shifts in pixels at the nodes of a lattice every [`SPACING`] modules.
+struct Field {
+    /// Nodes a side.
+    side: usize,
+    shifts: Vec<[f64; 2]>,
+}
+
+impl Field {
+    fn fit(image: &Luma, n: usize, map: &dyn Fn([f64; 2]) -> [f64; 2], finders: &[Finder]) -> Option<Field> {
+        let side = n / SPACING + 1;
+        let node = |i: usize| (i * SPACING) as f64 + 0.5;
+        let mut shifts = vec![[0.0; 2]; side * side];
+        let mut placed = vec![false; side * side];
+        // The finders anchor the field: over each, the shift that takes the code's map to the
+        // finder's own.
+        for j in 0..side {
+            for i in 0..side {
+                let at = [node(i), node(j)];
+                let over = |f: &&Finder| (0..2).all(|c| (f.origin[c]..f.origin[c] + 7.0).contains(&at[c]));
+                if let Some(finder) = finders.iter().find(over) {
+                    let (own, code) = ((finder.map)(at), map(at));
+                    shifts[j * side + i] = [own[0] - code[0], own[1] - code[1]];
+                    placed[j * side + i] = true;
+                }
+            }
+        }
+        if !placed.iter().any(|&p| p) {
+            return None;
+        }
+        // The most surrounded node next, its shift predicted from the placed nodes around it.
+        let around = |k: usize| {
+            let (i, j) = ((k % side) as i32, (k / side) as i32);
+            (-AROUND..=AROUND)
+                .flat_map(move |dj| (-AROUND..=AROUND).map(move |di| (i + di, j + dj)))
+                .filter(|&(a, b)| a >= 0 && b >= 0 && a < side as i32 && b < side as i32)
+                .map(|(a, b)| b as usize * side + a as usize)
+        };
+        let touches = |k: usize, placed: &[bool]| {
+            let (i, j) = (k % side, k / side);
+            (i > 0 && placed[k - 1])
+                || (i + 1 < side && placed[k + 1])
+                || (j > 0 && placed[k - side])
+                || (j + 1 < side && placed[k + side])
+        };
+        while let Some(next) = (0..side * side)
+            .filter(|&k| !placed[k] && touches(k, &placed))
+            .max_by_key(|&k| around(k).filter(|&a| placed[a]).count())
+        {
+            let known: Vec<([f64; 2], [f64; 2])> = around(next)
+                .filter(|&a| placed[a])
+                .map(|a| {
+                    let d = [(a % side) as f64 - (next % side) as f64, (a / side) as f64 - (next / side) as f64];
+                    (d, shifts[a])
+                })
+                .collect();
+            let predicted = extrapolate(&known);
+            let at = [node(next % side), node(next / side)];
+            shifts[next] = best_shift(image, n, map, at, predicted);
+            placed[next] = true;
+        }
+        Some(Field { side, shifts })
+    }
+
+    /// The pixel of module coordinates `at`: the map's, shifted by the field there.
+    fn to_pixel(&self, map: &dyn Fn([f64; 2]) -> [f64; 2], at: [f64; 2]) -> [f64; 2] {
+        let last = (self.side - 1) as f64;
+        let (u, v) = (((at[0] - 0.5) / SPACING as f64).clamp(0.0, last), ((at[1] - 0.5) / SPACING as f64).clamp(0.0, last));
+        let (i, j) = ((u.floor() as usize).min(self.side - 2), (v.floor() as usize).min(self.side - 2));
+        let (fu, fv) = (u - i as f64, v - j as f64);
+        let s = |i: usize, j: usize, c: usize| self.shifts[j * self.side + i][c];
+        let shift = |c: usize| {
+            (1.0 - fu) * (1.0 - fv) * s(i, j, c)
+                + fu * (1.0 - fv) * s(i + 1, j, c)
+                + (1.0 - fu) * fv * s(i, j + 1, c)
+                + fu * fv * s(i + 1, j + 1, c)
+        };
+        let [x, y] = map(at);
+        [x + shift(0), y + shift(1)]
+    }
+}
+
+/// The shift at offset (0, 0) from the shifts `known` at node offsets: the plane fitted to them
+/// by least squares (a fold or a curve keeps stretching the same way), or their mean when they
+/// lie on a line.
+fn extrapolate(known: &[([f64; 2], [f64; 2])]) -> [f64; 2] {
+    let count = known.len() as f64;
+    let mean = |f: &dyn Fn(&([f64; 2], [f64; 2])) -> f64| known.iter().map(f).sum::<f64>() / count;
+    let (mx, my) = (mean(&|k| k.0[0]), mean(&|k| k.0[1]));
+    let (sxx, syy, sxy) =
+        (mean(&|k| (k.0[0] - mx).powi(2)), mean(&|k| (k.0[1] - my).powi(2)), mean(&|k| (k.0[0] - mx) * (k.0[1] - my)));
+    let det = sxx * syy - sxy * sxy;
+    [0, 1].map(|c| {
+        let ms = mean(&|k| k.1[c]);
+        if det < 1e-6 {
+            return ms;
+        }
+        let (sxs, sys) = (mean(&|k| (k.0[0] - mx) * (k.1[c] - ms)), mean(&|k| (k.0[1] - my) * (k.1[c] - ms)));
+        let (gx, gy) = ((sxs * syy - sys * sxy) / det, (sys * sxx - sxs * sxy) / det);
+        ms - gx * mx - gy * my
+    })
+}
+
+/// The shift within half a module of `predicted` that makes the modules around `at` crispest.
+fn best_shift(
+    image: &Luma,
+    n: usize,
+    map: &dyn Fn([f64; 2]) -> [f64; 2],
+    at: [f64; 2],
+    predicted: [f64; 2],
+) -> [f64; 2] {
+    // One module's step in pixels along each axis, here.
+    let here = map(at);
+    let along = |d: [f64; 2]| {
+        let p = map([at[0] + d[0], at[1] + d[1]]);
+        [p[0] - here[0], p[1] - here[1]]
+    };
+    let (ex, ey) = (along([1.0, 0.0]), along([0.0, 1.0]));
+    // The module centres around the node, in pixels, unshifted.
+    let (ci, cj) = (at[0].floor() as i32, at[1].floor() as i32);
+    let mut centres = Vec::with_capacity(25);
+    for dj in -REACH..=REACH {
+        for di in -REACH..=REACH {
+            let (mi, mj) = (ci + di, cj + dj);
+            if mi >= 0 && mj >= 0 && (mi as usize) < n && (mj as usize) < n {
+                centres.push(map([mi as f64 + 0.5, mj as f64 + 0.5]));
+            }
+        }
+    }
+    let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
+    let crispness = |shift: [f64; 2]| -> Option<f64> {
+        let mut greys = Vec::with_capacity(centres.len());
+        for c in &centres {
+            let mut sum = 0.0;
+            for (a, b) in [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)] {
+                let (x, y) = (c[0] + shift[0] + a * ex[0] + b * ey[0], c[1] + shift[1] + a * ex[1] + b * ey[1]);
+                if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
+                    return None;
+                }
+                sum += f64::from(image.sample(x as f32, y as f32));
+            }
+            greys.push(sum / 4.0);
+        }
+        let mean = greys.iter().sum::<f64>() / greys.len() as f64;
+        Some(greys.iter().map(|g| (g - mean).abs()).sum::<f64>() / greys.len() as f64)
+    };
+    let step = 0.5 / STEPS as f64;
+    let mut best = (crispness(predicted).unwrap_or(0.0), predicted);
+    for b in -STEPS..=STEPS {
+        for a in -STEPS..=STEPS {
+            let (a, b) = (a as f64 * step, b as f64 * step);
+            let shift = [predicted[0] + a * ex[0] + b * ey[0], predicted[1] + a * ex[1] + b * ey[1]];
+            if let Some(score) = crispness(shift) {
+                if score > best.0 {
+                    best = (score, shift);
+                }
+            }
+        }
+    }
+    best.1
+}
