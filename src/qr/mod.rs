@@ -18,6 +18,7 @@ mod elastic;
 mod erasure;
 mod luma;
 mod passes;
+mod rays;
 mod warp;
 
 pub use luma::Luma;

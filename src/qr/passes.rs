@@ -1,7 +1,10 @@
 //! The decoding passes: which version of the image, which threshold, which polarity.
 
 use super::{warp, Code, Luma};
-use rxing::common::DetectorRXingResult;
+use rxing::common::cpp_essentials::concentric_finder::FindConcentricPatternCorners;
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::common::{BitMatrix, DetectorRXingResult};
+use rxing::Point;
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
@@ -200,6 +203,7 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
     let effort = second.map_or(warp::QUICK, |(_, effort)| effort);
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
+    if std::env::var_os("QRDEBUG").is_some() && grey.is_some() { eprintln!("patterns {:?}", patterns.iter().map(|p| (p.p.x as i32, p.p.y as i32, p.size)).collect::<Vec<_>>()); }
     let mut used = Vec::new();
     let mut found = Vec::new();
     let mut tried = 0;
@@ -241,6 +245,9 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
         found.push(Found { code, modules });
     }
     if let (true, Some(grey)) = (found.is_empty(), grey) {
+        if effort.rays && (1..3).contains(&patterns.len()) {
+            patterns.extend(missed_finders(grey, matrix, &patterns));
+        }
         // The sets sorted the patterns larger first (noise makes small ones).
         if let Some((text, corners, modules)) = warp::any_three(grey, matrix, &patterns, effort)
             .or_else(|| warp::recover(grey, &patterns, effort)).filter(|(text, ..)| !text.is_empty())
@@ -249,6 +256,27 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
         }
     }
     found
+}
+
+/// Finder patterns the reader missed (a stroke across one), searched along rays at the size and
+/// turn of the largest it found ([`super::rays`]).
+fn missed_finders(grey: &Luma, matrix: &BitMatrix, patterns: &[ConcentricPattern]) -> Vec<ConcentricPattern> {
+    let first = patterns[0];
+    let module = first.size as f32 / 7.0;
+    // The turn of the code's rows, from the first finder's corners (a quarter turn either way is
+    // the same square); without them, every 15°.
+    let turns: Vec<f32> = match FindConcentricPatternCorners(matrix, first.p, first.size, 2) {
+        Some(quad) => {
+            let [a, b] = [quad.0[0], quad.0[1]];
+            vec![(b.y - a.y).atan2(b.x - a.x).rem_euclid(std::f32::consts::FRAC_PI_2)]
+        }
+        None => (0..6).map(|k| (k as f32 * 15.0).to_radians()).collect(),
+    };
+    let known: Vec<[f32; 2]> = patterns.iter().map(|p| [p.p.x, p.p.y]).collect();
+    super::rays::search(grey, module, &turns, &known)
+        .into_iter()
+        .map(|r| ConcentricPattern { p: Point { x: r.centre[0], y: r.centre[1] }, size: r.size.round() as i32 })
+        .collect()
 }
 
 /// Orders four corners so that they go round the quad (no crossing), keeping the first in place.

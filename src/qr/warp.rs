@@ -26,13 +26,16 @@ pub struct Effort {
     bend: bool,
     /// Sets of three finders [`any_three`] tries at most.
     triples: usize,
+    /// Whether finders the reader missed are searched along rays ([`super::rays`]) when it
+    /// found one or two.
+    pub rays: bool,
 }
 
 /// For still images: the corner searched 1.5 modules each way, three versions, 120 pair grids.
-pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120, bend: true, triples: 20 };
+pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120, bend: true, triples: 20, rays: true };
 /// For a live frame's slice: the guessed corner, one version, 6 pair grids (each grid a few
 /// tenths of a millisecond).
-pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6, bend: false, triples: 4 };
+pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6, bend: false, triples: 4, rays: false };
 /// The step of the search, in modules.
 const STEP: f32 = 0.5;
 /// Each module is compared with the mean of the modules up to this far around it (7×7 modules:
