@@ -19,14 +19,18 @@ const SPACING: usize = 2;
 const REACH: i32 = 2;
 /// Nodes each way from a node whose placed shifts predict its own (5×5 nodes).
 const AROUND: i32 = 2;
-/// Steps of the search each way, of `1 / (2 STEPS)` module: ±0.5 module.
-const STEPS: i32 = 4;
 
 /// The grey at each module centre of an `n`×`n` code whose module coordinates (0..`n`, the
 /// top-left corner at 0) go to pixels through `map`, corrected by the field of shifts; `None`
 /// when the grid leaves the image.
-pub fn sample(image: &Luma, n: u32, map: &dyn Fn([f64; 2]) -> [f64; 2], finders: &[Finder]) -> Option<Vec<f32>> {
-    let field = Field::fit(image, n as usize, map, finders)?;
+pub fn sample(image: &Luma, n: u32, map: &ToPixel<'_>, finders: &[Finder]) -> Option<Vec<f32>> {
+    // Each module's middle averaged (a box some two fifths of a module wide), so that one sample says how well
+    // a grid point sits inside its module.
+    let corner = map([0.0, 0.0]);
+    let far = map([n as f64, 0.0]);
+    let module = (far[0] - corner[0]).hypot(far[1] - corner[1]) / n as f64;
+    let smooth = image.box_blurred((module / 5.0).round() as u32);
+    let field = Field::fit(&smooth, n as usize, map, finders)?;
     let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
     let mut grey = Vec::with_capacity((n * n) as usize);
     for my in 0..n {
@@ -44,12 +48,18 @@ pub fn sample(image: &Luma, n: u32, map: &dyn Fn([f64; 2]) -> [f64; 2], finders:
 
 /// A finder pattern's own map, right over its 7×7 modules where the code's map (a compromise
 /// between finders on two sides of a fold) is not: fitted to its ring alone.
-pub struct Finder<'a> {
+pub struct Finder {
     /// The module coordinates of its top-left corner: (0, 0), (`n` − 7, 0) or (0, `n` − 7).
     pub origin: [f64; 2],
     /// Module coordinates to pixels, near the finder.
-    pub map: &'a dyn Fn([f64; 2]) -> [f64; 2],
+    pub map: Box<ToPixel<'static>>,
 }
+
+/// A map from module coordinates to pixels.
+pub type ToPixel<'a> = dyn Fn([f64; 2]) -> [f64; 2] + 'a;
+
+/// A shift known at an offset from a node: (offset in nodes, shift in pixels).
+type Known = ([f64; 2], [f64; 2]);
 
 /// Shifts in pixels at the nodes of a lattice every [`SPACING`] modules.
 struct Field {
@@ -59,7 +69,7 @@ struct Field {
 }
 
 impl Field {
-    fn fit(image: &Luma, n: usize, map: &dyn Fn([f64; 2]) -> [f64; 2], finders: &[Finder]) -> Option<Field> {
+    fn fit(smooth: &Luma, n: usize, map: &ToPixel<'_>, finders: &[Finder]) -> Option<Field> {
         let side = n / SPACING + 1;
         let node = |i: usize| (i * SPACING) as f64 + 0.5;
         let mut shifts = vec![[0.0; 2]; side * side];
@@ -95,29 +105,38 @@ impl Field {
                 || (j > 0 && placed[k - side])
                 || (j + 1 < side && placed[k + side])
         };
-        while let Some(next) = (0..side * side)
-            .filter(|&k| !placed[k] && touches(k, &placed))
-            .max_by_key(|&k| around(k).filter(|&a| placed[a]).count())
+        // How many placed nodes each node has around it, kept as nodes are placed.
+        let mut surrounded = vec![0usize; side * side];
+        for k in (0..side * side).filter(|&k| placed[k]) {
+            around(k).for_each(|a| surrounded[a] += 1);
+        }
+        while let Some(next) =
+            (0..side * side).filter(|&k| !placed[k] && touches(k, &placed)).max_by_key(|&k| surrounded[k])
         {
-            let known: Vec<([f64; 2], [f64; 2])> = around(next)
+            let known: Vec<Known> = around(next)
                 .filter(|&a| placed[a])
                 .map(|a| {
-                    let d = [(a % side) as f64 - (next % side) as f64, (a / side) as f64 - (next / side) as f64];
+                    let d =
+                        [(a % side) as f64 - (next % side) as f64, (a / side) as f64 - (next / side) as f64];
                     (d, shifts[a])
                 })
                 .collect();
             let predicted = extrapolate(&known);
             let at = [node(next % side), node(next / side)];
-            shifts[next] = best_shift(image, n, map, at, predicted);
+            shifts[next] = best_shift(smooth, n, map, at, predicted);
             placed[next] = true;
+            around(next).for_each(|a| surrounded[a] += 1);
         }
         Some(Field { side, shifts })
     }
 
     /// The pixel of module coordinates `at`: the map's, shifted by the field there.
-    fn to_pixel(&self, map: &dyn Fn([f64; 2]) -> [f64; 2], at: [f64; 2]) -> [f64; 2] {
+    fn to_pixel(&self, map: &ToPixel<'_>, at: [f64; 2]) -> [f64; 2] {
         let last = (self.side - 1) as f64;
-        let (u, v) = (((at[0] - 0.5) / SPACING as f64).clamp(0.0, last), ((at[1] - 0.5) / SPACING as f64).clamp(0.0, last));
+        let (u, v) = (
+            ((at[0] - 0.5) / SPACING as f64).clamp(0.0, last),
+            ((at[1] - 0.5) / SPACING as f64).clamp(0.0, last),
+        );
         let (i, j) = ((u.floor() as usize).min(self.side - 2), (v.floor() as usize).min(self.side - 2));
         let (fu, fv) = (u - i as f64, v - j as f64);
         let s = |i: usize, j: usize, c: usize| self.shifts[j * self.side + i][c];
@@ -135,12 +154,15 @@ impl Field {
 /// The shift at offset (0, 0) from the shifts `known` at node offsets: the plane fitted to them
 /// by least squares (a fold or a curve keeps stretching the same way), or their mean when they
 /// lie on a line.
-fn extrapolate(known: &[([f64; 2], [f64; 2])]) -> [f64; 2] {
+fn extrapolate(known: &[Known]) -> [f64; 2] {
     let count = known.len() as f64;
-    let mean = |f: &dyn Fn(&([f64; 2], [f64; 2])) -> f64| known.iter().map(f).sum::<f64>() / count;
+    let mean = |f: &dyn Fn(&Known) -> f64| known.iter().map(f).sum::<f64>() / count;
     let (mx, my) = (mean(&|k| k.0[0]), mean(&|k| k.0[1]));
-    let (sxx, syy, sxy) =
-        (mean(&|k| (k.0[0] - mx).powi(2)), mean(&|k| (k.0[1] - my).powi(2)), mean(&|k| (k.0[0] - mx) * (k.0[1] - my)));
+    let (sxx, syy, sxy) = (
+        mean(&|k| (k.0[0] - mx).powi(2)),
+        mean(&|k| (k.0[1] - my).powi(2)),
+        mean(&|k| (k.0[0] - mx) * (k.0[1] - my)),
+    );
     let det = sxx * syy - sxy * sxy;
     [0, 1].map(|c| {
         let ms = mean(&|k| k.1[c]);
@@ -153,14 +175,9 @@ fn extrapolate(known: &[([f64; 2], [f64; 2])]) -> [f64; 2] {
     })
 }
 
-/// The shift within half a module of `predicted` that makes the modules around `at` crispest.
-fn best_shift(
-    image: &Luma,
-    n: usize,
-    map: &dyn Fn([f64; 2]) -> [f64; 2],
-    at: [f64; 2],
-    predicted: [f64; 2],
-) -> [f64; 2] {
+/// The shift within half a module of `predicted` that makes the modules around `at` crispest, in
+/// the `smooth` image.
+fn best_shift(smooth: &Luma, n: usize, map: &ToPixel<'_>, at: [f64; 2], predicted: [f64; 2]) -> [f64; 2] {
     // One module's step in pixels along each axis, here.
     let here = map(at);
     let along = |d: [f64; 2]| {
@@ -168,6 +185,7 @@ fn best_shift(
         [p[0] - here[0], p[1] - here[1]]
     };
     let (ex, ey) = (along([1.0, 0.0]), along([0.0, 1.0]));
+
     // The module centres around the node, in pixels, unshifted.
     let (ci, cj) = (at[0].floor() as i32, at[1].floor() as i32);
     let mut centres = Vec::with_capacity(25);
@@ -179,35 +197,36 @@ fn best_shift(
             }
         }
     }
-    let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
+    let (w, h) = (smooth.width as f64 - 1.0, smooth.height as f64 - 1.0);
     let crispness = |shift: [f64; 2]| -> Option<f64> {
         let mut greys = Vec::with_capacity(centres.len());
         for c in &centres {
-            let mut sum = 0.0;
-            for (a, b) in [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)] {
-                let (x, y) = (c[0] + shift[0] + a * ex[0] + b * ey[0], c[1] + shift[1] + a * ex[1] + b * ey[1]);
-                if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
-                    return None;
-                }
-                sum += f64::from(image.sample(x as f32, y as f32));
+            let (x, y) = (c[0] + shift[0], c[1] + shift[1]);
+            if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
+                return None;
             }
-            greys.push(sum / 4.0);
+            greys.push(f64::from(smooth.sample(x as f32, y as f32)));
         }
         let mean = greys.iter().sum::<f64>() / greys.len() as f64;
         Some(greys.iter().map(|g| (g - mean).abs()).sum::<f64>() / greys.len() as f64)
     };
-    let step = 0.5 / STEPS as f64;
+    // Quarters of a module over ±0.5, then sixteenths around the best.
     let mut best = (crispness(predicted).unwrap_or(0.0), predicted);
-    for b in -STEPS..=STEPS {
-        for a in -STEPS..=STEPS {
-            let (a, b) = (a as f64 * step, b as f64 * step);
-            let shift = [predicted[0] + a * ex[0] + b * ey[0], predicted[1] + a * ex[1] + b * ey[1]];
-            if let Some(score) = crispness(shift) {
-                if score > best.0 {
-                    best = (score, shift);
+    let mut search = |centre: [f64; 2], steps: i32, step: f64| {
+        for b in -steps..=steps {
+            for a in -steps..=steps {
+                let (a, b) = (a as f64 * step, b as f64 * step);
+                let shift = [centre[0] + a * ex[0] + b * ey[0], centre[1] + a * ex[1] + b * ey[1]];
+                if let Some(score) = crispness(shift) {
+                    if score > best.0 {
+                        best = (score, shift);
+                    }
                 }
             }
         }
-    }
+        best.1
+    };
+    let coarse = search(predicted, 2, 0.25);
+    search(coarse, 2, 0.0625);
     best.1
 }

@@ -102,6 +102,49 @@ impl Luma {
         Luma { data, width: w, height: self.height + 2 * border }
     }
 
+    /// The image averaged over boxes of (2 `radius` + 1)² pixels (edges repeated); a copy when
+    /// `radius` is 0.
+    pub(super) fn box_blurred(&self, radius: u32) -> Luma {
+        let (w, h, r) = (self.width as usize, self.height as usize, radius as usize);
+        if r == 0 || w == 0 || h == 0 {
+            return self.clone();
+        }
+        let span = (2 * r + 1) as u32;
+        // Along rows, then along columns, each with a running sum over the clamped line.
+        fn run(line: &[u8], r: usize, span: u32, out: &mut [u8]) {
+            let len = line.len();
+            let at = |i: usize| u32::from(line[i.min(len - 1)]);
+            let mut sum: u32 = u32::from(line[0]) * r as u32 + (0..=r).map(at).sum::<u32>();
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = ((sum + span / 2) / span) as u8;
+                sum += at(i + r + 1);
+                sum -= u32::from(line[i.saturating_sub(r)]);
+            }
+        }
+        let mut rows = vec![0u8; w * h];
+        for (line, out) in self.data.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+            run(line, r, span, out);
+        }
+        // Columns through a transposed copy, so that each runs over contiguous memory.
+        let mut columns = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                columns[x * h + y] = rows[y * w + x];
+            }
+        }
+        let mut blurred = vec![0u8; w * h];
+        for (line, out) in columns.chunks_exact(h).zip(blurred.chunks_exact_mut(h)) {
+            run(line, r, span, out);
+        }
+        let mut data = vec![0u8; w * h];
+        for x in 0..w {
+            for y in 0..h {
+                data[y * w + x] = blurred[x * h + y];
+            }
+        }
+        Luma { data, width: self.width, height: self.height }
+    }
+
     /// Bilinear sample at (`x`, `y`), which must lie inside the image.
     pub(super) fn sample(&self, x: f32, y: f32) -> f32 {
         let (x0, y0) = (x.floor() as u32, y.floor() as u32);

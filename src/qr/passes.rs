@@ -4,10 +4,10 @@ use super::{warp, Code, Luma};
 use rxing::common::cpp_essentials::concentric_finder::FindConcentricPatternCorners;
 use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::{BitMatrix, DetectorRXingResult};
-use rxing::Point;
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::Point;
 use rxing::{Binarizer, BinaryBitmap, Luma8Source};
 
 /// A code as the reader found it, with its size in modules.
@@ -201,9 +201,9 @@ fn read(image: &Luma, pass: Pass) -> Vec<Found> {
 fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, warp::Effort)>) -> Vec<Found> {
     let grey = second.map(|(image, _)| image);
     let effort = second.map_or(warp::QUICK, |(_, effort)| effort);
+    let bends = std::cell::Cell::new(effort.bends);
     let matrix = bitmap.get_black_matrix();
     let mut patterns = FindFinderPatterns(matrix, true, 0);
-    if std::env::var_os("QRDEBUG").is_some() && grey.is_some() { eprintln!("patterns {:?}", patterns.iter().map(|p| (p.p.x as i32, p.p.y as i32, p.size)).collect::<Vec<_>>()); }
     let mut used = Vec::new();
     let mut found = Vec::new();
     let mut tried = 0;
@@ -234,10 +234,10 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
                         let (text, corners) = warp::resample(grey?, modules, finders, effort)?;
                         Some((text, corners, modules))
                     })
-                    .or_else(|| warp::fitted(grey?, matrix, finders, effort))
+                    .or_else(|| warp::fitted(grey?, matrix, finders, effort, &bends))
             }
             // The reader's sampling gave up (at a steep angle the far finder looks small).
-            Err(_) => grey.and_then(|g| warp::fitted(g, matrix, finders, effort)),
+            Err(_) => grey.and_then(|g| warp::fitted(g, matrix, finders, effort, &bends)),
         };
         let Some((text, corners, modules)) = read.filter(|(text, ..)| !text.is_empty()) else { continue };
         used.extend([set.tl, set.tr, set.bl]);
@@ -249,8 +249,9 @@ fn read_bitmap<B: Binarizer>(bitmap: BinaryBitmap<B>, second: Option<(&Luma, war
             patterns.extend(missed_finders(grey, matrix, &patterns));
         }
         // The sets sorted the patterns larger first (noise makes small ones).
-        if let Some((text, corners, modules)) = warp::any_three(grey, matrix, &patterns, effort)
-            .or_else(|| warp::recover(grey, &patterns, effort)).filter(|(text, ..)| !text.is_empty())
+        if let Some((text, corners, modules)) = warp::any_three(grey, matrix, &patterns, effort, &bends)
+            .or_else(|| warp::recover(grey, &patterns, effort))
+            .filter(|(text, ..)| !text.is_empty())
         {
             found.push(Found { code: Code { text, corners: around_the_centre(corners) }, modules });
         }
@@ -275,7 +276,10 @@ fn missed_finders(grey: &Luma, matrix: &BitMatrix, patterns: &[ConcentricPattern
     let known: Vec<[f32; 2]> = patterns.iter().map(|p| [p.p.x, p.p.y]).collect();
     super::rays::search(grey, module, &turns, &known)
         .into_iter()
-        .map(|r| ConcentricPattern { p: Point { x: r.centre[0], y: r.centre[1] }, size: r.size.round() as i32 })
+        .map(|r| ConcentricPattern {
+            p: Point { x: r.centre[0], y: r.centre[1] },
+            size: r.size.round() as i32,
+        })
         .collect()
 }
 

@@ -11,6 +11,7 @@ use rxing::common::cpp_essentials::concentric_finder::FindConcentricPatternCorne
 use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::BitMatrix;
 use rxing::qrcode::cpp_port::decoder::Decode;
+use std::cell::Cell;
 
 /// How much of the second look to take.
 #[derive(Debug, Clone, Copy)]
@@ -22,8 +23,9 @@ pub struct Effort {
     /// Grids tried at most from pairs of finders (a textured surface offers many finder-like
     /// patterns).
     pair_grids: usize,
-    /// Whether a fitted grid that does not decode is bent to the image ([`super::elastic`]).
-    bend: bool,
+    /// Fitted grids that do not decode bent to the image at most ([`super::elastic`], some 20 ms
+    /// a grid on a 640×640 photo), per pass.
+    pub bends: usize,
     /// Sets of three finders [`any_three`] tries at most.
     triples: usize,
     /// Whether finders the reader missed are searched along rays ([`super::rays`]) when it
@@ -32,10 +34,12 @@ pub struct Effort {
 }
 
 /// For still images: the corner searched 1.5 modules each way, three versions, 120 pair grids.
-pub const THOROUGH: Effort = Effort { reach: 1.5, versions: 3, pair_grids: 120, bend: true, triples: 20, rays: true };
+pub const THOROUGH: Effort =
+    Effort { reach: 1.5, versions: 3, pair_grids: 120, bends: usize::MAX, triples: 20, rays: true };
 /// For a live frame's slice: the guessed corner, one version, 6 pair grids (each grid a few
 /// tenths of a millisecond).
-pub const QUICK: Effort = Effort { reach: 0.0, versions: 1, pair_grids: 6, bend: false, triples: 4, rays: false };
+pub const QUICK: Effort =
+    Effort { reach: 0.0, versions: 1, pair_grids: 6, bends: 1, triples: 4, rays: false };
 /// The step of the search, in modules.
 const STEP: f32 = 0.5;
 /// Each module is compared with the mean of the modules up to this far around it (7×7 modules:
@@ -212,6 +216,7 @@ pub fn fitted(
     matrix: &BitMatrix,
     [tl, tr, bl]: [ConcentricPattern; 3],
     effort: Effort,
+    bends: &Cell<usize>,
 ) -> Option<(String, [[f32; 2]; 4], u32)> {
     let cross = |o: &ConcentricPattern, a: &ConcentricPattern, b: &ConcentricPattern| {
         (a.p.x - o.p.x) * (b.p.y - o.p.y) - (a.p.y - o.p.y) * (b.p.x - o.p.x)
@@ -219,16 +224,18 @@ pub fn fitted(
     let turning = cross(&tl, &tr, &bl) > 0.0;
     [(tl, tr, bl), (tr, bl, tl), (bl, tl, tr)].into_iter().find_map(|(corner, a, b)| {
         let set = if (cross(&corner, &a, &b) > 0.0) == turning { [corner, a, b] } else { [corner, b, a] };
-        fitted_as(image, matrix, set, effort)
+        fitted_as(image, matrix, set, effort, bends)
     })
 }
 
-/// [`fitted`] with `tl` as the corner.
+/// [`fitted`] with `tl` as the corner; a grid that does not decode is bent to the image while
+/// `bends` allows.
 fn fitted_as(
     image: &Luma,
     matrix: &BitMatrix,
     [tl, tr, bl]: [ConcentricPattern; 3],
     effort: Effort,
+    bends: &Cell<usize>,
 ) -> Option<(String, [[f32; 2]; 4], u32)> {
     let centre = |c: &ConcentricPattern| [c.p.x as f64, c.p.y as f64];
     let (c_tl, c_tr, c_bl) = (centre(&tl), centre(&tr), centre(&bl));
@@ -316,11 +323,12 @@ fn fitted_as(
                 }
             }
             let text = read_grid(&grey, n).or_else(|| {
-                if !effort.bend {
+                if bends.get() == 0 {
                     return None;
                 }
+                bends.set(bends.get() - 1);
                 // Each finder's own map, from its ring's corners and centre.
-                let own: Vec<([f64; 2], Projective)> = [c_tl, c_tr, c_bl]
+                let finders: Vec<super::elastic::Finder> = [c_tl, c_tr, c_bl]
                     .into_iter()
                     .filter_map(|at| {
                         let m = finder(at);
@@ -330,15 +338,12 @@ fn fitted_as(
                             .map(|&(_, off, q)| ([m[0] + off[0], m[1] + off[1]], q))
                             .collect();
                         ring.push((m, at));
-                        Some(([m[0] - 3.5, m[1] - 3.5], Projective::fit(&ring)?))
+                        let own = Projective::fit(&ring)?;
+                        Some(super::elastic::Finder {
+                            origin: [m[0] - 3.5, m[1] - 3.5],
+                            map: Box::new(move |at| own.map(at)),
+                        })
                     })
-                    .collect();
-                let maps: Vec<Box<dyn Fn([f64; 2]) -> [f64; 2] + '_>> =
-                    own.iter().map(|(_, p)| Box::new(move |at| p.map(at)) as Box<dyn Fn([f64; 2]) -> [f64; 2]>).collect();
-                let finders: Vec<super::elastic::Finder> = own
-                    .iter()
-                    .zip(&maps)
-                    .map(|((origin, _), map)| super::elastic::Finder { origin: *origin, map: map.as_ref() })
                     .collect();
                 let bent = super::elastic::sample(image, n, &|at| map.map(at), &finders)?;
                 read_grid(&bent, n)
@@ -413,6 +418,7 @@ pub fn any_three(
     matrix: &BitMatrix,
     patterns: &[ConcentricPattern],
     effort: Effort,
+    bends: &Cell<usize>,
 ) -> Option<(String, [[f32; 2]; 4], u32)> {
     let largest = &patterns[..patterns.len().min(TRIPLED)];
     let triples = (0..largest.len()).flat_map(|i| {
@@ -420,7 +426,7 @@ pub fn any_three(
     });
     triples
         .take(effort.triples)
-        .find_map(|[i, j, k]| fitted(image, matrix, [largest[i], largest[j], largest[k]], effort))
+        .find_map(|[i, j, k]| fitted(image, matrix, [largest[i], largest[j], largest[k]], effort, bends))
 }
 
 /// Finder patterns tried in pairs when no three make a code.
