@@ -1,5 +1,8 @@
 // QR benchmark: our wasm decoder vs zxing-wasm (zxing-cpp) and jsQR on ../shared/qr-corpus, in one
-// headless Chromium run. Prints a table and writes target/bench/qr.json. Run by scripts/bench-qr.
+// headless Chromium run; with GRADCAP_QR_WECHAT naming the JSON bench/wechat_qr.py wrote for the
+// same corpus, WeChat's decoder beside them (natively, OpenCV in Python) and zxing-cpp and WeChat
+// chained (read when either reads). Prints a table and writes target/bench/qr.json. Run by
+// scripts/bench-qr.
 import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -32,13 +35,20 @@ export async function qrBench(page, url) {
   const chromiumVersion = await page.evaluate(() => navigator.userAgent.match(/Chrom(?:e|ium)\/([\d.]+)/)?.[1] ?? '?');
 
   const all = cases();
-  const names = ['gradcap', 'zxing-wasm', 'jsqr'];
+  const wechat = process.env.GRADCAP_QR_WECHAT ? JSON.parse(readFileSync(process.env.GRADCAP_QR_WECHAT, 'utf8')) : null;
+  const names = ['gradcap', 'zxing-wasm', 'jsqr', ...(wechat ? ['wechat', 'chained'] : [])];
   // Warm up every decoder once before timing.
   await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(all[0].path).toString('base64'), 'image/png']);
   const results = [];
   for (const c of all) {
     const type = contentType(c.file);
     const out = await page.evaluate(([b, t]) => window.benchImage(b, t), [readFileSync(c.path).toString('base64'), type]);
+    if (wechat) {
+      out.wechat = wechat.results[`${c.set}/${c.file}`] ?? { texts: [], ms: NaN };
+      // zxing-cpp first, WeChat's when it reads nothing.
+      const first = out['zxing-wasm'];
+      out.chained = first.texts.length ? first : { texts: out.wechat.texts, ms: first.ms + out.wechat.ms };
+    }
     const ok = (texts) => texts.some((t) => t === c.expected || t === c.expected.replace(/\n$/, ''));
     results.push({ ...c, out: Object.fromEntries(names.map((n) => [n, { ok: ok(out[n].texts),
       wrong: out[n].texts.length > 0 && !ok(out[n].texts), ms: out[n].ms }])) });
@@ -53,20 +63,26 @@ export async function qrBench(page, url) {
     }])) };
   });
   const wrong = Object.fromEntries(names.map((n) => [n, results.filter((r) => r.out[n].wrong).map((r) => `${r.set}/${r.file}`)]));
-  return { chromium: chromiumVersion, cpu: cpus()[0].model, init, table, wrong, results };
+  return { chromium: chromiumVersion, cpu: cpus()[0].model, init, table, wrong, results,
+    wechat: wechat && { detector: wechat.detector, opencv: wechat.opencv } };
 }
 
 /** Prints the QR table. */
-export function printQr({ chromium, init, table, wrong }) {
-  const names = ['gradcap', 'zxing-wasm', 'jsqr'];
-  const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(6);
-  const ms = (x) => x.toFixed(2).padStart(7);
+export function printQr({ chromium, init, table, wrong, wechat }) {
+  const names = ['gradcap', 'zxing-wasm', 'jsqr', ...(wechat ? ['wechat', 'chained'] : [])];
+  const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(10);
+  const ms = (x) => x.toFixed(2).padStart(10);
   console.log(`\nQR decoding, headless Chromium ${chromium} on ${cpus()[0].model} (${cpus().length} cores)`);
-  console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms\n`);
-  console.log('set             n   gradcap zxing-wasm   jsqr | median ms: gradcap zxing-wasm    jsqr | ratio');
+  console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms`);
+  if (wechat) {
+    console.log(`wechat: OpenCV ${wechat.opencv} wechat_qrcode, ${wechat.detector} detector, natively in Python; ` +
+      'chained: zxing-wasm, then wechat when it reads nothing');
+  }
+  console.log(`\n${'set'.padEnd(15)}   n ${names.map((n) => n.padStart(10)).join('')} | median ms ${names.filter((n) => n !== 'chained').map((n) => n.padStart(10)).join('')}`);
   for (const row of table) {
-    const ratio = row.gradcap.medianMs / row['zxing-wasm'].medianMs;
-    console.log(`${row.set.padEnd(15)}${String(row.images).padStart(3)}  ${pct(row.gradcap.rate)}     ${pct(row['zxing-wasm'].rate)} ${pct(row.jsqr.rate)} |         ${ms(row.gradcap.medianMs)}    ${ms(row['zxing-wasm'].medianMs)} ${ms(row.jsqr.medianMs)} | ${ratio.toFixed(2)}`);
+    const rates = names.map((n) => pct(row[n].rate)).join('');
+    const times = names.filter((n) => n !== 'chained').map((n) => ms(row[n].medianMs)).join('');
+    console.log(`${row.set.padEnd(15)}${String(row.images).padStart(4)} ${rates} |           ${times}`);
   }
   console.log('\nwrong text:', JSON.stringify(wrong));
 }

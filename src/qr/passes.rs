@@ -266,12 +266,29 @@ fn missed_finders(grey: &Luma, matrix: &BitMatrix, patterns: &[ConcentricPattern
     let module = first.size as f32 / 7.0;
     // The turn of the code's rows, from the first finder's corners (a quarter turn either way is
     // the same square); without them, every 15°.
-    let turns: Vec<f32> = match FindConcentricPatternCorners(matrix, first.p, first.size, 2) {
+    let turns: Vec<[f32; 2]> = match FindConcentricPatternCorners(matrix, first.p, first.size, 2) {
         Some(quad) => {
-            let [a, b] = [quad.0[0], quad.0[1]];
-            vec![(b.y - a.y).atan2(b.x - a.x).rem_euclid(std::f32::consts::FRAC_PI_2)]
+            let (dx, dy) = (quad.0[1].x - quad.0[0].x, quad.0[1].y - quad.0[0].y);
+            let length = (dx * dx + dy * dy).sqrt().max(f32::EPSILON);
+            let mut turn = [dx / length, dy / length];
+            // A quarter turn at a time into the first quadrant.
+            for _ in 0..3 {
+                if turn[0] > 0.0 && turn[1] >= 0.0 {
+                    break;
+                }
+                turn = [turn[1], -turn[0]];
+            }
+            vec![turn]
         }
-        None => (0..6).map(|k| (k as f32 * 15.0).to_radians()).collect(),
+        // cos and sin of 0°, 15°, … 75°.
+        None => vec![
+            [1.0, 0.0],
+            [0.965_926, 0.258_819],
+            [0.866_025, 0.5],
+            [0.707_107, 0.707_107],
+            [0.5, 0.866_025],
+            [0.258_819, 0.965_926],
+        ],
     };
     let known: Vec<[f32; 2]> = patterns.iter().map(|p| [p.p.x, p.p.y]).collect();
     super::rays::search(grey, module, &turns, &known)

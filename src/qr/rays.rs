@@ -23,24 +23,31 @@ pub struct Ringed {
     pub size: f32,
 }
 
-/// Finder patterns of `module` pixels a module, turned by one of `turns` (radians, the code's
-/// rows against the image's), away from the finders at `known`, best first.
-pub fn search(image: &Luma, module: f32, turns: &[f32], known: &[[f32; 2]]) -> Vec<Ringed> {
+/// Finder patterns of `module` pixels a module, turned by one of `turns` (the direction of the
+/// code's rows in the image, a unit vector), away from the finders at `known`, best first.
+pub fn search(image: &Luma, module: f32, turns: &[[f32; 2]], known: &[[f32; 2]]) -> Vec<Ringed> {
     if module < 1.5 {
         return Vec::new();
     }
     // How far along each ray the rings lie, in modules, for a square turned by `turn`: the core
     // at 0.8, the white ring at 2, the dark ring at 3 and the space outside at 4.1 on the axes,
     // farther towards the corners.
+    // The rays' directions: a sixteenth of a turn apart (by rotation, without trigonometry).
+    let (c, s) = (0.923_879_5f32, 0.382_683_43f32);
+    let directions: Vec<[f32; 2]> =
+        std::iter::successors(Some([1.0f32, 0.0]), |[x, y]| Some([x * c - y * s, x * s + y * c]))
+            .take(RAYS)
+            .collect();
     let fans: Vec<Vec<([f32; 2], f32)>> = turns
         .iter()
-        .map(|&turn| {
-            (0..RAYS)
-                .map(|k| {
-                    let angle = k as f32 * std::f32::consts::TAU / RAYS as f32;
-                    let relative = angle - turn;
-                    let stretch = 1.0 / relative.cos().abs().max(relative.sin().abs());
-                    ([angle.cos(), angle.sin()], stretch * module)
+        .map(|&[tc, ts]| {
+            directions
+                .iter()
+                .map(|&[dc, ds]| {
+                    // The ray's angle against the rows: its cosine and sine.
+                    let (cos, sin) = (dc * tc + ds * ts, ds * tc - dc * ts);
+                    let stretch = 1.0 / cos.abs().max(sin.abs());
+                    ([dc, ds], stretch * module)
                 })
                 .collect()
         })
@@ -53,7 +60,7 @@ pub fn search(image: &Luma, module: f32, turns: &[f32], known: &[[f32; 2]]) -> V
     while y < h - reach {
         let mut x = reach;
         while x < w - reach {
-            let away = known.iter().all(|k| (k[0] - x).hypot(k[1] - y) > 7.0 * module);
+            let away = known.iter().all(|k| far_apart(*k, [x, y], 7.0 * module));
             if away {
                 for (fan, rays) in fans.iter().enumerate() {
                     let (agreeing, contrast) = agreement(image, [x, y], rays);
@@ -66,17 +73,28 @@ pub fn search(image: &Luma, module: f32, turns: &[f32], known: &[[f32; 2]]) -> V
         }
         y += step;
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    // The best place left that is clear of those taken, FOUND times (no sort: a handful of
+    // picks from a list that is short anyway).
     let mut found: Vec<Ringed> = Vec::new();
-    for (_, _, at, fan) in scored {
-        if found.len() == FOUND {
-            break;
-        }
-        if found.iter().all(|f| (f.centre[0] - at[0]).hypot(f.centre[1] - at[1]) > 7.0 * module) {
-            found.push(Ringed { centre: refine(image, at, &fans[fan], module), size: 7.0 * module });
-        }
+    while found.len() < FOUND {
+        let clear =
+            |s: &&(usize, f32, [f32; 2], usize)| found.iter().all(|f| far_apart(f.centre, s.2, 7.0 * module));
+        let best =
+            scored.iter().filter(clear).fold(None, |best: Option<&(usize, f32, [f32; 2], usize)>, s| {
+                match best {
+                    Some(b) if (b.0, b.1) >= (s.0, s.1) => Some(b),
+                    _ => Some(s),
+                }
+            });
+        let Some(&(_, _, at, fan)) = best else { break };
+        found.push(Ringed { centre: refine(image, at, &fans[fan], module), size: 7.0 * module });
     }
     found
+}
+
+/// Whether `a` and `b` are more than `distance` apart.
+fn far_apart(a: [f32; 2], b: [f32; 2], distance: f32) -> bool {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) > distance * distance
 }
 
 /// How many rays from `at` show the rings, and their mean contrast.
