@@ -70,15 +70,15 @@ export async function qrBench(page, url) {
 /** Prints the QR table. */
 export function printQr({ chromium, init, table, wrong, wechat }) {
   const names = ['gradcap', 'zxing-wasm', 'jsqr', ...(wechat ? ['wechat', 'chained'] : [])];
-  const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(10);
-  const ms = (x) => x.toFixed(2).padStart(10);
+  const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(11);
+  const ms = (x) => x.toFixed(2).padStart(11);
   console.log(`\nQR decoding, headless Chromium ${chromium} on ${cpus()[0].model} (${cpus().length} cores)`);
   console.log(`init: gradcap ${init.gradcap.toFixed(1)} ms, zxing-wasm ${init['zxing-wasm'].toFixed(1)} ms`);
   if (wechat) {
     console.log(`wechat: OpenCV ${wechat.opencv} wechat_qrcode, ${wechat.detector} detector, natively in Python; ` +
       'chained: zxing-wasm, then wechat when it reads nothing');
   }
-  console.log(`\n${'set'.padEnd(15)}   n ${names.map((n) => n.padStart(10)).join('')} | median ms ${names.filter((n) => n !== 'chained').map((n) => n.padStart(10)).join('')}`);
+  console.log(`\n${'set'.padEnd(15)}   n ${names.map((n) => n.padStart(11)).join('')} | median ms ${names.filter((n) => n !== 'chained').map((n) => n.padStart(11)).join('')}`);
   for (const row of table) {
     const rates = names.map((n) => pct(row[n].rate)).join('');
     const times = names.filter((n) => n !== 'chained').map((n) => ms(row[n].medianMs)).join('');

@@ -285,7 +285,7 @@ fn missed_finders(grey: &Luma, matrix: &BitMatrix, patterns: &[ConcentricPattern
             [1.0, 0.0],
             [0.965_926, 0.258_819],
             [0.866_025, 0.5],
-            [0.707_107, 0.707_107],
+            [std::f32::consts::FRAC_1_SQRT_2, std::f32::consts::FRAC_1_SQRT_2],
             [0.5, 0.866_025],
             [0.258_819, 0.965_926],
         ],
