@@ -11,7 +11,7 @@ const FLOORS: &[(&str, usize)] = &[
     ("zxing-qrcode-1", 20),
     ("zxing-qrcode-2", 35),
     ("zxing-qrcode-3", 42),
-    ("zxing-qrcode-4", 46),
+    ("zxing-qrcode-4", 45),
     ("zxing-qrcode-5", 19),
     ("zxing-qrcode-6", 15),
     ("zxcpp-qrcode-1", 8),

@@ -131,3 +131,48 @@ fn refine(image: &Luma, at: [f32; 2], rays: &[([f32; 2], f32)], module: f32) -> 
     }
     best.1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A white 400×300 image with finder patterns of 10-px modules centred at `centres`, and a
+    /// dark stroke a module wide from (120, 60) to (280, 220) when `stroke`.
+    fn finders(centres: &[[f32; 2]], stroke: bool) -> Luma {
+        let (w, h) = (400u32, 300u32);
+        let data = (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f32 + 0.5, (i / w) as f32 + 0.5);
+                // Out from the nearest centre, in modules: the 3×3 core dark, then a light ring,
+                // a dark one, and light around it.
+                let d = ring_of(centres, x, y);
+                let dark = d < 1.5 || (2.5..3.5).contains(&d);
+                let on_stroke = stroke && (x - y - 60.0).abs() < 7.0 && (120.0..280.0).contains(&x);
+                if dark || on_stroke {
+                    30
+                } else {
+                    225
+                }
+            })
+            .collect();
+        Luma { data, width: w, height: h }
+    }
+
+    /// The distance in modules (the larger axis) from the nearest centre.
+    fn ring_of(centres: &[[f32; 2]], x: f32, y: f32) -> f32 {
+        centres.iter().map(|c| (x - c[0]).abs().max((y - c[1]).abs()) / 10.0).fold(f32::MAX, f32::min)
+    }
+
+    #[test]
+    fn a_finder_crossed_by_a_stroke_is_found_and_nothing_else() {
+        let image = finders(&[[80.0, 80.0], [200.0, 140.0]], true);
+        let found = search(&image, 10.0, &[[1.0, 0.0]], &[[80.0, 80.0]]);
+        assert!(!found.is_empty(), "the crossed finder is found");
+        let [x, y] = found[0].centre;
+        assert!((x - 200.0).abs() < 3.0 && (y - 140.0).abs() < 3.0, "found at {x}, {y}");
+        assert!((found[0].size - 70.0).abs() < 0.5);
+        // With only the known finder there is nothing more to find.
+        let alone = finders(&[[80.0, 80.0]], true);
+        assert!(search(&alone, 10.0, &[[1.0, 0.0]], &[[80.0, 80.0]]).is_empty());
+    }
+}
