@@ -24,8 +24,8 @@ const AROUND: i32 = 2;
 /// top-left corner at 0) go to pixels through `map`, corrected by the field of shifts; `None`
 /// when the grid leaves the image.
 pub fn sample(image: &Luma, n: u32, map: &ToPixel<'_>, finders: &[Finder]) -> Option<Vec<f32>> {
-    // Each module's middle averaged (a box some two fifths of a module wide), so that one sample says how well
-    // a grid point sits inside its module.
+    // Each module's middle averaged (a box some two fifths of a module wide), so that one
+    // sample says how well a grid point sits inside its module.
     let corner = map([0.0, 0.0]);
     let far = map([n as f64, 0.0]);
     let module = (far[0] - corner[0]).hypot(far[1] - corner[1]) / n as f64;

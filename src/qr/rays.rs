@@ -101,8 +101,8 @@ fn far_apart(a: [f32; 2], b: [f32; 2], distance: f32) -> bool {
 fn agreement(image: &Luma, at: [f32; 2], rays: &[([f32; 2], f32)]) -> (usize, f32) {
     let mut agreeing = 0;
     let mut contrast = 0.0;
+    let (w, h) = (image.width as f32 - 1.0, image.height as f32 - 1.0);
     for &([dx, dy], unit) in rays {
-        let (w, h) = (image.width as f32 - 1.0, image.height as f32 - 1.0);
         let g = |r: f32| {
             image.sample((at[0] + dx * r * unit).clamp(0.0, w), (at[1] + dy * r * unit).clamp(0.0, h))
         };
