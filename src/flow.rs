@@ -489,7 +489,12 @@ impl Flow {
             }
             (State::RequestingCamera { then }, E::CameraOpened) => {
                 let then = *then;
-                self.enter(then, vec![Effect::ClearFailure])
+                // The camera's failure goes; a model failure said while the camera opened stays.
+                let mut effects = vec![Effect::ClearFailure];
+                if self.models == Models::Failed {
+                    effects.push(Effect::ShowModelFailure);
+                }
+                self.enter(then, effects)
             }
             (State::RequestingCamera { then }, E::CameraFailed(failure)) => {
                 let then = *then;

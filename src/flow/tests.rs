@@ -409,3 +409,23 @@ fn the_shutter_waits_for_the_models_and_a_failed_load_is_shown_and_retried() {
     assert_eq!(ready.clone().next(Event::ModelsFailed).0, ready);
     assert_eq!(ready.clone().next(Event::Retry).0, ready);
 }
+
+#[test]
+fn a_model_failure_said_before_the_camera_opens_stays_said() {
+    let requesting = Flow::new(PORTRAIT_ONLY).next(Event::LoadModels).0.next(Event::Start).0;
+    let (failed, effects) = requesting.next(Event::ModelsFailed);
+    assert_eq!(effects, [Effect::ShowModelFailure, Effect::Emit(Notice::Error("model.load"))]);
+    // Opening the camera clears a camera failure, not the models' (said once, not emitted again).
+    let (framing, effects) = failed.next(Event::CameraOpened);
+    assert_eq!(framing.state(), &State::Framing);
+    assert_eq!(
+        effects,
+        [Effect::ClearFailure, Effect::ShowModelFailure, Effect::SetShutter(false), Effect::StartFrames]
+    );
+    // The same after a camera failure retried: the camera's panel goes, the models' comes back.
+    let lost = framing.next(Event::CameraFailed(CameraFailure::CameraEnded)).0;
+    let (reopened, effects) = lost.next(Event::Retry).0.next(Event::CameraOpened);
+    assert_eq!(reopened.models(), Models::Failed);
+    assert_eq!(effects[..2], [Effect::ClearFailure, Effect::ShowModelFailure]);
+    assert_eq!(reopened.next(Event::Retry).1, [Effect::ClearFailure, Effect::LoadModels]);
+}

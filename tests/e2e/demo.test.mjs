@@ -138,6 +138,14 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
   try {
     await page.addInitScript(() => {
       window.gradcapErrors = [];
+      // The camera opens only after the failure is said (on a slow phone the models can fail
+      // first): opening it must not hide the failure. 10 s at most, so that the test cannot hang.
+      const said = new Promise((resolve) => {
+        document.addEventListener('error', (e) => e.detail?.code === 'model.load' && resolve(), true);
+        setTimeout(resolve, 10000);
+      });
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (constraints) => said.then(() => open(constraints));
       document.addEventListener('error', (e) => e.detail && window.gradcapErrors.push(e.detail), true);
     });
     // The network drops the segmentation model's download.
@@ -145,8 +153,11 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
     await page.route(blocked, (route) => route.abort('connectionreset'));
     await page.goto(`${baseUrl}?steps=portrait`);
     // (The element's shadow root exists once the module has loaded.)
-    const failureShown = () => document.querySelector('grad-capture')?.shadowRoot?.getElementById('failure')?.hidden === false;
+    const failureShown = () => document.querySelector('grad-capture')?.state === 'framing'
+      && document.querySelector('grad-capture').shadowRoot.getElementById('failure').hidden === false;
     await page.waitForFunction(failureShown, null, { timeout: 20000 });
+    await page.waitForTimeout(500);
+    assert.equal(await shadow(page, 'failure', (el) => el.hidden), false, 'the camera opened after the failure: still said');
     assert.match(await shadow(page, 'failure-text', (el) => el.textContent), /人脸识别模型加载失败/);
     assert.match(await shadow(page, 'failure-code', (el) => el.textContent), /model\.load/);
     assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
