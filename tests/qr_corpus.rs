@@ -11,17 +11,17 @@ const FLOORS: &[(&str, usize)] = &[
     ("zxing-qrcode-1", 20),
     ("zxing-qrcode-2", 35),
     ("zxing-qrcode-3", 42),
-    ("zxing-qrcode-4", 45),
+    ("zxing-qrcode-4", 48),
     ("zxing-qrcode-5", 19),
     ("zxing-qrcode-6", 15),
     ("zxcpp-qrcode-1", 8),
     ("zxcpp-qrcode-2", 55),
     ("zxcpp-qrcode-3", 18),
-    ("zxcpp-qrcode-4", 22),
+    ("zxcpp-qrcode-4", 23),
     ("zxcpp-qrcode-5", 16),
     ("zxcpp-qrcode-6", 15),
 ];
-const OVERALL_FLOOR: f64 = 0.96;
+const OVERALL_FLOOR: f64 = 0.98;
 
 /// Images the two suites disagree on. zxing's `qrcode-2/13.png` and zxing-cpp's
 /// `qrcode-2/13.webp` are the same picture-filled code; zxing expects "photograph", zxing-cpp

@@ -8,8 +8,9 @@
 //! shifts interpolated between the nodes.
 //!
 //! Crispness repeats every module, so the search never goes farther than half a module from the
-//! prediction; the prediction follows the neighbours' trend (a fold or a curve shrinks the
-//! modules a little more at each step), which is what lets the field follow the bend.
+//! prediction, and the farther from it a shift is, the crisper it must be; the prediction follows
+//! the neighbours' trend (a fold or a curve shrinks the modules a little more at each step),
+//! which is what lets the field follow the bend.
 
 use super::Luma;
 
@@ -19,17 +20,22 @@ const SPACING: usize = 2;
 const REACH: i32 = 2;
 /// Nodes each way from a node whose placed shifts predict its own (5×5 nodes).
 const AROUND: i32 = 2;
+/// How much crisper a shift `d` modules from the prediction must be: its crispness counts
+/// 1 − PULL·d² (at half a module, three quarters). Without it the search took the module beside
+/// the right one as often as not where the prediction lags a fold (on the 40 fixture photos of
+/// folded sheets 33 read; with it, 40).
+const PULL: f64 = 1.0;
 
 /// The grey at each module centre of an `n`×`n` code whose module coordinates (0..`n`, the
 /// top-left corner at 0) go to pixels through `map`, corrected by the field of shifts; `None`
 /// when the grid leaves the image.
 pub fn sample(image: &Luma, n: u32, map: &ToPixel<'_>, finders: &[Finder]) -> Option<Vec<f32>> {
-    // Each module's middle averaged (a box some two fifths of a module wide), so that one
+    // Each module's middle averaged (a box some half a module wide), so that one
     // sample says how well a grid point sits inside its module.
     let corner = map([0.0, 0.0]);
     let far = map([n as f64, 0.0]);
     let module = (far[0] - corner[0]).hypot(far[1] - corner[1]) / n as f64;
-    let smooth = image.box_blurred((module / 5.0).round() as u32);
+    let smooth = image.box_blurred((module / 4.0).round() as u32);
     let field = Field::fit(&smooth, n as usize, map, finders)?;
     let (w, h) = (image.width as f64 - 1.0, image.height as f64 - 1.0);
     let mut grey = Vec::with_capacity((n * n) as usize);
@@ -124,6 +130,7 @@ impl Field {
             let predicted = extrapolate(&known);
             let at = [node(next % side), node(next / side)];
             shifts[next] = best_shift(smooth, n, map, at, predicted);
+
             placed[next] = true;
             around(next).for_each(|a| surrounded[a] += 1);
         }
@@ -210,23 +217,25 @@ fn best_shift(smooth: &Luma, n: usize, map: &ToPixel<'_>, at: [f64; 2], predicte
         let mean = greys.iter().sum::<f64>() / greys.len() as f64;
         Some(greys.iter().map(|g| (g - mean).abs()).sum::<f64>() / greys.len() as f64)
     };
-    // Quarters of a module over ±0.5, then sixteenths around the best.
-    let mut best = (crispness(predicted).unwrap_or(0.0), predicted);
-    let mut search = |centre: [f64; 2], steps: i32, step: f64| {
+    // Quarters of a module over ±0.5, then sixteenths around the best; a shift farther from the
+    // prediction must be crisper by more (the next module over is as crisp as the right one).
+    let mut best = (crispness(predicted).unwrap_or(0.0), predicted, [0.0; 2]);
+    let mut search = |from: [f64; 2], steps: i32, step: f64| {
         for b in -steps..=steps {
             for a in -steps..=steps {
-                let (a, b) = (a as f64 * step, b as f64 * step);
-                let shift = [centre[0] + a * ex[0] + b * ey[0], centre[1] + a * ex[1] + b * ey[1]];
+                let (a, b) = (from[0] + a as f64 * step, from[1] + b as f64 * step);
+                let shift = [predicted[0] + a * ex[0] + b * ey[0], predicted[1] + a * ex[1] + b * ey[1]];
                 if let Some(score) = crispness(shift) {
+                    let score = score * (1.0 - PULL * (a * a + b * b));
                     if score > best.0 {
-                        best = (score, shift);
+                        best = (score, shift, [a, b]);
                     }
                 }
             }
         }
-        best.1
+        best.2
     };
-    let coarse = search(predicted, 2, 0.25);
+    let coarse = search([0.0; 2], 2, 0.25);
     search(coarse, 2, 0.0625);
     best.1
 }
@@ -249,14 +258,15 @@ mod tests {
         [MARGIN + x, MARGIN + 8.0 * at[1]]
     }
 
-    /// Whether module (`mx`, `my`) is dark: three finders with their separators, the rest drawn
-    /// from a hash.
+    /// Whether module (`mx`, `my`) is dark: three finders with their separators, the timing
+    /// patterns, the rest drawn from a hash.
     fn dark(mx: u32, my: u32) -> bool {
         let (x, y, last) = (mx as i32, my as i32, N as i32 - 1);
         let ring = |cx: i32, cy: i32| (x - cx).abs().max((y - cy).abs());
         let finder = [(3, 3), (last - 3, 3), (3, last - 3)].into_iter().map(|(cx, cy)| ring(cx, cy)).min();
         match finder {
             Some(d) if d <= 4 => d != 2 && d != 4,
+            _ if x == 6 || y == 6 => (x + y) % 2 == 0,
             _ => (mx.wrapping_mul(7919) ^ my.wrapping_mul(104_729)).wrapping_mul(2_654_435_761) >> 31 == 1,
         }
     }
@@ -290,9 +300,6 @@ mod tests {
 
     #[test]
     fn a_folded_code_is_read_through_the_bent_grid() {
-        // Softened as a camera softens it (a sharp picture's modules are as crisp over a range
-        // of shifts, which the search does not centre well: some 270 of 841 modules go wrong).
-        let image = picture().box_blurred(2);
         // The code's map, as three finders give it: right at their centres, off by up to 11 px
         // (1.4 modules) at the fold between them.
         let centre = folded([3.5, 3.5]);
@@ -305,15 +312,6 @@ mod tests {
             let (du, dv) = (at[0] - 3.5, at[1] - 3.5);
             [centre[0] + du * ex[0] + dv * ey[0], centre[1] + du * ex[1] + dv * ey[1]]
         };
-        let unbent: Vec<f32> = (0..N * N)
-            .map(|k| {
-                let [x, y] = map([(k % N) as f64 + 0.5, (k / N) as f64 + 0.5]);
-                image.sample(x as f32, y as f32)
-            })
-            .collect();
-        let plain = wrong(&unbent);
-        assert!(plain > (N * N / 10) as usize, "the unbent grid misreads the middle: {plain}");
-
         // Each finder's own map: the part of the sheet it lies on.
         let left = |at: [f64; 2]| [MARGIN + 8.0 * at[0], MARGIN + 8.0 * at[1]];
         let right = |at: [f64; 2]| [MARGIN + 8.0 * FOLD + 6.0 * (at[0] - FOLD), MARGIN + 8.0 * at[1]];
@@ -322,13 +320,23 @@ mod tests {
             Finder { origin: [N as f64 - 7.0, 0.0], map: Box::new(right) },
             Finder { origin: [0.0, N as f64 - 7.0], map: Box::new(left) },
         ];
-        let bent = sample(&image, N, &map, &finders).expect("the grid stays in the picture");
-        // 76 wrong against 228 when this was written: the field follows the fold, yet slips
-        // near it (a quarter module off at the fold, a module off in places beside the far
-        // finder), more than level M corrects. Far fewer than the unbent grid, all the same.
-        let bent = wrong(&bent);
-        assert!(bent * 2 < plain, "the bent grid misreads {bent} modules, the unbent {plain}");
+        // Sharp, then softened as a camera softens it.
+        for blur in 0..=2 {
+            let image = picture().box_blurred(blur);
+            let unbent: Vec<f32> = (0..N * N)
+                .map(|k| {
+                    let [x, y] = map([(k % N) as f64 + 0.5, (k / N) as f64 + 0.5]);
+                    image.sample(x as f32, y as f32)
+                })
+                .collect();
+            let plain = wrong(&unbent);
+            assert!(plain > (N * N / 10) as usize, "blur {blur}: the unbent grid misreads only {plain}");
+            // 4, 1 and 1 of 841 wrong when this was written (236 through the unbent grid); a
+            // few the check codewords correct.
+            let bent = wrong(&sample(&image, N, &map, &finders).expect("the grid stays in the picture"));
+            assert!(bent <= 8, "blur {blur}: the bent grid misreads {bent} modules, the unbent {plain}");
+        }
         // Without finders there is nothing to anchor the field.
-        assert!(sample(&image, N, &map, &[]).is_none());
+        assert!(sample(&picture(), N, &map, &[]).is_none());
     }
 }
