@@ -22,8 +22,8 @@ const REACH: i32 = 2;
 const AROUND: i32 = 2;
 /// How much crisper a shift `d` modules from the prediction must be: its crispness counts
 /// 1 − PULL·d² (at half a module, three quarters). Without it the search took the module beside
-/// the right one as often as not where the prediction lags a fold (on the 40 fixture photos of
-/// folded sheets 33 read; with it, 40).
+/// the right one as often as not where the prediction lags a fold (of the 40 fixture photos of
+/// folded sheets 33 read; with it, 39, and 40 of the next 40).
 const PULL: f64 = 1.0;
 
 /// The grey at each module centre of an `n`×`n` code whose module coordinates (0..`n`, the
@@ -130,7 +130,6 @@ impl Field {
             let predicted = extrapolate(&known);
             let at = [node(next % side), node(next / side)];
             shifts[next] = best_shift(smooth, n, map, at, predicted);
-
             placed[next] = true;
             around(next).for_each(|a| surrounded[a] += 1);
         }
