@@ -67,12 +67,12 @@ pub const MAX_STILL_SIDE: u32 = 4096;
 pub fn decode(frame: &FrameView<'_>) -> Vec<Code> {
     let luma = Luma::from_frame(frame);
     let factor = luma.width.max(luma.height).div_ceil(MAX_STILL_SIDE);
-    match luma.shrink(factor) {
+    warp::with_grid_budget(warp::STILL_GRIDS, || match luma.shrink(factor) {
         Some(small) if factor > 1 => {
             decode_luma(&small, Pass::ALL).into_iter().map(|c| c.scaled(factor as f32)).collect()
         }
         _ => decode_luma(&luma, Pass::ALL),
-    }
+    })
 }
 
 /// Which decoded texts the component accepts as a capture code: any non-empty text by default,

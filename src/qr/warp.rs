@@ -102,9 +102,32 @@ fn sample_grey(image: &Luma, n: u32, centres: [[f32; 2]; 4]) -> Option<Vec<f32>>
     Some(grey)
 }
 
+/// Grids a still image's decoding may read at most ([`read_grid`], each up to three decodes): on
+/// the corpus and the fixtures' camera-like photos a code read took 326 at most, and a photo
+/// without a readable code 432; a small textured frame (the fuzzer's) can offer thousands of
+/// finder-like patterns, and seconds of grids.
+pub const STILL_GRIDS: usize = 600;
+
+thread_local! {
+    /// Grids [`read_grid`] may still read on this thread (a still decode sets it, for its length).
+    static GRIDS_LEFT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Runs `decode` with at most `grids` grids read on this thread.
+pub fn with_grid_budget<T>(grids: usize, decode: impl FnOnce() -> T) -> T {
+    let before = GRIDS_LEFT.with(|left| left.replace(grids));
+    let result = decode();
+    GRIDS_LEFT.with(|left| left.set(before));
+    result
+}
+
 /// Decodes a grid of module greys: each module against the modules around it; failing that, its
-/// flat patches as erasures; failing that, sharpened (a blurred print).
+/// flat patches as erasures; failing that, sharpened (a blurred print). `None` at once when the
+/// budget ([`with_grid_budget`]) is spent.
 fn read_grid(grey: &[f32], n: u32) -> Option<String> {
+    if GRIDS_LEFT.with(|left| left.replace(left.get().saturating_sub(1))) == 0 {
+        return None;
+    }
     let plain =
         |grey: &[f32]| Decode(&threshold_locally(grey, n)?).ok().filter(|d| d.isValid()).map(|d| d.text());
     plain(grey)
