@@ -56,13 +56,7 @@ impl From<&Check> for CheckLine {
 
 /// Loads the face models from `models`.
 pub fn finder(models: &Path) -> Result<FaceFinder, String> {
-    let read = |name: &str| {
-        let path = models.join(name);
-        std::fs::read(&path)
-            .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
-    };
-    FaceFinder::new(&read(gradcap::face::models::DETECTOR)?, &read(gradcap::face::models::MESH)?)
-        .map_err(|e| e.to_string())
+    gradcap_cli::face_finder(models)
 }
 
 /// Analyses each file; returns whether every file could be read.

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod eval;
 
 use gradcap::photo::standard::Standard;
 
@@ -20,4 +21,18 @@ pub fn standard(option: Option<&str>) -> Result<Standard, String> {
     let standard: Standard = serde_json::from_str(&json).map_err(|e| format!("--standard: {e}"))?;
     standard.check().map_err(|e| format!("--standard: {e}"))?;
     Ok(standard)
+}
+
+/// Loads the face models (detector and mesh) from the folder `models`.
+pub fn face_finder(models: &std::path::Path) -> Result<gradcap::face::FaceFinder, String> {
+    let read = |name: &str| {
+        let path = models.join(name);
+        std::fs::read(&path)
+            .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
+    };
+    gradcap::face::FaceFinder::new(
+        &read(gradcap::face::models::DETECTOR)?,
+        &read(gradcap::face::models::MESH)?,
+    )
+    .map_err(|e| e.to_string())
 }

@@ -3,6 +3,7 @@
 mod analyze;
 use gradcap_cli::backend;
 mod decode;
+mod evaluation;
 mod photo;
 mod serve;
 mod tls;
@@ -33,6 +34,25 @@ enum Command {
         /// '{"maxYaw": 8, "disabled": ["clothing.color"]}'.
         #[arg(long)]
         rules: Option<String>,
+    },
+    /// Measure the photo checks on labelled photographs (DIR/labels.json, the images in DIR/img/):
+    /// per check, the faults it owns that it caught and missed and the good photos it refused.
+    Eval {
+        /// The folder of labelled photographs, e.g. ../shared/faces-real.
+        dir: PathBuf,
+        /// The folder holding the face models (default: models/ of the project).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Thresholds of the checks as JSON (see `gradcap::checks::Rules`).
+        #[arg(long)]
+        rules: Option<String>,
+        /// Print JSON (the summary and every image's checks) instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Head poses of another estimator as JSON, `{"FILE": {"yaw", "pitch", "roll"}}`
+        /// (scripts/anchor-pose writes MediaPipe FaceLandmarker's): the differences are reported.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
     },
     /// Make the standard photo (CHSI's: 480×640, blue background, 20–40 KB JPEG) from an image;
     /// prints a JSON report and fails when the photo does not meet the standard.
@@ -337,20 +357,29 @@ fn fsck(store: &StoreArgs, verify: bool, remove_orphans: Option<u32>) -> Result<
     }
 }
 
+/// The `--rules` option: the default rules without one.
+fn parse_rules(json: Option<String>) -> Result<gradcap::checks::Rules, String> {
+    match json.map(|json| serde_json::from_str(&json)) {
+        None => Ok(gradcap::checks::Rules::default()),
+        Some(parsed) => parsed.map_err(|e| format!("--rules: {e}")),
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze { files, models, rules } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
-            let rules = match rules.map(|json| serde_json::from_str(&json)) {
-                None => Ok(gradcap::checks::Rules::default()),
-                Some(parsed) => parsed.map_err(|e| format!("--rules: {e}")),
-            };
-            match rules.and_then(|rules| analyze::run(&files, &models, &rules)) {
+            match parse_rules(rules).and_then(|rules| analyze::run(&files, &models, &rules)) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err("some files could not be read".to_string()),
                 Err(e) => Err(e),
             }
+        }
+        Command::Eval { dir, models, rules, json, anchor } => {
+            let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
+            parse_rules(rules)
+                .and_then(|rules| evaluation::run(&dir, &models, &rules, json, anchor.as_deref()))
         }
         Command::Photo { input, output, models, standard } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));

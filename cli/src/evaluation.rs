@@ -1,0 +1,102 @@
+//! `gradcap eval DIR`: the photo checks' confusion on labelled real photographs (the work is in
+//! [`gradcap_cli::eval`]), with the head pose compared to another estimator's when one is given.
+
+use gradcap::checks::Rules;
+use gradcap_cli::eval::{self, Sample};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A head pose another estimator read, degrees, in gradcap's signs (docs/checks.md).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+struct AnchorPose {
+    yaw: f64,
+    pitch: f64,
+    roll: f64,
+}
+
+/// How far gradcap's pose lies from the anchor's on one axis, over the photos both read.
+#[derive(Debug, Serialize)]
+struct Difference {
+    axis: &'static str,
+    photos: usize,
+    /// Median of gradcap − anchor (the bias).
+    median: f64,
+    /// Median and 90th percentile of |gradcap − anchor|.
+    median_abs: f64,
+    p90_abs: f64,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    summary: &'a eval::Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    anchor: Option<Vec<Difference>>,
+    samples: &'a [Sample],
+}
+
+/// The value at fraction `q` of the sorted `values` (nearest rank).
+fn quantile(values: &mut [f64], q: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values[((values.len() - 1) as f64 * q).round() as usize]
+}
+
+fn compare(samples: &[Sample], anchor: &BTreeMap<String, AnchorPose>) -> Vec<Difference> {
+    let pairs: Vec<_> = samples.iter().filter_map(|s| Some((s.pose?, anchor.get(&s.label.file)?))).collect();
+    let axis = |name: &'static str, delta: &dyn Fn(&(gradcap::face::measures::Pose, &AnchorPose)) -> f64| {
+        let mut d: Vec<f64> = pairs.iter().map(delta).collect();
+        let mut abs: Vec<f64> = d.iter().map(|v| v.abs()).collect();
+        Difference {
+            axis: name,
+            photos: d.len(),
+            median: quantile(&mut d, 0.5),
+            median_abs: quantile(&mut abs, 0.5),
+            p90_abs: quantile(&mut abs, 0.9),
+        }
+    };
+    vec![
+        axis("yaw", &|(p, a)| p.yaw as f64 - a.yaw),
+        axis("pitch", &|(p, a)| p.pitch as f64 - a.pitch),
+        axis("roll", &|(p, a)| p.roll as f64 - a.roll),
+    ]
+}
+
+/// Evaluates `dir` and prints the table (or JSON); fails only when the corpus cannot be read.
+pub fn run(
+    dir: &Path,
+    models: &Path,
+    rules: &Rules,
+    json: bool,
+    anchor: Option<&Path>,
+) -> Result<(), String> {
+    let anchor: Option<BTreeMap<String, AnchorPose>> = anchor
+        .map(|path| {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .transpose()?;
+    let mut finder = gradcap_cli::face_finder(models)?;
+    let samples = eval::evaluate(&mut finder, dir, rules)?;
+    let summary = eval::summarize(&samples);
+    let differences = anchor.map(|a| compare(&samples, &a));
+    if json {
+        let output = Output { summary: &summary, anchor: differences, samples: &samples };
+        println!("{}", serde_json::to_string(&output).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    print!("{}", summary.table());
+    if let Some(differences) = differences {
+        println!("\nHead pose against the anchor (gradcap − anchor, degrees):\n");
+        println!("| axis | photos | median | median abs | 90th pct abs |\n|---|---|---|---|---|");
+        for d in differences {
+            println!(
+                "| {} | {} | {:+.1} | {:.1} | {:.1} |",
+                d.axis, d.photos, d.median, d.median_abs, d.p90_abs
+            );
+        }
+    }
+    Ok(())
+}
