@@ -184,7 +184,14 @@ pub fn decode_image(bytes: &[u8], limits: DecodeLimits) -> Result<Frame, Error> 
     image_limits.max_image_height = Some(limits.max_side);
     image_limits.max_alloc = Some(limits.max_bytes.saturating_mul(2));
     reader.limits(image_limits);
-    let rgba = reader.decode().map_err(bad)?.into_rgba8();
+    // Phones store portraits sideways with an EXIF orientation: every still path (analysis,
+    // capture codes, the standard photo, the backend's re-check) sees the picture upright.
+    use image::ImageDecoder;
+    let mut decoder = reader.into_decoder().map_err(bad)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut decoded = image::DynamicImage::from_decoder(decoder).map_err(bad)?;
+    decoded.apply_orientation(orientation);
+    let rgba = decoded.into_rgba8();
     let (width, height) = rgba.dimensions();
     Frame::from_rgba(rgba.into_raw(), width, height)
 }
@@ -192,6 +199,34 @@ pub fn decode_image(bytes: &[u8], limits: DecodeLimits) -> Result<Frame, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 2×1 JPEG (left black, right white) with an EXIF orientation of 6 (turn 90° clockwise
+    /// to view), as a phone stores a portrait held upright.
+    fn sideways_jpeg() -> Vec<u8> {
+        let mut pixels = image::RgbImage::new(16, 8);
+        for (x, _, p) in pixels.enumerate_pixels_mut() {
+            *p = if x < 8 { image::Rgb([0, 0, 0]) } else { image::Rgb([255, 255, 255]) };
+        }
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(&pixels).unwrap();
+        // APP1 "Exif\0\0", a little-endian TIFF header and one IFD entry: Orientation (0x0112) = 6.
+        let tiff: [u8; 26] =
+            [b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+        let mut app1 = vec![0xFF, 0xE1];
+        let length = (2 + 6 + tiff.len()) as u16;
+        app1.extend(length.to_be_bytes());
+        app1.extend(b"Exif\0\0");
+        app1.extend(tiff);
+        [&jpeg[..2], &app1[..], &jpeg[2..]].concat()
+    }
+
+    #[test]
+    fn decoding_honours_the_exif_orientation() {
+        let frame = decode_image(&sideways_jpeg(), DecodeLimits::default()).unwrap();
+        assert_eq!((frame.width, frame.height), (8, 16), "turned upright");
+        // Turned clockwise, the black left half is on top.
+        assert!(frame.view().pixel(4, 2)[0] < 60 && frame.view().pixel(4, 13)[0] > 200);
+    }
 
     #[test]
     fn view_rejects_short_buffers_and_zero_sizes() {

@@ -44,13 +44,14 @@ fn angle(id: CheckId, degrees: f32, limit: f64) -> Check {
     check
 }
 
-/// `pose.roll`, `pose.yaw`, `pose.pitch` in degrees, against the ISO/IEC 19794-5 limits.
+/// `pose.roll`, `pose.yaw`, `pose.pitch` in degrees (pitch from level: see
+/// [`Rules::level_pitch`]), against their limits.
 pub fn pose(face: &Face, rules: &Rules) -> [Check; 3] {
     let p = face.measures.pose;
     [
         angle(CheckId::PoseRoll, p.roll, rules.max_roll),
         angle(CheckId::PoseYaw, p.yaw, rules.max_yaw),
-        angle(CheckId::PosePitch, p.pitch, rules.max_pitch),
+        angle(CheckId::PosePitch, p.pitch - rules.level_pitch as f32, rules.max_pitch),
     ]
 }
 

@@ -22,8 +22,13 @@ pub struct Rules {
     pub max_roll: f64,
     /// Largest turn, degrees (ISO/IEC 19794-5 / ICAO 9303: 5°).
     pub max_yaw: f64,
-    /// Largest nod, degrees (5°).
+    /// Largest nod from level, up or down, degrees. The fitted pose's spread on good real
+    /// photographs (docs/checks.md) is wider than ISO/IEC 19794-5's 5°.
     pub max_pitch: f64,
+    /// The pitch the mesh's fitted pose reads for a head level with the lens, degrees: the
+    /// median of the good photographs of `../shared/faces-real` (docs/checks.md). `pose.pitch`
+    /// measures the nod from it.
+    pub level_pitch: f64,
     /// Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
     /// eyes.open, mouth.closed, light.exposure (OFIQ's own boundary is 50).
     pub min_ofiq_score: u8,
@@ -124,7 +129,8 @@ impl Default for Rules {
             disabled: Vec::new(),
             max_roll: 8.0,
             max_yaw: 5.0,
-            max_pitch: 5.0,
+            max_pitch: 10.0,
+            level_pitch: 3.5,
             min_ofiq_score: 50,
             max_teeth: 0.15,
             standard: Standard::default(),

@@ -15,9 +15,11 @@ mod index {
     ];
 }
 
-/// Head pose in degrees. Roll is positive when the head leans to the image's right (clockwise);
-/// yaw is positive when the face turns towards the image's right (its right side recedes);
-/// pitch is positive when the head tips down (its lower part recedes).
+/// Head pose in degrees. Roll is the eye line's angle, positive when the head leans to the
+/// image's right (clockwise); yaw and pitch come from the canonical face fitted to the mesh
+/// ([`super::pose`]): yaw is positive when the face turns towards the image's right (its right
+/// side recedes), pitch when the head tips down (its lower part recedes). Pitch is as the fit
+/// reads it: a head level with the lens reads about [`crate::checks::Rules::level_pitch`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Pose {
     /// Rotation in the image plane.
@@ -60,34 +62,6 @@ fn openness(p: &[[f32; 3]], [corner_a, corner_b, upper, lower]: [usize; 4]) -> f
     }
 }
 
-/// The slope `[dz/dx, dz/dy]` of the plane through the face oval's points (least squares), in
-/// the face's own axes (x along the eye line, turned by `roll` degrees). The outline of a face
-/// lies close to a plane; its tilt is the head's turn (yaw) and nod (pitch), steadier than any
-/// two points' depths, and taken along the eye line a tilted head's turn does not leak into its
-/// nod.
-fn outline_slope(p: &[[f32; 3]], roll: f32) -> Option<[f32; 2]> {
-    let (sin, cos) = (-(roll as f64).to_radians()).sin_cos();
-    let turned = |q: [f32; 3]| {
-        let (x, y) = (q[0] as f64, q[1] as f64);
-        [cos * x - sin * y, sin * x + cos * y, q[2] as f64]
-    };
-    let n = index::CONTOUR.len() as f64;
-    let (mut mx, mut my, mut mz) = (0.0, 0.0, 0.0);
-    for &i in &index::CONTOUR {
-        let [x, y, z] = turned(p[i]);
-        (mx, my, mz) = (mx + x / n, my + y / n, mz + z / n);
-    }
-    let (mut sxx, mut sxy, mut syy, mut sxz, mut syz) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for &i in &index::CONTOUR {
-        let [x, y, z] = turned(p[i]);
-        let (x, y, z) = (x - mx, y - my, z - mz);
-        (sxx, sxy, syy, sxz, syz) = (sxx + x * x, sxy + x * y, syy + y * y, sxz + x * z, syz + y * z);
-    }
-    let det = sxx * syy - sxy * sxy;
-    (det.abs() > 1e-9)
-        .then(|| [((sxz * syy - syz * sxy) / det) as f32, ((syz * sxx - sxz * sxy) / det) as f32])
-}
-
 impl Measures {
     /// Measures a mesh of [`POINTS`] points; `None` for anything else.
     pub fn of(points: &[[f32; 3]]) -> Option<Measures> {
@@ -98,8 +72,7 @@ impl Measures {
         let right_eye = mid(p[index::RIGHT_EYE[0]], p[index::RIGHT_EYE[1]]);
         let left_eye = mid(p[index::LEFT_EYE[0]], p[index::LEFT_EYE[1]]);
         let roll = (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]).to_degrees();
-        let [dzdx, dzdy] = outline_slope(p, roll)?;
-        let (yaw, pitch) = (dzdx.atan().to_degrees(), dzdy.atan().to_degrees());
+        let Pose { yaw, pitch, .. } = super::pose::of_mesh(p)?;
         Some(Measures {
             pose: Pose { roll, yaw, pitch },
             eye_openness: [openness(p, index::RIGHT_EYE), openness(p, index::LEFT_EYE)],

@@ -13,6 +13,7 @@ pub mod measures;
 pub mod mesh;
 pub mod models;
 pub mod pack;
+pub mod pose;
 pub mod tflite;
 
 use crate::{Error, FrameView};
@@ -22,6 +23,9 @@ use mesh::{MeshModel, Roi};
 
 /// Below this mesh presence the tracked face is lost and the detector runs again.
 const MIN_PRESENCE: f32 = 0.5;
+
+/// Detections tried, largest first, until the mesh confirms one as a face.
+const MAX_MESHED: usize = 3;
 
 /// A face with everything the checks need, in image pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -91,13 +95,21 @@ impl FaceFinder {
                 return Ok(Some(face));
             }
         }
-        // The student is the face nearest the camera: the largest one.
+        // The student is the face nearest the camera: the largest one that the mesh confirms
+        // (a detection on a wall, a poster's pattern or a building is not a face).
         self.detections = self.detector.detect(frame)?;
-        let area = |d: &&Detection| d.bbox[2] * d.bbox[3];
-        let largest = self.detections.iter().max_by(|a, b| area(a).total_cmp(&area(b))).cloned();
-        let Some(detection) = largest else { return Ok(None) };
-        let score = detection.score;
-        self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))
+        let area = |d: &Detection| d.bbox[2] * d.bbox[3];
+        let mut by_size = self.detections.clone();
+        by_size.sort_by(|a, b| area(b).total_cmp(&area(a)));
+        for detection in by_size.into_iter().take(MAX_MESHED) {
+            let score = detection.score;
+            if let Some(face) =
+                self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))?
+            {
+                return Ok(Some(face));
+            }
+        }
+        Ok(None)
     }
 
     fn mesh_face(
