@@ -120,7 +120,9 @@ fn graded(id: CheckId, value: f64, ideal: f64, limit: f64) -> Check {
     let span = limit - ideal;
     let score = if span == 0.0 { 100.0 } else { 100.0 - 50.0 * (value - ideal) / span };
     let pass = if span >= 0.0 { value <= limit } else { value >= limit };
-    Check { id, pass, score: score.round().clamp(0.0, 100.0) as u8, value: Some(value) }
+    // Rounded, a value just past the limit would score 50: the score says the verdict too.
+    let score = if pass { score.round().clamp(50.0, 100.0) } else { score.round().clamp(0.0, 49.0) };
+    Check { id, pass, score: score as u8, value: Some(value) }
 }
 
 /// A check that passes inside `[lo, hi]`: score 100 in the middle, 50 at either end.
@@ -150,6 +152,8 @@ mod tests {
         assert_eq!((over.pass, over.score), (false, 25));
         let low = graded(CheckId::LightEven, 0.3, 1.0, 0.6);
         assert!(!low.pass && low.score < 50);
+        let just_past = graded(CheckId::LightBacklight, 2.004, 1.0, 2.0);
+        assert_eq!((just_past.pass, just_past.score), (false, 49), "pass and score agree at the limit");
         let r = ranged(CheckId::FaceSize, 320.0, [180.0, 300.0]);
         assert!(!r.pass && r.score < 50);
         assert_eq!(ranged(CheckId::FaceSize, 240.0, [180.0, 300.0]).score, 100);
