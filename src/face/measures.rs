@@ -43,6 +43,11 @@ pub struct Measures {
     pub inter_eye: f32,
     /// The face oval, in pixels.
     pub contour: Vec<[f32; 2]>,
+    /// The turn read from the tilt of the plane through the face oval, degrees (signed as
+    /// `pose.yaw`): the recapture cue compares it between views, on which its flat-motion
+    /// thresholds were measured.
+    #[serde(skip)]
+    pub outline_yaw: f32,
 }
 
 fn distance(a: [f32; 3], b: [f32; 3]) -> f32 {
@@ -62,6 +67,34 @@ fn openness(p: &[[f32; 3]], [corner_a, corner_b, upper, lower]: [usize; 4]) -> f
     }
 }
 
+/// The slope `[dz/dx, dz/dy]` of the plane through the face oval's points (least squares), in
+/// the face's own axes (x along the eye line, turned by `roll` degrees). The outline of a face
+/// lies close to a plane; its tilt is the head's turn (yaw) and nod (pitch), steadier than any
+/// two points' depths, and taken along the eye line a tilted head's turn does not leak into its
+/// nod.
+fn outline_slope(p: &[[f32; 3]], roll: f32) -> Option<[f32; 2]> {
+    let (sin, cos) = (-(roll as f64).to_radians()).sin_cos();
+    let turned = |q: [f32; 3]| {
+        let (x, y) = (q[0] as f64, q[1] as f64);
+        [cos * x - sin * y, sin * x + cos * y, q[2] as f64]
+    };
+    let n = index::CONTOUR.len() as f64;
+    let (mut mx, mut my, mut mz) = (0.0, 0.0, 0.0);
+    for &i in &index::CONTOUR {
+        let [x, y, z] = turned(p[i]);
+        (mx, my, mz) = (mx + x / n, my + y / n, mz + z / n);
+    }
+    let (mut sxx, mut sxy, mut syy, mut sxz, mut syz) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &i in &index::CONTOUR {
+        let [x, y, z] = turned(p[i]);
+        let (x, y, z) = (x - mx, y - my, z - mz);
+        (sxx, sxy, syy, sxz, syz) = (sxx + x * x, sxy + x * y, syy + y * y, sxz + x * z, syz + y * z);
+    }
+    let det = sxx * syy - sxy * sxy;
+    (det.abs() > 1e-9)
+        .then(|| [((sxz * syy - syz * sxy) / det) as f32, ((syz * sxx - sxz * sxy) / det) as f32])
+}
+
 impl Measures {
     /// Measures a mesh of [`POINTS`] points; `None` for anything else.
     pub fn of(points: &[[f32; 3]]) -> Option<Measures> {
@@ -73,12 +106,14 @@ impl Measures {
         let left_eye = mid(p[index::LEFT_EYE[0]], p[index::LEFT_EYE[1]]);
         let roll = (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]).to_degrees();
         let Pose { yaw, pitch, .. } = super::pose::of_mesh(p)?;
+        let [outline_dzdx, _] = outline_slope(p, roll)?;
         Some(Measures {
             pose: Pose { roll, yaw, pitch },
             eye_openness: [openness(p, index::RIGHT_EYE), openness(p, index::LEFT_EYE)],
             mouth_openness: openness(p, index::MOUTH),
             inter_eye: distance(right_eye, left_eye),
             contour: index::CONTOUR.iter().map(|&i| [p[i][0], p[i][1]]).collect(),
+            outline_yaw: outline_dzdx.atan().to_degrees(),
         })
     }
 }

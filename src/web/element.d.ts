@@ -105,10 +105,18 @@ export interface Rules {
    */
   maxYaw?: number;
   /**
-   * Largest nod, degrees (5°).
-   * Default: `5`.
+   * Largest nod from level, up or down, degrees. The fitted pose's spread on good real
+   * photographs (docs/checks.md) is wider than ISO/IEC 19794-5's 5°.
+   * Default: `10`.
    */
   maxPitch?: number;
+  /**
+   * The pitch the mesh's fitted pose reads for a head level with the lens, degrees: the
+   * median of the good photographs of `../shared/faces-real` (docs/checks.md). `pose.pitch`
+   * measures the nod from it.
+   * Default: `3.5`.
+   */
+  levelPitch?: number;
   /**
    * Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
    * eyes.open, mouth.closed, light.exposure (OFIQ's own boundary is 50).
@@ -134,17 +142,17 @@ export interface Rules {
   maxOffset?: number;
   /**
    * Smallest histogram intersection of the two halves of the face (1 = identical light).
-   * Default: `0.55`.
+   * Default: `0.22`.
    */
   minUniformity?: number;
   /**
    * Smallest ratio of the lower face's luminance to the cheeks'.
-   * Default: `0.6`.
+   * Default: `0.48`.
    */
   minChinRatio?: number;
   /**
    * Largest ratio of the background's luminance beside the head to the face's.
-   * Default: `1.9`.
+   * Default: `2.1`.
    */
   maxBacklight?: number;
   /**

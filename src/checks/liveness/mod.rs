@@ -245,7 +245,7 @@ impl Tracker {
         }
         if keep {
             let patch = register::Patch::of(frame, face);
-            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.pose.yaw, patch, veil });
+            self.views.push_back(View { at_ms: now_ms, points, yaw: face.measures.outline_yaw, patch, veil });
         }
     }
 
@@ -295,7 +295,7 @@ fn compare(
     points: &[[f32; 3]],
     rules: &Rules,
 ) -> Option<Turn> {
-    let turned = (face.measures.pose.yaw - then.yaw).abs() as f64;
+    let turned = (face.measures.outline_yaw - then.yaw).abs() as f64;
     let aligned = then
         .patch
         .as_ref()
