@@ -114,6 +114,8 @@ pub struct Row {
     pub good_refused: usize,
     /// Borderline photos it refused.
     pub borderline_refused: usize,
+    /// Whether the rules run it (a check off by default reports nothing).
+    pub enabled: bool,
     /// The files it missed and the good ones it refused, for looking at.
     pub missed_files: Vec<String>,
     /// The good files it refused.
@@ -190,7 +192,7 @@ pub fn evaluate(finder: &mut FaceFinder, dir: &Path, rules: &Rules) -> Result<Ve
     Ok(labels(dir)?.into_iter().map(|label| judge(finder, dir, label, rules)).collect())
 }
 
-fn row(samples: &[Sample], id: CheckId) -> Row {
+fn row(samples: &[Sample], id: CheckId, rules: &Rules) -> Row {
     let owns: Vec<&'static str> = OWNERS.iter().filter(|(_, c)| *c == id).map(|(f, _)| *f).collect();
     let faulty: Vec<&Sample> =
         samples.iter().filter(|s| s.label.verdict == "bad" && owns.iter().any(|f| s.has(f))).collect();
@@ -198,6 +200,7 @@ fn row(samples: &[Sample], id: CheckId) -> Row {
         |verdict: &'static str| samples.iter().filter(move |s| s.label.verdict == verdict && s.refuses(id));
     Row {
         id,
+        enabled: rules.enabled(id),
         owns,
         faulty: faulty.len(),
         caught: faulty.iter().filter(|s| s.refuses(id)).count(),
@@ -208,8 +211,8 @@ fn row(samples: &[Sample], id: CheckId) -> Row {
     }
 }
 
-/// The confusion of every content check on `samples`.
-pub fn summarize(samples: &[Sample]) -> Summary {
+/// The confusion of every content check on `samples`, judged with `rules`.
+pub fn summarize(samples: &[Sample], rules: &Rules) -> Summary {
     let ids = CheckId::ALL.into_iter().filter(|id| content_check(*id));
     let owned = |fault: &str| SOFT_FAULTS.contains(&fault) || OWNERS.iter().any(|(f, _)| *f == fault);
     let mut unowned = BTreeMap::new();
@@ -223,7 +226,7 @@ pub fn summarize(samples: &[Sample]) -> Summary {
         good: samples.iter().filter(|s| s.good()).count(),
         good_passed: samples.iter().filter(|s| s.good() && s.refused_by.is_empty()).count(),
         no_face: samples.iter().filter(|s| !s.face).map(|s| s.label.file.clone()).collect(),
-        rows: ids.map(|id| row(samples, id)).collect(),
+        rows: ids.map(|id| row(samples, id, rules)).collect(),
         unowned,
         bad_passed: samples
             .iter()
@@ -260,8 +263,9 @@ impl Summary {
             } else {
                 format!("{} of {} ({})", r.caught, r.faulty, percent(r.caught, r.faulty))
             };
+            let off = if r.enabled { "" } else { " (off)" };
             out += &format!(
-                "| `{}` | {} | {} | {} ({}) | {} |\n",
+                "| `{}`{off} | {} | {} | {} ({}) | {} |\n",
                 r.id.id(),
                 owns,
                 caught,

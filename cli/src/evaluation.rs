@@ -80,7 +80,7 @@ pub fn run(
         .transpose()?;
     let mut finder = gradcap_cli::face_finder(models)?;
     let samples = eval::evaluate(&mut finder, dir, rules)?;
-    let summary = eval::summarize(&samples);
+    let summary = eval::summarize(&samples, rules);
     let differences = anchor.map(|a| compare(&samples, &a));
     if json {
         let output = Output { summary: &summary, anchor: differences, samples: &samples };

@@ -151,7 +151,12 @@ fn hair(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> C
         points.extend(side.iter().rev().map(|&i| shift(point(i), across, out * 0.1 * width)));
         Polygon(points)
     };
-    for ear in [ear([127, 234, 93], -1.0), ear([356, 454, 323], 1.0)] {
+    let ears = if rules.require_ears {
+        vec![ear([127, 234, 93], -1.0), ear([356, 454, 323], 1.0)]
+    } else {
+        Vec::new()
+    };
+    for ear in ears {
         if let Some(share) = dark_share(frame, &ear, cheeks, nose_x).filter(|&s| s > 0.9) {
             value = value.max(share);
         }

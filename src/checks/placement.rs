@@ -4,11 +4,7 @@
 
 use super::{graded, ranged, Check, CheckId, Rules, Scene};
 use crate::face::Face;
-use crate::guide::{Oval, PHOTO_EYES as EYES_AT, PHOTO_OVAL, PHOTO_SIZE};
-
-/// How far the face contour may reach beyond the dashed oval, as a factor of its radii (CHSI's
-/// widest face, 300 px, is 1.25 × the oval's 240).
-const OVAL_SLACK: f64 = 1.25;
+use crate::guide::{PHOTO_EYES as EYES_AT, PHOTO_SIZE};
 
 /// Maps frame pixels to standard-photo pixels through the guide.
 struct ToPhoto {
@@ -46,20 +42,18 @@ impl Layout {
 }
 
 /// `face.in_guide` (value: the larger offset of the eyes from where the guide puts them, as a
-/// share of the photo's width or height; it fails too when the face contour leaves the oval's
-/// slack or the frame, or when the standard photo cannot be cut from the frame) and `face.size` (value: the face width on the photo, px).
+/// share of the photo's width or height; it fails too when the face contour leaves the frame,
+/// or when the standard photo cannot be cut from the frame) and `face.size` (value: the face width on the photo, px).
 pub fn checks(scene: &Scene<'_>, face: &Face, rules: &Rules) -> [Check; 2] {
     let to = ToPhoto::new(scene);
     let layout = Layout::of(face, &to);
     let (pw, ph) = (PHOTO_SIZE.0 as f64, PHOTO_SIZE.1 as f64);
     let offset = ((layout.eyes[0] - EYES_AT[0]).abs() / pw).max((layout.eyes[1] - EYES_AT[1]).abs() / ph);
     let mut in_guide = graded(CheckId::FaceInGuide, offset, 0.0, rules.max_offset);
-    let slack = Oval { rx: PHOTO_OVAL.rx * OVAL_SLACK, ry: PHOTO_OVAL.ry * OVAL_SLACK, ..PHOTO_OVAL };
+    // The photo is cut around the face, not around the guide: a face within the offset whose
+    // outline leaves the dashed oval (a wide face shifted or rolled a little) still gives it.
     let (fw, fh) = (scene.frame.width() as f32, scene.frame.height() as f32);
-    let outside = face.measures.contour.iter().any(|&[x, y]| {
-        let p = to.point([x as f64, y as f64]);
-        !slack.contains(p[0], p[1]) || x < 0.0 || y < 0.0 || x >= fw || y >= fh
-    });
+    let outside = face.measures.contour.iter().any(|&[x, y]| x < 0.0 || y < 0.0 || x >= fw || y >= fh);
     // The standard photo must be cut from this frame: a face too near an edge cannot give it.
     let cut_fits = crate::photo::Placement::of(face).fits(scene.frame.width(), scene.frame.height());
     if outside || !cut_fits {
