@@ -54,6 +54,16 @@ export function printFace({ chromium, throttle, portraits, init, ms, size }) {
   row('ours, detection, scalar', ms.detectScalar);
   row('ours, detection + mesh, SIMD', ms.detectMeshSimd);
   row('ours, detection + mesh, scalar', ms.detectMeshScalar);
+  if (ms.landmarkerFresh !== undefined) {
+    const vs = (label, v) => console.log(`${label.padEnd(34)} ${v.toFixed(2).padStart(7)} ms   ours det+mesh ${(ms.detectMeshSimd / v).toFixed(2)}×`);
+    console.log(`MediaPipe FaceLandmarker (face_landmarker.task, init ${init.landmarker.toFixed(0)} ms):`);
+    vs('  fresh detection + mesh', ms.landmarkerFresh);
+    vs('  fresh, with blendshapes', ms.landmarkerFreshBlend);
+    vs('  tracked frame', ms.landmarkerTracked);
+    vs('  tracked, with blendshapes', ms.landmarkerTrackedBlend);
+  } else {
+    console.log('MediaPipe FaceLandmarker: skipped (no target/anchor/face_landmarker.task: run scripts/fetch-anchor)');
+  }
   console.log(`ours, all photo checks (no inference): SIMD ${ms.checksSimd.toFixed(2)} ms, scalar ${ms.checksScalar.toFixed(2)} ms (target ≤ 3 ms)`);
   console.log(`size gzipped: ours ${(size.oursWasm / 1024).toFixed(0)} KB wasm + ${(size.models / 1024).toFixed(0)} KB models = ${((size.oursWasm + size.models) / 1024).toFixed(0)} KB; tasks-vision wasm ${(size.tasksVisionWasm / 1024).toFixed(0)} KB (${(size.tasksVisionWasmRaw / 1048576).toFixed(1)} MB raw)`);
 }

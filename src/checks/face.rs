@@ -5,7 +5,10 @@ use super::ofiq::Measure;
 use super::region::Polygon;
 use super::skin::Cheeks;
 use super::{graded, teeth, Check, CheckId, Rules, Scene};
-use crate::face::landmarks::{LOWER_LIP_INNER, MOUTH_LEFT, MOUTH_RIGHT, UPPER_LIP_INNER};
+use crate::face::landmarks::{
+    LEFT_EYE_BOTTOM, LEFT_EYE_TOP, LOWER_LIP_INNER, MOUTH_LEFT, MOUTH_RIGHT, RIGHT_EYE_BOTTOM, RIGHT_EYE_TOP,
+    UPPER_LIP_INNER,
+};
 use crate::face::Face;
 use crate::FrameView;
 
@@ -96,26 +99,52 @@ fn eye_openness(frame: &FrameView<'_>, face: &Face, eye: usize) -> Option<f64> {
 /// Fewer pixels than this inside an eye opening cannot show whether it is open.
 const MIN_EYE_PIXELS: usize = 12;
 
-/// `eyes.open` (the less open eye's [`eye_openness`], graded 100 at twice `rules.min_eye_open`,
-/// 50 at it) and `mouth.closed` (OFIQ MouthClosed: inner-lip gap ÷ T, and no teeth between the
-/// lips).
-pub fn features(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> [Check; 2] {
-    let t = t_metric(face);
-    let eyes = match (eye_openness(frame, face, 0), eye_openness(frame, face, 1)) {
+/// `eyes.open` on a still picture: the less open eye's [`eye_openness`], graded 100 at twice
+/// `rules.min_eye_open`, 50 at it.
+fn eyes_open(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
+    match (eye_openness(frame, face, 0), eye_openness(frame, face, 1)) {
         (Some(right), Some(left)) => {
             graded(CheckId::EyesOpen, right.min(left), 2.0 * rules.min_eye_open, rules.min_eye_open)
         }
         _ => super::unmeasured(CheckId::EyesOpen),
-    };
+    }
+}
+
+/// `eyes.open` on a video frame: OFIQ EyesOpen (the smaller eyelid gap ÷ T). The contrast inside
+/// the eye openings depends on how soft the picture is: on the component's downscaled camera
+/// frames an open-eyed portrait measures 0.16–0.19 where its still measures 0.29, so video keeps
+/// the mesh's measure, and the photo taken is judged as a still by the backend's re-check.
+fn eyes_open_in_video(face: &Face, t: f64, rules: &Rules) -> Check {
+    let gap =
+        face.distance(RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM).min(face.distance(LEFT_EYE_TOP, LEFT_EYE_BOTTOM)) / t;
+    let score = Measure::EyesOpen.score(gap);
+    Check { id: CheckId::EyesOpen, pass: score >= rules.min_ofiq_score, score, value: Some(gap) }
+}
+
+/// `eyes.open` (on a still, [`eyes_open`]; in video, [`eyes_open_in_video`]) and `mouth.closed` (OFIQ MouthClosed: inner-lip gap ÷ T, at most
+/// `rules.max_mouth_gap`, and no teeth between the
+/// lips).
+pub fn features(
+    frame: &FrameView<'_>,
+    face: &Face,
+    cheeks: &Cheeks,
+    rules: &Rules,
+    still: bool,
+) -> [Check; 2] {
+    let t = t_metric(face);
+    let eyes = if still { eyes_open(frame, face, rules) } else { eyes_open_in_video(face, t, rules) };
     let mouth = face.distance(UPPER_LIP_INNER, LOWER_LIP_INNER) / t;
-    let mouth_score = Measure::MouthClosed.score(mouth);
+    // OFIQ's MouthClosed passes a gap up to ~0.2 of T, lips clearly apart; closed lips read
+    // under 0.06 on the good real photographs (one 0.099), parted ones from 0.1.
+    let gap = graded(CheckId::MouthClosed, mouth, 0.0, rules.max_mouth_gap);
+    let mouth_score = Measure::MouthClosed.score(mouth).min(gap.score);
     let teeth = teeth::share(frame, &face.mesh, cheeks);
     let showing = teeth > rules.max_teeth;
     [
         eyes,
         Check {
             id: CheckId::MouthClosed,
-            pass: mouth_score >= rules.min_ofiq_score && !showing,
+            pass: mouth_score >= rules.min_ofiq_score && gap.pass && !showing,
             score: if showing { mouth_score.min(25) } else { mouth_score },
             value: Some(mouth),
         },

@@ -100,7 +100,9 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
         let cheeks = skin::Cheeks::of(&scene.frame, face);
         checks.extend(light::checks(&scene.frame, face, &cheeks, rules));
         checks.extend(image::checks(&scene.frame, face, &cheeks, rules));
-        checks.extend(face::features(&scene.frame, face, &cheeks, rules));
+        // A still is judged on its own; video frames carry the evidence of the frames before.
+        let still = scene.liveness.is_none();
+        checks.extend(face::features(&scene.frame, face, &cheeks, rules, still));
         checks.extend(clothing::checks(&scene.frame, face, rules));
         checks.push(face::motion(face, scene.previous, rules));
         // Blurred, hazy, burnt out or behind glare, the eye openings' contrast does not show

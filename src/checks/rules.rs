@@ -35,12 +35,15 @@ pub struct Rules {
     /// measures the nod from it.
     pub level_pitch: f64,
     /// Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
-    /// mouth.closed, light.exposure (OFIQ's own boundary is 50).
+    /// eyes.open in video, mouth.closed, light.exposure (OFIQ's own boundary is 50).
     pub min_ofiq_score: u8,
-    /// Smallest openness of the less open eye: its lid gap over its width times the contrast
-    /// inside its opening (docs/checks.md; good real photographs from 0.28, closed eyes mostly
-    /// under 0.24).
+    /// Smallest openness of the less open eye on a still picture: its lid gap over its width
+    /// times the contrast inside its opening (docs/checks.md; good real photographs from 0.27,
+    /// closed eyes mostly under 0.2).
     pub min_eye_open: f64,
+    /// Largest inner-lip gap over T (the eyes' middle to the mouth's), OFIQ MouthClosed's
+    /// measure: OFIQ's mapping passes up to ~0.2, lips visibly apart (docs/checks.md).
+    pub max_mouth_gap: f64,
     /// Largest share of tooth-coloured pixels between the lips.
     pub max_teeth: f64,
     /// The photo standard (size, background, file, head geometry; CHSI's by default): `face.size`
@@ -150,6 +153,7 @@ impl Default for Rules {
             level_pitch: 3.5,
             min_ofiq_score: 50,
             min_eye_open: 0.2,
+            max_mouth_gap: 0.125,
             max_teeth: 0.15,
             standard: Standard::default(),
             max_offset: 0.05,
@@ -165,7 +169,7 @@ impl Default for Rules {
             max_hair: 0.5,
             require_ears: false,
             max_stripes: 0.4,
-            max_light_blue: 0.3,
+            max_light_blue: 0.15,
             max_motion: 0.05,
             max_screen_peak: 600.0,
             max_border: 0.8,

@@ -124,17 +124,23 @@ export interface Rules {
   levelPitch?: number;
   /**
    * Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
-   * mouth.closed, light.exposure (OFIQ's own boundary is 50).
+   * eyes.open in video, mouth.closed, light.exposure (OFIQ's own boundary is 50).
    * Default: `50`.
    */
   minOfiqScore?: number;
   /**
-   * Smallest openness of the less open eye: its lid gap over its width times the contrast
-   * inside its opening (docs/checks.md; good real photographs from 0.28, closed eyes mostly
-   * under 0.24).
+   * Smallest openness of the less open eye on a still picture: its lid gap over its width
+   * times the contrast inside its opening (docs/checks.md; good real photographs from 0.27,
+   * closed eyes mostly under 0.2).
    * Default: `0.2`.
    */
   minEyeOpen?: number;
+  /**
+   * Largest inner-lip gap over T (the eyes' middle to the mouth's), OFIQ MouthClosed's
+   * measure: OFIQ's mapping passes up to ~0.2, lips visibly apart (docs/checks.md).
+   * Default: `0.125`.
+   */
+  maxMouthGap?: number;
   /**
    * Largest share of tooth-coloured pixels between the lips.
    * Default: `0.15`.
@@ -215,7 +221,7 @@ export interface Rules {
   maxStripes?: number;
   /**
    * Largest share of the clothing close to the standard's background colour (CHSI's light blue).
-   * Default: `0.3`.
+   * Default: `0.15`.
    */
   maxLightBlue?: number;
   /**
