@@ -25,7 +25,8 @@ struct Line<'a> {
     error: Option<String>,
 }
 
-/// A check as printed: its id, verdict, score, raw value and the hint in both languages.
+/// A check as printed: its id, verdict, score, raw value and the hint in both languages; `off`
+/// for a check the rules leave off by default (measured and shown, not counted in `ready`).
 #[derive(Serialize)]
 struct CheckLine {
     id: &'static str,
@@ -33,6 +34,8 @@ struct CheckLine {
     score: u8,
     value: Option<f64>,
     hint: Hint,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    off: bool,
 }
 
 #[derive(Serialize)]
@@ -41,8 +44,8 @@ struct Hint {
     en: &'static str,
 }
 
-impl From<&Check> for CheckLine {
-    fn from(c: &Check) -> CheckLine {
+impl CheckLine {
+    fn of(c: &Check, rules: &Rules) -> CheckLine {
         let hint = c.id.hint();
         CheckLine {
             id: c.id.id(),
@@ -50,6 +53,7 @@ impl From<&Check> for CheckLine {
             score: c.score,
             value: c.value,
             hint: Hint { zh: hint.zh, en: hint.en },
+            off: !rules.enabled(c.id),
         }
     }
 }
@@ -69,12 +73,18 @@ pub fn run(files: &[String], models: &Path, rules: &Rules) -> Result<bool, Strin
         let result = std::fs::read(file)
             .map_err(|e| e.to_string())
             .and_then(|bytes| decode_image(&bytes, DecodeLimits::default()).map_err(|e| e.to_string()))
-            .and_then(|frame| Still::judge(&mut finder, &frame.view(), rules).map_err(|e| e.to_string()));
+            // Every check is measured, those off by default too; only the rules' count.
+            .and_then(|frame| {
+                Still::judge(&mut finder, &frame.view(), &rules.clone().every_check())
+                    .map_err(|e| e.to_string())
+            });
         let line = match result {
             Ok(still) => Line {
                 file,
-                ready: Some(still.ready()),
-                checks: Some(still.checks.iter().map(CheckLine::from).collect()),
+                ready: Some(
+                    still.face.is_some() && still.checks.iter().all(|c| c.pass || !rules.enabled(c.id)),
+                ),
+                checks: Some(still.checks.iter().map(|c| CheckLine::of(c, rules)).collect()),
                 face: Some(still.face),
                 liveness: still.liveness,
                 error: None,
