@@ -189,11 +189,42 @@ pub fn decode_image(bytes: &[u8], limits: DecodeLimits) -> Result<Frame, Error> 
     use image::ImageDecoder;
     let mut decoder = reader.into_decoder().map_err(bad)?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut decoded = image::DynamicImage::from_decoder(decoder).map_err(bad)?;
-    decoded.apply_orientation(orientation);
-    let rgba = decoded.into_rgba8();
+    let rgba = image::DynamicImage::from_decoder(decoder).map_err(bad)?.into_rgba8();
     let (width, height) = rgba.dimensions();
-    Frame::from_rgba(rgba.into_raw(), width, height)
+    let (data, width, height) = upright(rgba.into_raw(), width, height, orientation);
+    Frame::from_rgba(data, width, height)
+}
+
+/// The RGBA pixels turned as an EXIF `orientation` says the picture is to be viewed. (One pass
+/// over 32-bit pixels: `DynamicImage::apply_orientation` adds several KB to the wasm.)
+fn upright(
+    data: Vec<u8>,
+    width: u32,
+    height: u32,
+    orientation: image::metadata::Orientation,
+) -> (Vec<u8>, u32, u32) {
+    use image::metadata::Orientation::*;
+    let (w, h) = (width as usize, height as usize);
+    // Where the pixel at (x, y) of the upright picture is in the stored one.
+    let (ow, oh, from): (usize, usize, fn(usize, usize, usize, usize) -> (usize, usize)) = match orientation {
+        NoTransforms => return (data, width, height),
+        FlipHorizontal => (w, h, |x, y, w, _| (w - 1 - x, y)),
+        Rotate180 => (w, h, |x, y, w, h| (w - 1 - x, h - 1 - y)),
+        FlipVertical => (w, h, |x, y, _, h| (x, h - 1 - y)),
+        Rotate90FlipH => (h, w, |x, y, _, _| (y, x)),
+        Rotate90 => (h, w, |x, y, _, h| (y, h - 1 - x)),
+        Rotate270FlipH => (h, w, |x, y, w, h| (w - 1 - y, h - 1 - x)),
+        Rotate270 => (h, w, |x, y, w, _| (w - 1 - y, x)),
+    };
+    let mut out = vec![0u8; data.len()];
+    for y in 0..oh {
+        for x in 0..ow {
+            let (sx, sy) = from(x, y, w, h);
+            let (to, at) = (4 * (y * ow + x), 4 * (sy * w + sx));
+            out[to..to + 4].copy_from_slice(&data[at..at + 4]);
+        }
+    }
+    (out, ow as u32, oh as u32)
 }
 
 #[cfg(test)]
@@ -226,6 +257,30 @@ mod tests {
         assert_eq!((frame.width, frame.height), (8, 16), "turned upright");
         // Turned clockwise, the black left half is on top.
         assert!(frame.view().pixel(4, 2)[0] < 60 && frame.view().pixel(4, 13)[0] > 200);
+    }
+
+    #[test]
+    fn every_exif_orientation_turns_the_picture_upright() {
+        use image::metadata::Orientation::*;
+        // Stored 3×2: a b c / d e f (one byte per pixel's red). Viewed upright:
+        let stored: Vec<u8> = b"abcdef".iter().flat_map(|&c| [c, 0, 0, 255]).collect();
+        let red = |(data, w, h): (Vec<u8>, u32, u32)| {
+            (String::from_utf8(data.iter().step_by(4).copied().collect()).unwrap(), w, h)
+        };
+        let cases = [
+            (NoTransforms, "abcdef", 3),
+            (FlipHorizontal, "cbafed", 3),
+            (Rotate180, "fedcba", 3),
+            (FlipVertical, "defabc", 3),
+            (Rotate90, "daebfc", 2),
+            (Rotate270, "cfbead", 2),
+            (Rotate90FlipH, "adbecf", 2),
+            (Rotate270FlipH, "fcebda", 2),
+        ];
+        for (orientation, want, width) in cases {
+            let (got, w, h) = red(upright(stored.clone(), 3, 2, orientation));
+            assert_eq!((got.as_str(), w, h), (want, width, 6 / width), "{orientation:?}");
+        }
     }
 
     #[test]

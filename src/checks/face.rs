@@ -85,14 +85,26 @@ fn eye_openness(frame: &FrameView<'_>, face: &Face, eye: usize) -> Option<f64> {
     let [outer, inner] = [EYE_OPENINGS[eye][0], EYE_OPENINGS[eye][8]];
     let width = face.distance(outer, inner).max(1e-6);
     let gap = EYE_GAPS[eye].iter().map(|&(a, b)| face.distance(a, b)).sum::<f64>() / 3.0 / width;
-    let mut lumas = Vec::new();
-    Polygon::of_mesh(&face.mesh, &EYE_OPENINGS[eye])
-        .for_each_pixel(frame, |_, _, p| lumas.push(crate::frame::luma(p[0], p[1], p[2])));
-    if lumas.len() < MIN_EYE_PIXELS {
+    // A histogram of whole luma levels: the percentiles without a sort.
+    let (mut levels, mut count) = ([0u32; 256], 0u32);
+    Polygon::of_mesh(&face.mesh, &EYE_OPENINGS[eye]).for_each_pixel(frame, |_, _, p| {
+        levels[crate::frame::luma(p[0], p[1], p[2]).round().clamp(0.0, 255.0) as usize] += 1;
+        count += 1;
+    });
+    if (count as usize) < MIN_EYE_PIXELS {
         return None;
     }
-    lumas.sort_by(f32::total_cmp);
-    let at = |q: f64| lumas[((lumas.len() - 1) as f64 * q).round() as usize] as f64;
+    let at = |q: f64| {
+        let rank = ((count - 1) as f64 * q).round() as u32;
+        let mut seen = 0;
+        levels
+            .iter()
+            .position(|&n| {
+                seen += n;
+                seen > rank
+            })
+            .unwrap_or(255) as f64
+    };
     Some(gap * (at(0.9) - at(0.1)) / at(0.5).max(1.0))
 }
 
