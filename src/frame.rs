@@ -195,6 +195,10 @@ pub fn decode_image(bytes: &[u8], limits: DecodeLimits) -> Result<Frame, Error> 
     Frame::from_rgba(data, width, height)
 }
 
+/// Where the pixel at (x, y) of the upright picture lies in the stored one, `(x, y, w, h)` →
+/// `(sx, sy)`, for a stored picture `w` × `h`.
+type SourceOf = fn(usize, usize, usize, usize) -> (usize, usize);
+
 /// The RGBA pixels turned as an EXIF `orientation` says the picture is to be viewed. (One pass
 /// over 32-bit pixels: `DynamicImage::apply_orientation` adds several KB to the wasm.)
 fn upright(
@@ -205,8 +209,7 @@ fn upright(
 ) -> (Vec<u8>, u32, u32) {
     use image::metadata::Orientation::*;
     let (w, h) = (width as usize, height as usize);
-    // Where the pixel at (x, y) of the upright picture is in the stored one.
-    let (ow, oh, from): (usize, usize, fn(usize, usize, usize, usize) -> (usize, usize)) = match orientation {
+    let (ow, oh, from): (usize, usize, SourceOf) = match orientation {
         NoTransforms => return (data, width, height),
         FlipHorizontal => (w, h, |x, y, w, _| (w - 1 - x, y)),
         Rotate180 => (w, h, |x, y, w, h| (w - 1 - x, h - 1 - y)),

@@ -99,9 +99,15 @@ impl FaceFinder {
         // (a detection on a wall, a poster's pattern or a building is not a face).
         self.detections = self.detector.detect(frame)?;
         let area = |d: &Detection| d.bbox[2] * d.bbox[3];
-        let mut by_size = self.detections.clone();
-        by_size.sort_by(|a, b| area(b).total_cmp(&area(a)));
-        for detection in by_size.into_iter().take(MAX_MESHED) {
+        let mut tried = Vec::new();
+        for _ in 0..MAX_MESHED {
+            // The largest not tried yet (no sort: the detections are few).
+            let next = (0..self.detections.len())
+                .filter(|i| !tried.contains(i))
+                .max_by(|&a, &b| area(&self.detections[a]).total_cmp(&area(&self.detections[b])));
+            let Some(i) = next else { break };
+            tried.push(i);
+            let detection = self.detections[i].clone();
             let score = detection.score;
             if let Some(face) =
                 self.mesh_face(frame, Roi::from_detection(&detection), detection, Some(score))?
