@@ -1,8 +1,8 @@
 //! The photo checks on real photographs of real people (`../shared/faces-real`, labelled by eye):
 //! `gradcap eval`'s confusion held to floors, so that a change that refuses more good photos or
 //! catches fewer faults fails here. Skips with a message when the corpus or the models are absent.
-//! The floors are the figures of the run in docs/checks.md, a little below them where a single
-//! photo is a large share.
+//! The floors are the figures of the run in docs/checks.md ("On real photographs"), exactly: the
+//! judge is deterministic on one machine kind, and a change that moves one is to be looked at.
 
 use gradcap::checks::{CheckId, Rules};
 use gradcap_cli::eval::{self, Summary};
