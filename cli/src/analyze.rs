@@ -3,7 +3,7 @@
 
 use gradcap::analysis::Still;
 use gradcap::checks::{Check, Rules};
-use gradcap::face::{Face, FaceFinder};
+use gradcap::face::Face;
 use gradcap::frame::{decode_image, DecodeLimits};
 use serde::Serialize;
 use std::io::Write;
@@ -58,14 +58,9 @@ impl CheckLine {
     }
 }
 
-/// Loads the face models from `models`.
-pub fn finder(models: &Path) -> Result<FaceFinder, String> {
-    gradcap_cli::face_finder(models)
-}
-
 /// Analyses each file; returns whether every file could be read.
 pub fn run(files: &[String], models: &Path, rules: &Rules) -> Result<bool, String> {
-    let mut finder = finder(models)?;
+    let mut finder = gradcap_cli::face_finder(models)?;
     let mut all_read = true;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

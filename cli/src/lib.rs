@@ -23,16 +23,18 @@ pub fn standard(option: Option<&str>) -> Result<Standard, String> {
     Ok(standard)
 }
 
+/// The bytes of the model file `name` in the folder `models`.
+pub fn read_model(models: &std::path::Path, name: &str) -> Result<Vec<u8>, String> {
+    let path = models.join(name);
+    std::fs::read(&path)
+        .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
+}
+
 /// Loads the face models (detector and mesh) from the folder `models`.
 pub fn face_finder(models: &std::path::Path) -> Result<gradcap::face::FaceFinder, String> {
-    let read = |name: &str| {
-        let path = models.join(name);
-        std::fs::read(&path)
-            .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
-    };
     gradcap::face::FaceFinder::new(
-        &read(gradcap::face::models::DETECTOR)?,
-        &read(gradcap::face::models::MESH)?,
+        &read_model(models, gradcap::face::models::DETECTOR)?,
+        &read_model(models, gradcap::face::models::MESH)?,
     )
     .map_err(|e| e.to_string())
 }

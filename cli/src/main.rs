@@ -50,7 +50,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Head poses of another estimator as JSON, `{"FILE": {"yaw", "pitch", "roll"}}`
-        /// (scripts/anchor-pose writes MediaPipe FaceLandmarker's): the differences are reported.
+        /// (scripts/eval writes MediaPipe FaceLandmarker's): the differences are reported.
         #[arg(long)]
         anchor: Option<PathBuf>,
     },

@@ -37,14 +37,10 @@ struct Report {
 
 /// Makes the photo to `standard`; returns whether it meets it.
 pub fn run(input: &Path, output: &Path, models: &Path, standard: &Standard) -> Result<bool, String> {
-    let read = |name: &str| {
-        let path = models.join(name);
-        std::fs::read(&path)
-            .map_err(|e| format!("{}: {e} (scripts/fetch-models puts the models there)", path.display()))
-    };
-    let mut finder = super::analyze::finder(models)?;
+    let mut finder = gradcap_cli::face_finder(models)?;
     let mut segmenter =
-        Segmenter::new(&read(gradcap::face::models::SEGMENTATION)?).map_err(|e| e.to_string())?;
+        Segmenter::new(&gradcap_cli::read_model(models, gradcap::face::models::SEGMENTATION)?)
+            .map_err(|e| e.to_string())?;
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let frame =
         decode_image(&bytes, DecodeLimits::default()).map_err(|e| format!("{}: {e}", input.display()))?;

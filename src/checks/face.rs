@@ -133,8 +133,8 @@ fn eyes_open_in_video(face: &Face, t: f64, rules: &Rules) -> Check {
     Check { id: CheckId::EyesOpen, pass: score >= rules.min_ofiq_score, score, value: Some(gap) }
 }
 
-/// `eyes.open` (on a still, [`eyes_open`]; in video, [`eyes_open_in_video`]) and `mouth.closed` (OFIQ MouthClosed: inner-lip gap ÷ T, at most
-/// `rules.max_mouth_gap`, and no teeth between the
+/// `eyes.open` (on a still, [`eyes_open`]; in video, [`eyes_open_in_video`]) and `mouth.closed`
+/// (OFIQ MouthClosed: inner-lip gap ÷ T, at most `rules.max_mouth_gap`, and no teeth between the
 /// lips).
 pub fn features(
     frame: &FrameView<'_>,

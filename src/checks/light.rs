@@ -94,9 +94,8 @@ pub fn checks(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules
 }
 
 /// OFIQ LuminanceMean (below mid-grey) and UnderExposurePrevention (share of luma ≤ 25), and
-/// over-exposure: the
-/// share of clipped luma (≥ 247) at most `rules.max_clipped`, the share with a channel at 250 or
-/// more at most `rules.max_saturated`. Passes when all four do, scored by the lowest. OFIQ's
+/// over-exposure: the share of clipped luma (≥ 247) at most `rules.max_clipped`, the share with a
+/// channel at 250 or more at most `rules.max_saturated`. Passes when all four do, scored by the lowest. OFIQ's
 /// OverExposurePrevention (clipped luma, 50 at about 1 %) refused 16 of the 70 good real
 /// photographs of faces-real: sharpened studio portraits clip up to 13 % of the face, where a
 /// burnt-out face clips from 15 % (docs/checks.md).

@@ -62,8 +62,9 @@ fn rotation([w, x, y, z]: [f64; 4]) -> [[f64; 3]; 3] {
 
 /// The eigenvector of the largest eigenvalue of a symmetric 4×4 matrix: power iteration on the
 /// matrix shifted by a bound on its eigenvalues' size (Gershgorin's), so that the largest one
-/// leads. Horn's matrix for a good fit has one eigenvalue well apart: 200 steps converge far
-/// below a hundredth of a degree (the unit test turns the canonical face back).
+/// leads. Horn's matrix for a good fit has one eigenvalue well apart, and 200 steps are plenty:
+/// the unit test reads a turned canonical face back within half a degree, and the 220 photos of
+/// faces-real read the same poses as the Jacobi solution this replaced (docs/checks.md).
 fn largest_eigenvector(a: [[f64; 4]; 4]) -> [f64; 4] {
     let bound = a.iter().map(|row| row.iter().map(|v| v.abs()).sum::<f64>()).fold(0.0, f64::max);
     let mut v = [1.0, 0.1, 0.01, 0.001];
