@@ -211,6 +211,11 @@ struct ServeArgs {
     /// A host name the server answers for, besides IP addresses and localhost (repeatable).
     #[arg(long)]
     host: Vec<String>,
+    /// A proxy (address or CIDR block, repeatable) whose X-Forwarded-For / Forwarded header names
+    /// the client: behind it, every per-address limit counts the client, not the proxy, and its
+    /// X-Forwarded-Proto says whether the page was HTTPS. Headers from anyone else are ignored.
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<String>,
     /// Mark the staff cookie Secure (set this behind an HTTPS proxy; --tls sets it).
     #[arg(long)]
     secure_cookies: bool,
@@ -240,9 +245,16 @@ struct ServeArgs {
     /// Seconds a client has to send a request's header.
     #[arg(long, default_value_t = 10)]
     header_timeout: u64,
-    /// Longest pause inside a request body, seconds.
+    /// Longest pause inside a request body, seconds; after as long, a body must also average
+    /// --body-min-rate (slower: 408).
     #[arg(long, default_value_t = 20)]
     body_timeout: u64,
+    /// Least average rate of a request body after --body-timeout seconds, bytes a second.
+    #[arg(long, default_value_t = 2048)]
+    body_min_rate: u64,
+    /// Memory all upload bodies may hold at once, MiB (more wait, then get 503).
+    #[arg(long, default_value_t = 64)]
+    upload_memory: usize,
     /// The multipart field of the standard photo (the component's `endpoint` option
     /// `photoField`).
     #[arg(long, default_value_t = gradcap::upload::FieldNames::default().photo)]
@@ -266,6 +278,7 @@ struct ServeArgs {
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
+    serve::return_large_buffers();
     let root = serve::project_root(args.root);
     let data = args.store.data(&root);
     let location = args.store.location(&root);
@@ -286,6 +299,12 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             meta: args.meta_field,
         },
         standard: gradcap_cli::standard(args.standard.as_deref())?,
+        trusted_proxies: backend::Proxies::parse(&args.trusted_proxy)?,
+        pace: backend::pace::Pace {
+            pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
+            min_rate: args.body_min_rate,
+            budget: args.upload_memory.max(gradcap_cli::backend::MAX_BODY.div_ceil(1 << 20)) << 20,
+        },
         ..backend::Config::default()
     };
     let backend = backend::Backend::at(&location, &sessions, &root.join("models"), config)?;
@@ -293,7 +312,6 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         connections: args.max_connections,
         per_address: args.max_connections_per_address,
         header: std::time::Duration::from_secs(args.header_timeout.max(1)),
-        body_pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
         ..serve::Limits::default()
     };
     serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days, tls }, backend)

@@ -544,3 +544,57 @@ fn keep_days_purges_when_the_server_starts() {
     let _ = again.wait();
     assert!(!has_photo(&server.data, sha), "purged by the server's retention");
 }
+
+/// A student's purge leaves nothing of them: not in the records (the reviewer's reason, the
+/// liveness report, the upload's hash), not in the database's files (SQLite's log and free
+/// pages), and a late repeat of the upload is told it is gone.
+#[test]
+fn a_purge_leaves_nothing_of_the_student_behind() {
+    let server = start("purge-traces");
+    let code = "CHSI-PURGE-7F3A9C";
+    let reason = "REASON-PURGE-4E1D please retake without glasses";
+    let meta = format!(
+        r#"{{"captureCode": "{code}", "sessionCode": "26050704", "source": "live", "device": "DEVICE-MARK-5C2B",
+            "liveness": {{"watchedMs": 98765.4321}}}}"#
+    );
+    let jpeg = photo();
+    let parts = [("photo", "image/jpeg", jpeg.as_slice()), ("meta", "application/json", meta.as_bytes())];
+    let stored = upload(&server, "purged-key", &parts);
+    assert_eq!(stored.status, 201);
+    let id = stored.json()["id"].as_str().unwrap().to_string();
+    let cookie = staff_cookie(&server, "reviewer");
+    let decision = serde_json::json!({"status": "rejected", "reason": reason}).to_string();
+    let review = format!("/api/captures/{id}/review");
+    assert_eq!(
+        request(&server, "POST", &review, &[("Cookie", &cookie), JSON], decision.as_bytes()).status,
+        200
+    );
+    let (ok, out) = gradcap(&["purge", "--capture-code", code, "--data", server.data.to_str().unwrap()], "");
+    assert!(ok && out.contains("purged 1"), "{out}");
+    // The records keep the tombstone and the decision, without the words.
+    let tomb = request(&server, "GET", &format!("/api/captures/{id}"), &[("Cookie", &cookie)], b"").json();
+    assert!(tomb["reason"].is_null() && tomb["history"][0]["reason"].is_null(), "{tomb}");
+    assert_eq!(tomb["verdict"], serde_json::json!({}), "{tomb}");
+    let audit = request(&server, "GET", "/api/audit", &[("Cookie", &cookie)], b"").json();
+    assert!(!audit.to_string().contains("REASON-PURGE"), "{audit}");
+    // The same upload again: gone, which the component does not retry.
+    let late = upload(&server, "purged-key", &parts);
+    assert_eq!((late.status, late.json()["error"]["code"].as_str()), (410, Some("capture.purged")));
+    if services().is_some() {
+        return; // PostgreSQL keeps dead row versions until its vacuum: docs/deploy.md
+    }
+    // Not a byte of it in the data folder, the database's log included.
+    let marks = [code, "REASON-PURGE-4E1D", "DEVICE-MARK-5C2B", "98765.4321"];
+    let mut files = vec![server.data.clone()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for mark in marks {
+            let found = bytes.windows(mark.len()).any(|w| w == mark.as_bytes());
+            assert!(!found, "{mark} is still in {}", path.display());
+        }
+    }
+}

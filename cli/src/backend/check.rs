@@ -43,6 +43,56 @@ fn is_jpeg(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xff, 0xd8, 0xff])
 }
 
+/// Whether a JPEG file is whole: its segments lead to a scan and an end marker follows it. A
+/// decoder fills what a truncated file lacks with grey, so a file cut short (or a header alone
+/// that claims 4096×4096) would otherwise be stored as a photo — and decoded at full size first.
+/// Inside a scan a 0xFF byte is always followed by 0x00 or a restart marker, so the end marker
+/// cannot appear there by chance.
+pub fn jpeg_complete(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    let mut scanned = false;
+    while at + 1 < bytes.len() {
+        if bytes[at] != 0xff {
+            return false; // not at a marker where one must be
+        }
+        let marker = bytes[at + 1];
+        match marker {
+            0xff => at += 1, // fill byte
+            0xd9 => return scanned,
+            0xd0..=0xd7 | 0x01 => at += 2,
+            _ => {
+                let Some(length) =
+                    bytes.get(at + 2..at + 4).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+                else {
+                    return false;
+                };
+                if length < 2 || at + 2 + length > bytes.len() {
+                    return false;
+                }
+                at += 2 + length;
+                if marker == 0xda {
+                    scanned = true;
+                    // The entropy-coded data runs to the next marker other than a stuffed byte or
+                    // a restart.
+                    let stuffed = |at: usize| matches!(bytes[at + 1], 0x00 | 0xd0..=0xd7 | 0xff);
+                    while at + 1 < bytes.len() && (bytes[at] != 0xff || stuffed(at)) {
+                        at += 1;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+fn truncated(what: &'static str, code: &'static str) -> Refusal {
+    Refusal::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        format!("{what} is not a whole JPEG file (cut short?)"),
+    )
+}
+
 /// Decodes the original frame within [`MAX_ORIGINAL_SIDE`], refusing anything else.
 pub fn original(bytes: &[u8]) -> Result<(), Refusal> {
     if !is_jpeg(bytes) {
@@ -52,12 +102,27 @@ pub fn original(bytes: &[u8]) -> Result<(), Refusal> {
             "original is not a JPEG file",
         ));
     }
-    let side = u64::from(MAX_ORIGINAL_SIDE);
-    let limits = DecodeLimits { max_side: MAX_ORIGINAL_SIDE, max_bytes: side * side * 4 };
-    decode_image(bytes, limits).map(drop).map_err(|e| {
-        let code = if e.code() == "image.too_large" { "original.too_large" } else { "original.not_jpeg" };
+    if !jpeg_complete(bytes) {
+        return Err(truncated("original", "original.truncated"));
+    }
+    // Decoded as it is stored (no turn, no alpha): the check needs to know only that every pixel
+    // the header promises is there, and a 4096² frame is 48 MiB this way rather than 112.
+    use image::ImageDecoder;
+    let refused = |code, e: image::ImageError| {
         Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("original: {e}"))
-    })
+    };
+    let mut decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(bytes))
+        .map_err(|e| refused("original.not_jpeg", e))?;
+    let (width, height) = decoder.dimensions();
+    if width > MAX_ORIGINAL_SIDE || height > MAX_ORIGINAL_SIDE {
+        let message = format!("original: {width}×{height} is over {MAX_ORIGINAL_SIDE} px a side");
+        return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "original.too_large", message));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(u64::from(MAX_ORIGINAL_SIDE).pow(2) * 4);
+    decoder.set_limits(limits).map_err(|e| refused("original.too_large", e))?;
+    let mut pixels = vec![0u8; usize::try_from(decoder.total_bytes()).unwrap_or(usize::MAX)];
+    decoder.read_image(&mut pixels).map_err(|e| refused("original.not_jpeg", e))
 }
 
 /// Checks photos; without the face models only the format is checked (and the verdict says so);
@@ -88,6 +153,9 @@ impl Checker {
     pub fn check(&mut self, photo: &[u8]) -> Result<Value, Refusal> {
         if !is_jpeg(photo) {
             return Err(Refusal::new(StatusCode::BAD_REQUEST, "photo.not_jpeg", "photo is not a JPEG file"));
+        }
+        if !jpeg_complete(photo) {
+            return Err(truncated("photo", "photo.truncated"));
         }
         let [w, h] = self.standard.size;
         let limits = DecodeLimits { max_side: w.max(h), max_bytes: u64::from(w * h * 4) };
@@ -137,5 +205,31 @@ impl Checker {
         verdict["selfCheck"] = json!(self_check);
         verdict["pass"] = json!(size_ok && still.ready() && self_check.is_none_or(|c| c.pass()));
         Ok(verdict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let frame =
+            gradcap::Frame::from_rgba(vec![128; (width * height * 4) as usize], width, height).unwrap();
+        Standard::default().encode(&frame.view()).unwrap().bytes
+    }
+
+    #[test]
+    fn only_whole_jpeg_files_are_complete() {
+        let whole = jpeg(480, 640);
+        assert!(jpeg_complete(&whole));
+        // Trailing bytes after the end (some cameras append data) do not matter.
+        assert!(jpeg_complete(&[whole.as_slice(), b"trailer"].concat()));
+        for cut in [whole.len() - 2, whole.len() / 2, 632, 20, 3] {
+            assert!(!jpeg_complete(&whole[..cut]), "cut at {cut}");
+        }
+        // The header alone, its scan never sent.
+        let sos = whole.windows(2).position(|w| w == [0xff, 0xda]).unwrap();
+        assert!(!jpeg_complete(&whole[..sos + 14]));
+        assert!(!jpeg_complete(b"\xff\xd8\xff\xd9"), "an end with no scan");
     }
 }

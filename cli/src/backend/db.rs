@@ -329,6 +329,27 @@ impl Database {
         })
     }
 
+    /// Makes what was deleted gone from the database's files too: SQLite's write-ahead log
+    /// (which still holds the pages as they were) is copied into the database and truncated to
+    /// nothing; PostgreSQL's dead row versions are vacuumed from the tables named. Best effort:
+    /// the log is left for the next checkpoint while a reader holds it.
+    pub fn scrub(&self, tables: &[&str]) -> Result<(), Error> {
+        blocking(Waiting::Database, || match self {
+            Database::Sqlite(conn) => {
+                let conn = conn.lock().map_err(|e| Error::other(e.to_string()))?;
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                Ok(())
+            }
+            Database::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                for table in tables {
+                    conn.batch_execute(&format!("VACUUM {table}"))?;
+                }
+                Ok(())
+            }
+        })
+    }
+
     /// Runs a query; its first row, if any.
     pub fn query_opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>, Error> {
         Ok(self.query(sql, args)?.into_iter().next())
@@ -405,6 +426,9 @@ fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection, String> {
     let setup = || -> rusqlite::Result<()> {
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted or overwritten is zeroed in the file, not left in free space: a purge
+        // must leave nothing of the student behind.
+        db.pragma_update(None, "secure_delete", "ON")?;
         db.busy_timeout(std::time::Duration::from_secs(5))
     };
     setup().map_err(|e| format!("{}: {e}", path.display()))?;

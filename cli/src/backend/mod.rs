@@ -17,6 +17,7 @@
 pub mod check;
 pub mod db;
 mod guard;
+pub mod pace;
 pub mod photos;
 pub mod probe;
 mod secret;
@@ -33,7 +34,7 @@ use axum::{Json, Router};
 use std::sync::{Arc, Mutex};
 use store::{Location, Session, Store};
 
-pub use guard::host_allowed;
+pub use guard::{host_allowed, Proxies};
 
 /// Largest request body, bytes: a standard photo, a full frame and the metadata.
 pub const MAX_BODY: usize = 12 * 1024 * 1024;
@@ -66,6 +67,10 @@ pub struct Config {
     pub fields: gradcap::upload::FieldNames,
     /// The photo standard uploads are held to (the component's `standard` option; CHSI's).
     pub standard: gradcap::photo::standard::Standard,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` name the client (`--trusted-proxy`).
+    pub trusted_proxies: Proxies,
+    /// How fast request bodies must come, and how much of them may be held at once.
+    pub pace: pace::Pace,
 }
 
 impl Default for Config {
@@ -79,6 +84,8 @@ impl Default for Config {
             sign_in_failures_per_minute: 10,
             fields: Default::default(),
             standard: Default::default(),
+            trusted_proxies: Proxies::default(),
+            pace: pace::Pace::default(),
         }
     }
 }
@@ -89,8 +96,14 @@ pub struct Backend {
     checker: Mutex<check::Checker>,
     /// Decoding an upload takes memory: at most this many at once.
     decoding: tokio::sync::Semaphore,
+    /// An original frame takes up to 48 MiB to decode: one at a time.
+    originals: tokio::sync::Semaphore,
     uploads: guard::Limiter,
     sign_ins: guard::Limiter,
+    /// Bodies that stalled, per address.
+    stalls: guard::Limiter,
+    /// Room for upload bodies in memory, kilobytes.
+    bodies: std::sync::Arc<tokio::sync::Semaphore>,
     config: Config,
 }
 
@@ -104,7 +117,17 @@ pub struct ApiError(StatusCode, &'static str, String);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": {"code": self.1, "message": self.2}});
-        (self.0, Json(body)).into_response()
+        // When to try again: a limit counts over a minute; a busy server frees up in seconds.
+        let retry = match self.0 {
+            StatusCode::TOO_MANY_REQUESTS => Some("60"),
+            StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+            _ => None,
+        };
+        let mut response = (self.0, Json(body)).into_response();
+        if let Some(seconds) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+        }
+        response
     }
 }
 
@@ -168,8 +191,11 @@ impl Backend {
             store,
             checker: Mutex::new(check::Checker::new(models, config.standard.clone())),
             decoding: tokio::sync::Semaphore::new(2),
+            originals: tokio::sync::Semaphore::new(1),
             uploads: guard::Limiter::new(config.uploads_per_minute),
             sign_ins: guard::Limiter::new(config.sign_in_failures_per_minute),
+            stalls: guard::Limiter::new(pace::STALLS_PER_MINUTE),
+            bodies: pace::budget(config.pace.budget),
             config,
         })
     }
@@ -212,7 +238,14 @@ impl Backend {
             )
             .layer(from_fn_with_state(shared.clone(), cors))
             .layer(from_fn_with_state(shared.clone(), guard::check_host))
+            .layer(from_fn_with_state(shared.clone(), pace::paced))
+            .layer(from_fn_with_state(shared.clone(), guard::identify))
             .with_state(shared)
+    }
+
+    /// Whether `peer` is a proxy that forwards for others (its connections are not one client's).
+    pub fn trusts(&self, peer: std::net::IpAddr) -> bool {
+        self.config.trusted_proxies.contain(peer)
     }
 
     /// Deletes the data of captures decided more than `days` days ago (see [`store::Purge`]).

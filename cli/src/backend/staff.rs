@@ -4,6 +4,7 @@
 //! `SameSite=Strict`), and every staff request that changes something must come from the
 //! server's own pages.
 
+use super::guard::Client;
 use super::store::{unix_now, Reviewed};
 use super::{bad, guard, internal, json_body, not_found, secret, ApiError, Shared, MAX_JSON};
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
@@ -12,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 
@@ -115,16 +117,20 @@ pub(super) fn signed_in(app: &Shared, headers: &HeaderMap) -> Result<Option<Staf
 
 /// Whether a request comes from the server's own pages: browsers say where a request comes from
 /// (`Sec-Fetch-Site`, `Origin`); a request that says nothing is not from a browser's page.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// An `Origin` must be the server's own: its host and the scheme the page was served with
+/// (`https` when `https`), so that a page of the same host over plain HTTP — which anyone on the
+/// network can write — cannot act for a page served over HTTPS.
+fn same_origin(headers: &HeaderMap, https: bool) -> bool {
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     if text("sec-fetch-site").is_some_and(|s| s != "same-origin" && s != "none") {
         return false;
     }
+    let scheme = if https { "https" } else { "http" };
     match (text(header::ORIGIN.as_str()), text(header::HOST.as_str())) {
         (None, _) => true,
-        (Some(origin), Some(host)) => {
-            origin.split_once("://").is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
-        }
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(s, h)| s.eq_ignore_ascii_case(scheme) && h.eq_ignore_ascii_case(host)),
         (Some(_), None) => false,
     }
 }
@@ -133,10 +139,16 @@ fn unauthenticated() -> ApiError {
     ApiError(StatusCode::UNAUTHORIZED, "staff.unauthenticated", "staff must sign in".into())
 }
 
-/// The signed-in staff member a request needs; one that changes something must also come from
-/// the server's own pages, and `reviewer` says whether the role must be one that decides.
-fn require(app: &Shared, headers: &HeaderMap, changes: bool, reviewer: bool) -> Result<Staff, ApiError> {
-    if changes && !same_origin(headers) {
+/// The signed-in staff member a request needs; one that changes something (`changes`: its
+/// client) must also come from the server's own pages, and `reviewer` says whether the role must
+/// be one that decides.
+fn require(
+    app: &Shared,
+    headers: &HeaderMap,
+    changes: Option<Client>,
+    reviewer: bool,
+) -> Result<Staff, ApiError> {
+    if changes.is_some_and(|c| !same_origin(headers, c.https)) {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
             "request.cross_site",
@@ -170,7 +182,7 @@ pub(super) async fn list(
     headers: HeaderMap,
     Query(q): Query<Page>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, false, false)?;
+    require(&app, &headers, None, false)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let items = app.store.list(q.status.as_deref(), limit, q.before.as_deref()).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|c| c.id.clone())).flatten();
@@ -186,11 +198,12 @@ struct Decision {
 
 pub(super) async fn review(
     State(app): State<Shared>,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let staff = require(&app, &headers, true, true)?;
+    let staff = require(&app, &headers, Some(client), true)?;
     if body.len() > MAX_JSON {
         return Err(ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -227,7 +240,7 @@ pub(super) async fn file(
     headers: HeaderMap,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, false, false)?;
+    require(&app, &headers, None, false)?;
     let bytes = app.store.file(&sha).map_err(internal)?;
     bytes
         .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
@@ -245,7 +258,7 @@ pub(super) async fn audit(
     headers: HeaderMap,
     Query(q): Query<AuditPage>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, false, false)?;
+    require(&app, &headers, None, false)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let items = app.store.audit(limit, q.before).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|d| d.seq)).flatten();
@@ -268,8 +281,9 @@ fn decoy_hash() -> &'static str {
 
 pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
     let address = guard::client(&request).map(|ip| format!("address {ip}"));
+    let https = request.extensions().get::<Client>().is_some_and(|c| c.https);
     let headers = request.headers().clone();
-    if !same_origin(&headers) {
+    if !same_origin(&headers, https) {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
             "request.cross_site",
@@ -282,7 +296,9 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
     let form: SignIn = json_body(&headers, &body)?;
     let account = format!("account {}", form.name);
     let keys: Vec<&str> = [Some(account.as_str()), address.as_deref()].into_iter().flatten().collect();
-    if keys.iter().any(|k| app.sign_ins.exhausted(k)) {
+    // Counted as failed before the password is checked, and taken back only when it was right:
+    // attempts that arrive together cannot all pass the limit while the checks queue.
+    if !app.sign_ins.reserve(&keys) {
         return Err(guard::too_many("failed sign-ins"));
     }
     let stored = app.store.staff_password(&form.name).map_err(internal)?;
@@ -290,13 +306,13 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
     let password = form.password;
     let right = verify_elsewhere(hash, password).await;
     if !right || stored.is_none() {
-        keys.iter().for_each(|k| app.sign_ins.record(k));
         return Err(ApiError(
             StatusCode::UNAUTHORIZED,
             "staff.sign_in_failed",
             "wrong name or password".into(),
         ));
     }
+    app.sign_ins.release(&keys);
     let token = secret::token();
     app.store.start_staff_session(&form.name, &token, unix_now() + SESSION_SECS).map_err(internal)?;
     let secure = if app.config.secure_cookies { "; Secure" } else { "" };
@@ -307,8 +323,12 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
     Ok(response)
 }
 
-pub(super) async fn sign_out(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if !same_origin(&headers) {
+pub(super) async fn sign_out(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers, client.https) {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
             "request.cross_site",
@@ -325,7 +345,7 @@ pub(super) async fn sign_out(State(app): State<Shared>, headers: HeaderMap) -> R
 }
 
 pub(super) async fn me(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let staff = require(&app, &headers, false, false)?;
+    let staff = require(&app, &headers, None, false)?;
     Ok(Json(serde_json::json!({"name": staff.name, "role": staff.role})).into_response())
 }
 
@@ -356,11 +376,21 @@ mod tests {
             }
             h
         };
-        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")])), "not from a browser page");
-        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")])));
-        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")])));
-        assert!(!same_origin(&headers(&[("host", "a.example"), ("origin", "null")])));
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")]), false), "not from a browser page");
+        let own = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]);
+        assert!(same_origin(&own, false));
+        assert!(!same_origin(&own, true), "a plain-HTTP page of the host speaking to its HTTPS server");
+        let secure = headers(&[("host", "a.example"), ("origin", "https://a.example")]);
+        assert!(same_origin(&secure, true) && !same_origin(&secure, false));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")]),
+            true
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")]),
+            false
+        ));
+        assert!(!same_origin(&headers(&[("host", "a.example"), ("origin", "null")]), false));
     }
 
     #[test]

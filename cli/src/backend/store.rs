@@ -158,6 +158,19 @@ pub enum Added {
     KeyReused,
     /// The capture to replace is decided (approved) or gone.
     CannotReplace,
+    /// The key was seen before, and its capture has been purged since.
+    Purged,
+}
+
+/// What an idempotency key was used for before.
+#[derive(Debug)]
+pub enum Seen {
+    /// The same request: its capture.
+    Same(Box<Capture>),
+    /// Another request.
+    Other,
+    /// A capture purged since (whatever the request was: its hash went with it).
+    Purged,
 }
 
 /// What a review came to.
@@ -347,21 +360,21 @@ impl Store {
         receipt_for(&self.receipt_key, id)
     }
 
-    /// The capture stored under `key`: `Ok` if it was stored from the request `fingerprint`
-    /// names, `Err` if from another.
-    pub fn by_key_matching(
-        &self,
-        key: &str,
-        fingerprint: &str,
-    ) -> Result<Option<Result<Capture, ()>>, String> {
-        let seen = self
-            .db
-            .query_opt("SELECT id, request_sha256 FROM captures WHERE idempotency_key = $1", args![key])?;
+    /// What the key `key` was used for before, if anything: the capture stored from the request
+    /// `fingerprint` names, another request, or a capture purged since.
+    pub fn by_key_matching(&self, key: &str, fingerprint: &str) -> Result<Option<Seen>, String> {
+        let seen = self.db.query_opt(
+            "SELECT id, request_sha256, purged_at FROM captures WHERE idempotency_key = $1",
+            args![key],
+        )?;
         let Some(seen) = seen else { return Ok(None) };
-        if seen.opt_text(1)?.as_deref() != Some(fingerprint) {
-            return Ok(Some(Err(())));
+        if seen.opt_text(2)?.is_some() {
+            return Ok(Some(Seen::Purged));
         }
-        Ok(self.capture(&seen.text(0)?)?.map(Ok))
+        if seen.opt_text(1)?.as_deref() != Some(fingerprint) {
+            return Ok(Some(Seen::Other));
+        }
+        Ok(self.capture(&seen.text(0)?)?.map(|c| Seen::Same(Box::new(c))))
     }
 
     /// The stored photo (or full frame) with hash `sha`.
@@ -374,8 +387,9 @@ impl Store {
     /// is answered with the one that won.
     pub fn add(&self, new: &NewCapture<'_>) -> Result<Added, String> {
         match self.by_key_matching(new.idempotency_key, new.fingerprint)? {
-            Some(Ok(existing)) => return Ok(Added::Existing(Box::new(existing))),
-            Some(Err(())) => return Ok(Added::KeyReused),
+            Some(Seen::Same(existing)) => return Ok(Added::Existing(existing)),
+            Some(Seen::Other) => return Ok(Added::KeyReused),
+            Some(Seen::Purged) => return Ok(Added::Purged),
             None => {}
         }
         if let Some(old) = new.replaces {
@@ -431,8 +445,9 @@ impl Store {
             // The same key stored by another request meanwhile (on this server or another).
             Err(e) if e.unique_violation => {
                 match self.by_key_matching(new.idempotency_key, new.fingerprint)? {
-                    Some(Ok(existing)) => Ok(Added::Existing(Box::new(existing))),
-                    Some(Err(())) => Ok(Added::KeyReused),
+                    Some(Seen::Same(existing)) => Ok(Added::Existing(existing)),
+                    Some(Seen::Other) => Ok(Added::KeyReused),
+                    Some(Seen::Purged) => Ok(Added::Purged),
                     None => Err(e.message),
                 }
             }
@@ -568,11 +583,17 @@ impl Store {
             )?;
             let mut hashes = Vec::new();
             for row in &rows {
+                // What stays is the tombstone: the id, the status, the files' hashes, the times,
+                // who decided, and the upload's key (to answer a late repeat "gone", nothing
+                // more). The reason written for the student, the verdict with the client's
+                // liveness report and the request's hash go with the photo.
                 tx.execute(
                     "UPDATE captures SET capture_code = NULL, session_code = NULL, meta = '{}',
-                     receipt_sha256 = NULL, purged_at = $2 WHERE id = $1",
+                     verdict = '{}', reason = NULL, receipt_sha256 = NULL, request_sha256 = NULL,
+                     purged_at = $2 WHERE id = $1",
                     args![row.text(0)?, &at],
                 )?;
+                tx.execute("UPDATE decisions SET reason = NULL WHERE capture_id = $1", args![row.text(0)?])?;
                 hashes.push(row.text(1)?);
                 hashes.extend(row.opt_text(2)?);
             }
@@ -583,6 +604,9 @@ impl Store {
             if !self.is_kept(&sha)? {
                 self.photos.remove(&sha)?;
             }
+        }
+        if count > 0 {
+            self.db.scrub(&["captures", "decisions"])?;
         }
         Ok(count)
     }

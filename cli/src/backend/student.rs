@@ -2,7 +2,7 @@
 //! `Idempotency-Key`), and read the status and photo of its own capture with the receipt the
 //! upload returned.
 
-use super::store::{sha256, Added, Capture, StudentView};
+use super::store::{sha256, Added, Capture, Seen, StudentView};
 use super::{
     bad, guard, internal, not_found, staff, ApiError, Shared, MAX_BODY, MAX_META, MAX_ORIGINAL, MAX_PHOTO,
 };
@@ -31,9 +31,7 @@ pub(super) async fn session(
 ) -> Result<Response, ApiError> {
     check_upload_token(&app, &headers)?;
     let found = app.store.session(&code).map_err(internal)?;
-    found
-        .map(|s| Json(s).into_response())
-        .ok_or_else(|| not_found("session.unknown", &format!("no session {code}")))
+    found.map(|s| Json(s).into_response()).ok_or_else(|| not_found("session.unknown", "no such session"))
 }
 
 /// The parts of an upload, read and bounded.
@@ -50,9 +48,14 @@ enum Part {
     Meta,
 }
 
-async fn read_upload(mut form: Multipart, fields: &FieldNames) -> Result<Upload, ApiError> {
+/// Reads the parts of a body of `declared` bytes (when it said).
+async fn read_upload(
+    mut form: Multipart,
+    fields: &FieldNames,
+    declared: Option<usize>,
+) -> Result<Upload, ApiError> {
     let (mut photo, mut original, mut meta) = (None, None, None);
-    while let Some(field) = form.next_field().await.map_err(|e| bad("body.malformed", e.to_string()))? {
+    while let Some(mut field) = form.next_field().await.map_err(refused_body)? {
         let name = field.name().unwrap_or("").to_string();
         let kind = field.content_type().unwrap_or("").to_string();
         // The names the server was given (`--photo-field` …), the component's by default.
@@ -60,28 +63,35 @@ async fn read_upload(mut form: Multipart, fields: &FieldNames) -> Result<Upload,
             n if n == fields.photo => Part::Photo,
             n if n == fields.original => Part::Original,
             n if n == fields.meta => Part::Meta,
-            _ => return Err(bad("field.unknown", format!("unknown field {name:?}"))),
+            _ => return Err(bad("field.unknown", format!("unknown field {:?}", clip(&name)))),
         };
         let (limit, want) = match part {
             Part::Photo => (MAX_PHOTO, "image/jpeg"),
             Part::Original => (MAX_ORIGINAL, "image/jpeg"),
             Part::Meta => (MAX_META, "application/json"),
         };
-        if !kind.starts_with(want) {
+        if !media_type_is(&kind, want) {
             return Err(ApiError(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "field.type",
-                format!("{name} must be {want}, not {kind:?}"),
+                format!("{name} must be {want}, not {:?}", clip(&kind)),
             ));
         }
-        let bytes = field.bytes().await.map_err(|e| too_large_or_bad(e.to_string()))?;
-        if bytes.len() > limit {
-            return Err(ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "field.too_large",
-                format!("{name} is over {limit} bytes"),
-            ));
+        // Read a piece at a time and refused as soon as it is over its limit: a part is never
+        // held past its limit.
+        // Room for the part at once (no copy as it grows), as much as the body can hold of it.
+        let mut bytes = Vec::with_capacity(limit.min(declared.unwrap_or(0)));
+        while let Some(piece) = field.chunk().await.map_err(refused_body)? {
+            if bytes.len() + piece.len() > limit {
+                return Err(ApiError(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "field.too_large",
+                    format!("{name} is over {limit} bytes"),
+                ));
+            }
+            bytes.extend_from_slice(&piece);
         }
+        let bytes = Bytes::from(bytes);
         let slot = match part {
             Part::Photo => &mut photo,
             Part::Original => &mut original,
@@ -98,11 +108,27 @@ async fn read_upload(mut form: Multipart, fields: &FieldNames) -> Result<Upload,
     })
 }
 
-fn too_large_or_bad(message: String) -> ApiError {
-    if message.contains("limit") || message.contains("too large") {
-        ApiError(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", message)
+/// Whether a `Content-Type` value names exactly the media type `want` (parameters aside).
+fn media_type_is(value: &str, want: &str) -> bool {
+    value.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(want)
+}
+
+/// At most 64 characters of something a client sent, to say in an error.
+fn clip(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// A body that could not be read: over the size limit (a chunked one says so only as it comes),
+/// or not well formed.
+fn refused_body(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("the body is over {MAX_BODY} bytes"),
+        )
     } else {
-        bad("body.malformed", message)
+        bad("body.malformed", e.body_text())
     }
 }
 
@@ -121,10 +147,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         })
 }
 
-/// Refuses what is not a multipart body within the size limit, before reading it.
-fn check_envelope(headers: &HeaderMap) -> Result<(), ApiError> {
+/// Refuses what is not a multipart body within the size limit, before reading it; the length it
+/// declares, if it does.
+fn check_envelope(headers: &HeaderMap) -> Result<Option<usize>, ApiError> {
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !kind.starts_with("multipart/form-data") {
+    if !media_type_is(kind, "multipart/form-data") {
         return Err(ApiError(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "body.type",
@@ -142,7 +169,7 @@ fn check_envelope(headers: &HeaderMap) -> Result<(), ApiError> {
             format!("the body is over {MAX_BODY} bytes"),
         ));
     }
-    Ok(())
+    Ok(length)
 }
 
 /// What identifies an upload's content: its parts' hashes. A retry sends the same parts (the
@@ -152,10 +179,17 @@ fn fingerprint(upload: &Upload) -> String {
     sha256(format!("{}:{original}:{}", sha256(&upload.photo), sha256(&upload.meta)).as_bytes())
 }
 
-/// The upload's answer: the record and the receipt that reads it later.
+/// The upload's answer: the record and the receipt that reads it later. A new record is
+/// answered whole (the server's verdict on what was just sent); a repeat gets what the receipt
+/// reads — the student's view — since whoever repeats a request may not be its student, and
+/// staff may have decided on it since.
 fn with_receipt(app: &Shared, capture: &Capture, status: StatusCode) -> Result<Response, ApiError> {
     let receipt = app.store.receipt(&capture.id);
-    let mut body = serde_json::to_value(capture).map_err(internal)?;
+    let mut body = if status == StatusCode::CREATED {
+        serde_json::to_value(capture).map_err(internal)?
+    } else {
+        serde_json::to_value(StudentView::from(capture)).map_err(internal)?
+    };
     body["receipt"] = serde_json::Value::String(receipt);
     Ok((status, Json(body)).into_response())
 }
@@ -172,12 +206,14 @@ pub(super) async fn upload(
         }
     }
     let key = idempotency_key(&headers)?;
-    check_envelope(&headers)?;
+    let length = check_envelope(&headers)?;
+    // Room in the server's memory for the body, held until the upload is answered.
+    let _room = super::pace::room(&app, length.unwrap_or(MAX_BODY)).await?;
     // The whole body is read before any answer, a repeat's too: a connection closed with the
     // request unread is reset, and the client may lose the answer to the reset.
     let form =
         Multipart::from_request(request, &()).await.map_err(|e| bad("body.malformed", e.body_text()))?;
-    let upload = read_upload(form, &app.config.fields).await?;
+    let upload = read_upload(form, &app.config.fields, length).await?;
     let print = fingerprint(&upload);
     // The component's own type: a field of the wrong type is refused, a missing one is its default.
     let meta: Meta =
@@ -185,8 +221,9 @@ pub(super) async fn upload(
     // Seen before: the same answer (nothing stored twice), or a conflict for another body.
     let seen = app.store.by_key_matching(&key, &print).map_err(internal)?;
     match seen {
-        Some(Ok(existing)) => return with_receipt(&app, &existing, StatusCode::OK),
-        Some(Err(())) => return Err(key_reused()),
+        Some(Seen::Same(existing)) => return with_receipt(&app, &existing, StatusCode::OK),
+        Some(Seen::Other) => return Err(key_reused()),
+        Some(Seen::Purged) => return Err(purged()),
         None => {}
     }
     check_session(&app, meta.session_code.as_deref())?;
@@ -220,12 +257,18 @@ pub(super) async fn upload(
         Added::Created(capture) => with_receipt(&app, &capture, StatusCode::CREATED),
         Added::Existing(capture) => with_receipt(&app, &capture, StatusCode::OK),
         Added::KeyReused => Err(key_reused()),
+        Added::Purged => Err(purged()),
         Added::CannotReplace => Err(ApiError(
             StatusCode::CONFLICT,
             "capture.decided",
             "that capture was approved or replaced already and cannot be replaced".into(),
         )),
     }
+}
+
+/// A repeat of an upload whose capture was purged: gone, for good (the component stops sending).
+fn purged() -> ApiError {
+    ApiError(StatusCode::GONE, "capture.purged", "the capture of this upload was deleted".into())
 }
 
 fn key_reused() -> ApiError {
@@ -255,6 +298,10 @@ fn check_session(app: &Shared, code: Option<&str>) -> Result<(), ApiError> {
 /// The server's own check of the photo and the original, decoded within their bounds, a few at
 /// a time and outside the database's lock.
 async fn recheck(app: &Shared, upload: &Upload) -> Result<serde_json::Value, ApiError> {
+    let _original = match &upload.original {
+        Some(_) => Some(app.originals.acquire().await.map_err(internal)?),
+        None => None,
+    };
     let _permit = app.decoding.acquire().await.map_err(internal)?;
     let (app, photo, original) = (app.clone(), upload.photo.clone(), upload.original.clone());
     let checked = tokio::task::spawn_blocking(move || {
