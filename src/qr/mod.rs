@@ -58,6 +58,32 @@ impl Code {
     }
 }
 
+/// Reads an `n`×`n` grid of module greys (0 dark … 1 light, row by row) as a code: the
+/// decoder's last stages — thresholding, the format, the codewords, Reed–Solomon with erasures,
+/// the bit-stream parser — without the search that finds a grid in an image. For the fuzzer
+/// (`fuzz/fuzz_targets/qr_grid.rs`), which reaches these stages thousands of times faster this way.
+#[doc(hidden)]
+pub fn read_module_grid(grey: &[f32], n: u32) -> Option<String> {
+    let fits = (21..=177).contains(&n) && (n - 17) % 4 == 0 && grey.len() == (n * n) as usize;
+    fits.then(|| warp::read_grid(grey, n)).flatten()
+}
+
+/// Parses the data codewords of a corrected code (version 1–40, error correction level 0–3 as
+/// L, M, Q, H) into its text: the decoder's bit-stream parser alone. For the fuzzer.
+#[doc(hidden)]
+pub fn parse_codewords(data: &[u8], version: u32, level: u8) -> Option<String> {
+    use rxing::qrcode::common::{ErrorCorrectionLevel, Version};
+    let version = Version::getVersionForNumber(version).ok()?;
+    let level = match level {
+        0 => ErrorCorrectionLevel::L,
+        1 => ErrorCorrectionLevel::M,
+        2 => ErrorCorrectionLevel::Q,
+        3 => ErrorCorrectionLevel::H,
+        _ => return None,
+    };
+    rxing::qrcode::cpp_port::decoder::DecodeBitStream(data, version, level).ok().map(|d| d.text())
+}
+
 /// The longest side a still image is decoded at; larger images are shrunk first, which bounds the
 /// memory (16 MiB of grey pixels) and still leaves a 4000×4000 screenshot's code readable.
 pub const MAX_STILL_SIDE: u32 = 4096;

@@ -124,7 +124,7 @@ pub fn with_grid_budget<T>(grids: usize, decode: impl FnOnce() -> T) -> T {
 /// Decodes a grid of module greys: each module against the modules around it; failing that, its
 /// flat patches as erasures; failing that, sharpened (a blurred print). `None` at once when the
 /// budget ([`with_grid_budget`]) is spent.
-fn read_grid(grey: &[f32], n: u32) -> Option<String> {
+pub(super) fn read_grid(grey: &[f32], n: u32) -> Option<String> {
     if GRIDS_LEFT.with(|left| left.replace(left.get().saturating_sub(1))) == 0 {
         return None;
     }
