@@ -92,7 +92,7 @@ test('code, session, good face, shutter, calibration, confirm: the backend store
   }
 });
 
-test('500s, a dropped connection, a timeout, a lost answer and going offline: stored exactly once', { skip }, async () => {
+test('a stalled body (408), 500s, a dropped connection, a timeout, a lost answer and going offline: stored exactly once', { skip }, async () => {
   const srv = await startServer();
   const { page, context, close } = await launchPhone(camera(false));
   try {
@@ -106,10 +106,12 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
       attempts += 1;
       const n = attempts;
       try {
-        if (n === 1) return await route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
-        if (n === 2) return await route.abort('connectionreset');
-        if (n === 3) { await new Promise((r) => setTimeout(r, 6000)); return await route.abort(); } // no answer in time
-        if (n === 4) { await route.fetch(); return await route.abort('connectionreset'); } // stored, answer lost
+        // What the reference backend answers a body that stopped coming (a phone losing signal).
+        if (n === 1) return await route.fulfill({ status: 408, contentType: 'application/json', body: '{"error":{"code":"body.timeout","message":"injected"}}' });
+        if (n === 2) return await route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"injected"}}' });
+        if (n === 3) return await route.abort('connectionreset');
+        if (n === 4) { await new Promise((r) => setTimeout(r, 6000)); return await route.abort(); } // no answer in time
+        if (n === 5) { await route.fetch(); return await route.abort('connectionreset'); } // stored, answer lost
         return await route.continue();
       } catch (e) {
         note(n, `(the page gave up first: ${e.message.split('\n')[0]})`);
@@ -117,7 +119,7 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
         note(n, 'answered');
       }
     });
-    // The page waits 2.5 s for an answer: the third attempt's is held back longer than that.
+    // The page waits 2.5 s for an answer: the fourth attempt's is held back longer than that.
     await page.goto(`${srv.url}/?steps=portrait,upload&backoff={"baseMs":100,"attempts":10,"timeoutMs":2500}`);
     const uploaded = nextEvent(page, ['uploaded', 'error'], 90000);
     await shootAndConfirm(page, async () => context.setOffline(true));
@@ -126,9 +128,9 @@ test('500s, a dropped connection, a timeout, a lost answer and going offline: st
     await context.setOffline(false);
     const { type, detail } = await uploaded;
     assert.equal(type, 'uploaded', `${JSON.stringify(detail)} after ${log.join('; ')}`);
-    assert.ok(attempts >= 5, `${attempts} attempts: ${log.join('; ')}`);
+    assert.ok(attempts >= 6, `${attempts} attempts: ${log.join('; ')}`);
     const stored = await captures(srv.url);
-    assert.equal(stored.length, 1, 'one record despite five attempts');
+    assert.equal(stored.length, 1, 'one record despite six attempts');
     assert.equal(stored[0].id, detail.id);
   } finally {
     await close();
