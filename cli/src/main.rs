@@ -91,6 +91,25 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Manage the collection sessions (采集场次) students upload into.
+    Sessions {
+        #[command(subcommand)]
+        action: SessionAction,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write the approved photos of a session as a ZIP, one per student named by the capture
+    /// code, with manifest.csv (code, file, decided by and when, sha256).
+    Export {
+        /// The session's code.
+        #[arg(long)]
+        session: String,
+        /// The ZIP to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Delete captures' photos, originals, receipts and personal data (rows stay as tombstones).
     Purge {
         /// Every capture of this student (on request).
@@ -116,6 +135,42 @@ enum Command {
         /// to an upload still being stored).
         #[arg(long, value_name = "MINUTES")]
         remove_orphans: Option<u32>,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum SessionAction {
+    /// List the sessions (code, open or closed, name, school).
+    List,
+    /// Add a session.
+    Add {
+        /// Its code (the 8 digits in the session's QR code).
+        code: String,
+        /// What the student sees to confirm it, e.g. 示例大学2026届图像采集.
+        name: String,
+        /// The school.
+        #[arg(long, default_value = "")]
+        school: String,
+        /// Add it closed.
+        #[arg(long)]
+        closed: bool,
+    },
+    /// Rename, open or close a session.
+    Set {
+        /// Its code.
+        code: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new school.
+        #[arg(long)]
+        school: Option<String>,
+        /// Take photos again.
+        #[arg(long, conflicts_with = "close")]
+        open: bool,
+        /// Take no more photos.
+        #[arg(long)]
+        close: bool,
     },
 }
 
@@ -177,8 +232,8 @@ enum StaffAction {
     Add {
         /// The sign-in name.
         name: String,
-        /// reviewer (may decide) or viewer (may only look).
-        #[arg(long, default_value = "reviewer", value_parser = ["reviewer", "viewer"])]
+        /// admin (also manages the sessions), reviewer (may decide) or viewer (may only look).
+        #[arg(long, default_value = "reviewer", value_parser = ["admin", "reviewer", "viewer"])]
         role: String,
     },
     /// List the accounts.
@@ -265,10 +320,15 @@ struct ServeArgs {
     /// The multipart field of the metadata (`metaField`).
     #[arg(long, default_value_t = gradcap::upload::FieldNames::default().meta)]
     meta_field: String,
-    /// A JSON file of sessions: [{"code", "name", "school", "open"}].
+    /// Add the demo's two sample sessions (示例大学, one open, one closed) if they are not there.
+    #[arg(long)]
+    demo: bool,
+    /// A JSON file of sessions to add if they are not there yet: [{"code", "name", "school",
+    /// "open"}]. A session already in the database is left as staff last set it.
     #[arg(long)]
     sessions: Option<PathBuf>,
-    /// A session as CODE=NAME (CODE=NAME=closed for a closed one); repeatable.
+    /// A session to add if it is not there yet, as CODE=NAME (CODE=NAME=closed for a closed one);
+    /// repeatable.
     #[arg(long)]
     session: Vec<String>,
     /// The photo standard uploads are held to, as JSON or a JSON file, when it is not CHSI's
@@ -282,7 +342,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let root = serve::project_root(args.root);
     let data = args.store.data(&root);
     let location = args.store.location(&root);
-    let sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
+    let mut sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
+    if args.demo {
+        sessions.extend(serve::demo_sessions());
+    }
     let with_tls = args.tls || args.tls_cert.is_some();
     let tls = with_tls
         .then(|| tls::load_or_make(&data, args.tls_cert.as_deref(), args.tls_key.as_deref()))
@@ -350,6 +413,61 @@ fn staff(action: StaffAction, store: &StoreArgs) -> Result<(), String> {
             println!("removed {name}");
         }
     }
+    Ok(())
+}
+
+fn sessions(action: SessionAction, store: &StoreArgs) -> Result<(), String> {
+    use backend::store::{check_session_fields, Session, SessionChange};
+    let store = store.open()?;
+    match action {
+        SessionAction::List => {
+            for s in store.sessions()? {
+                println!("{}\t{}\t{}\t{}", s.code, if s.open { "open" } else { "closed" }, s.name, s.school);
+            }
+        }
+        SessionAction::Add { code, name, school, closed } => {
+            check_session_fields(&code, &name)?;
+            let session = Session { code: code.clone(), name, school, open: !closed };
+            if store.put_sessions(&[session])? == 0 {
+                return Err(format!("there is already a session {code}"));
+            }
+            println!("added {code}");
+        }
+        SessionAction::Set { code, name, school, open, close } => {
+            if let Some(name) = &name {
+                check_session_fields(&code, name)?;
+            }
+            let open = if open {
+                Some(true)
+            } else if close {
+                Some(false)
+            } else {
+                None
+            };
+            if !store.update_session(&code, &SessionChange { name, school, open })? {
+                return Err(format!("no session {code}"));
+            }
+            println!("changed {code}");
+        }
+    }
+    Ok(())
+}
+
+fn export(session: &str, out: &std::path::Path, store: &StoreArgs) -> Result<(), String> {
+    let store = store.open()?;
+    // Written beside the target and renamed, so a failed export leaves no half archive.
+    let partial = out.with_extension("zip.part");
+    let file = std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+    let written = backend::export::export(&store, session, std::io::BufWriter::new(file));
+    let exported = match written {
+        Ok(exported) => exported,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, out).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("exported {} photos of session {session} to {}", exported.photos, out.display());
     Ok(())
 }
 
@@ -424,6 +542,8 @@ fn main() -> std::process::ExitCode {
         }
         Command::Serve(args) => serve(*args),
         Command::Staff { action, store } => staff(action, &store),
+        Command::Sessions { action, store } => sessions(action, &store),
+        Command::Export { session, out, store } => export(&session, &out, &store),
         Command::Purge { capture_code, keep_days, store } => purge(capture_code, keep_days, &store),
         Command::Fsck { store, verify, remove_orphans } => fsck(&store, verify, remove_orphans),
     };

@@ -95,7 +95,7 @@ pub fn return_large_buffers() {
     }
 }
 
-/// The sessions the demo knows when none are configured.
+/// The demo's sample sessions (`--demo`).
 pub fn demo_sessions() -> Vec<Session> {
     vec![
         Session {
@@ -114,7 +114,7 @@ pub fn demo_sessions() -> Vec<Session> {
 }
 
 /// Reads sessions: a JSON file (`[{"code", "name", "school", "open"}]`) and `CODE=NAME` pairs
-/// (`CODE=NAME=closed` for a closed one); the demo's when there are none.
+/// (`CODE=NAME=closed` for a closed one).
 pub fn sessions(file: Option<&Path>, pairs: &[String]) -> Result<Vec<Session>, String> {
     let mut all: Vec<Session> = match file {
         Some(path) => {
@@ -131,7 +131,10 @@ pub fn sessions(file: Option<&Path>, pairs: &[String]) -> Result<Vec<Session>, S
         let open = parts.next() != Some("closed");
         all.push(Session { code: code.into(), name: name.into(), school: String::new(), open });
     }
-    Ok(if all.is_empty() { demo_sessions() } else { all })
+    for s in &all {
+        gradcap_cli::backend::store::check_session_fields(&s.code, &s.name)?;
+    }
+    Ok(all)
 }
 
 /// How the server runs: where, from which folder, within which limits, keeping data how long.

@@ -445,7 +445,7 @@ fn serve_logged(data: &std::path::Path, args: &[&str]) -> (String, std::process:
 fn each_request_is_logged_once_without_personal_data() {
     let data = std::env::temp_dir().join(format!("gradcap-log-{}", std::process::id()));
     fresh_store(&data);
-    let (addr, child) = serve_logged(&data, &[]);
+    let (addr, child) = serve_logged(&data, &["--demo"]);
     let mut server = Server { child, addr, data: data.clone() };
     let jpeg = photo();
     let meta = br#"{"captureCode": "CHSI-SECRET-CODE", "sessionCode": "26050704"}"#;

@@ -14,7 +14,7 @@ export const PHONE = { width: 390, height: 844 };
 /** The staff account every test server has (a reviewer). */
 export const STAFF = { name: 'e2e-reviewer', password: 'e2e staff password' };
 
-/** Starts `gradcap serve` on a free port with a fresh database and the [STAFF] account; resolves
+/** Starts `gradcap serve` on a free port with a fresh database, the demo's sessions and the [STAFF] account; resolves
  * to `{url, data, stop}`. */
 export async function startServer(args = []) {
   const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
@@ -22,7 +22,7 @@ export async function startServer(args = []) {
     { input: `${STAFF.password}\n`, encoding: 'utf8' });
   if (added.status !== 0) throw new Error(`gradcap staff add: ${added.stderr}`);
   const child = spawn(path.join(root, 'target/release/gradcap'),
-    ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, ...args],
+    ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, '--demo', ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const tls = args.includes('--tls');
   const { url, spki } = await new Promise((resolve, reject) => {

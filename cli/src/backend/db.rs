@@ -68,6 +68,10 @@ const MIGRATIONS: &[&str] = &[
     // Orphan checks and purges look photos up by hash.
     "CREATE INDEX captures_by_photo ON captures (photo_sha256);
     CREATE INDEX captures_by_original ON captures (original_sha256);",
+    // The review desk: a decision names the version it saw (two reviewers cannot overwrite each
+    // other unseen); captures are counted and listed by session.
+    "ALTER TABLE captures ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX captures_by_session ON captures (session_code, status);",
 ];
 
 /// Any PostgreSQL advisory lock key would do; this one is "gradcap" in ASCII.

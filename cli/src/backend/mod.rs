@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod db;
+pub mod export;
 mod guard;
 pub mod pace;
 pub mod photos;
@@ -187,6 +188,11 @@ impl Backend {
         config: Config,
     ) -> Result<Backend, String> {
         store.put_sessions(sessions)?;
+        if store.sessions()?.is_empty() {
+            eprintln!(
+                "gradcap: no sessions yet: add them with `gradcap sessions add CODE NAME` (or --session)"
+            );
+        }
         Ok(Backend {
             store,
             checker: Mutex::new(check::Checker::new(models, config.standard.clone())),
@@ -208,7 +214,9 @@ impl Backend {
     /// [`Backend::router`] of a shared backend (the server also runs its retention).
     pub fn routes(shared: Shared) -> Router {
         let api = Router::new()
-            .route("/sessions/{code}", get(student::session))
+            .route("/sessions", get(staff::sessions).post(staff::add_session))
+            .route("/sessions/{code}", get(student::session).post(staff::change_session))
+            .route("/export", get(staff::export))
             .route("/captures", post(student::upload).get(staff::list))
             .route("/captures/{id}", get(student::status))
             .route("/captures/{id}/photo", get(student::photo))

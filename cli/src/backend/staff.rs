@@ -5,7 +5,7 @@
 //! server's own pages.
 
 use super::guard::Client;
-use super::store::{unix_now, Reviewed};
+use super::store::{unix_now, Filter, Reviewed, SessionChange};
 use super::{bad, guard, internal, json_body, not_found, secret, ApiError, Shared, MAX_JSON};
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -21,8 +21,9 @@ use serde::Deserialize;
 pub const COOKIE: &str = "gradcap_staff";
 /// How long a staff session lasts, seconds (a working day).
 pub const SESSION_SECS: i64 = 8 * 3600;
-/// The roles an account may have.
-pub const ROLES: [&str; 2] = ["reviewer", "viewer"];
+/// The roles an account may have: an admin also manages the sessions, a reviewer decides, a
+/// viewer only looks.
+pub const ROLES: [&str; 3] = ["admin", "reviewer", "viewer"];
 /// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 10;
 
@@ -146,7 +147,7 @@ fn require(
     app: &Shared,
     headers: &HeaderMap,
     changes: Option<Client>,
-    reviewer: bool,
+    needs: Needs,
 ) -> Result<Staff, ApiError> {
     if changes.is_some_and(|c| !same_origin(headers, c.https)) {
         return Err(ApiError(
@@ -156,20 +157,44 @@ fn require(
         ));
     }
     let staff = signed_in(app, headers)?.ok_or_else(unauthenticated)?;
-    if reviewer && staff.role != "reviewer" {
+    let allowed = match needs {
+        Needs::Any => true,
+        Needs::Reviewer => staff.role == "reviewer" || staff.role == "admin",
+        Needs::Admin => staff.role == "admin",
+    };
+    if !allowed {
+        let what = if needs == Needs::Admin { "manage sessions" } else { "review" };
         return Err(ApiError(
             StatusCode::FORBIDDEN,
             "staff.forbidden",
-            format!("{} may not review", staff.role),
+            format!("{} may not {what}", staff.role),
         ));
     }
     Ok(staff)
 }
 
-/// A page of a listing.
+/// The role a staff request needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// Any signed-in staff member.
+    Any,
+    /// One who decides: a reviewer or an admin.
+    Reviewer,
+    /// An admin.
+    Admin,
+}
+
+/// A page of a listing, and what it shows.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct Page {
     status: Option<String>,
+    session: Option<String>,
+    capture_code: Option<String>,
+    /// Arrived at or after (RFC 3339).
+    from: Option<String>,
+    /// Arrived before (RFC 3339).
+    until: Option<String>,
     limit: Option<u32>,
     before: Option<String>,
 }
@@ -182,9 +207,19 @@ pub(super) async fn list(
     headers: HeaderMap,
     Query(q): Query<Page>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, None, false)?;
+    require(&app, &headers, None, Needs::Any)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let items = app.store.list(q.status.as_deref(), limit, q.before.as_deref()).map_err(internal)?;
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let filter = Filter {
+        status: given(&q.status),
+        session: given(&q.session),
+        capture_code: given(&q.capture_code),
+        from: given(&q.from),
+        until: given(&q.until),
+    };
+    let items = app.store.list(&filter, limit, q.before.as_deref()).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|c| c.id.clone())).flatten();
     Ok(Json(serde_json::json!({"items": items, "next": next})).into_response())
 }
@@ -194,6 +229,9 @@ pub(super) async fn list(
 struct Decision {
     status: String,
     reason: Option<String>,
+    /// The capture's `version` the reviewer was shown: a decision made since makes this one
+    /// stale (409) instead of silently overwritten.
+    version: Option<i64>,
 }
 
 pub(super) async fn review(
@@ -203,7 +241,7 @@ pub(super) async fn review(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let staff = require(&app, &headers, Some(client), true)?;
+    let staff = require(&app, &headers, Some(client), Needs::Reviewer)?;
     if body.len() > MAX_JSON {
         return Err(ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -223,9 +261,17 @@ pub(super) async fn review(
     if !approved && reason.is_none() {
         return Err(bad("review.reason", "a rejection needs a reason the student can act on"));
     }
-    let done = app.store.review(&id, &staff.name, approved, reason).map_err(internal)?;
+    let done = app.store.review(&id, &staff.name, approved, reason, d.version).map_err(internal)?;
     match done {
         Reviewed::Done(c) => Ok(Json(c).into_response()),
+        Reviewed::Stale(c) => {
+            let by = c.reviewed_by.as_deref().unwrap_or("?");
+            let at = c.reviewed_at.as_deref().unwrap_or("?");
+            let message = format!("{by} decided on it ({}) at {at}, after the version you saw", c.status);
+            let body =
+                serde_json::json!({"error": {"code": "capture.changed", "message": message}, "capture": c});
+            Ok((StatusCode::CONFLICT, Json(body)).into_response())
+        }
         Reviewed::Unknown => Err(not_found("capture.unknown", "no such capture")),
         Reviewed::Closed => Err(ApiError(
             StatusCode::CONFLICT,
@@ -240,11 +286,141 @@ pub(super) async fn file(
     headers: HeaderMap,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, None, false)?;
+    require(&app, &headers, None, Needs::Any)?;
     let bytes = app.store.file(&sha).map_err(internal)?;
     bytes
         .map(|b| ([(header::CONTENT_TYPE, "image/jpeg")], b).into_response())
         .ok_or_else(|| not_found("file.unknown", "no such file"))
+}
+
+/// Every session with its captures counted by status, and the captures that name none.
+pub(super) async fn sessions(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    require(&app, &headers, None, Needs::Any)?;
+    let counts = app.store.counts().map_err(internal)?;
+    let sessions = app.store.sessions().map_err(internal)?;
+    let counted = |code: Option<&str>| {
+        counts.iter().find(|c| c.session.as_deref() == code).cloned().unwrap_or_default()
+    };
+    let mut items: Vec<serde_json::Value> = sessions
+        .iter()
+        .map(|s| {
+            serde_json::json!({"code": s.code, "name": s.name, "school": s.school, "open": s.open,
+                "counts": counted(Some(&s.code))})
+        })
+        .collect();
+    // Captures naming no session, or one that is not known.
+    let unknown = |c: &&super::store::Count| {
+        c.session.as_ref().is_none_or(|code| !sessions.iter().any(|s| &s.code == code))
+    };
+    for c in counts.iter().filter(unknown) {
+        items.push(
+            serde_json::json!({"code": c.session, "name": null, "school": null, "open": null, "counts": c}),
+        );
+    }
+    Ok(Json(serde_json::json!({"items": items})).into_response())
+}
+
+/// An admin adds a session (`POST /api/sessions`).
+pub(super) async fn add_session(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, Some(client), Needs::Admin)?;
+    if body.len() > MAX_JSON {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("over {MAX_JSON} bytes"),
+        ));
+    }
+    let session: super::store::Session = json_body(&headers, &body)?;
+    super::store::check_session_fields(&session.code, &session.name)
+        .map_err(|m| bad("session.invalid", m))?;
+    if app.store.put_sessions(std::slice::from_ref(&session)).map_err(internal)? == 0 {
+        let message = format!("there is already a session {}", session.code);
+        return Err(ApiError(StatusCode::CONFLICT, "session.exists", message));
+    }
+    Ok((StatusCode::CREATED, Json(session)).into_response())
+}
+
+/// An admin renames, opens or closes a session (`POST /api/sessions/{code}`).
+pub(super) async fn change_session(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, Some(client), Needs::Admin)?;
+    if body.len() > MAX_JSON {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("over {MAX_JSON} bytes"),
+        ));
+    }
+    let change: SessionChange = json_body(&headers, &body)?;
+    if let Some(name) = &change.name {
+        super::store::check_session_fields(&code, name).map_err(|m| bad("session.invalid", m))?;
+    }
+    if !app.store.update_session(&code, &change).map_err(internal)? {
+        return Err(not_found("session.unknown", "no such session"));
+    }
+    let session = app.store.session(&code).map_err(internal)?;
+    Ok(Json(session).into_response())
+}
+
+#[derive(Deserialize)]
+pub(super) struct ExportQuery {
+    session: String,
+}
+
+/// The approved photos of a session as a ZIP with its manifest ([`super::export`]), streamed a
+/// photo at a time.
+pub(super) async fn export(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, None, Needs::Any)?;
+    if app.store.session(&q.session).map_err(internal)?.is_none() {
+        return Err(not_found("session.unknown", "no such session"));
+    }
+    let (send, receive) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (exporting, session) = (app.clone(), q.session.clone());
+    tokio::task::spawn_blocking(move || {
+        let out = std::io::BufWriter::with_capacity(64 * 1024, Pipe(send.clone()));
+        if let Err(e) = super::export::export(&exporting.store, &session, out) {
+            // The download ends broken rather than complete: the browser says it failed.
+            eprintln!("gradcap: export of a session: {e}");
+            let _ = send.blocking_send(Err(std::io::Error::other(e)));
+        }
+    });
+    let stream =
+        futures::stream::unfold(receive, |mut r| async move { r.recv().await.map(|item| (item, r)) });
+    let name = super::export::file_name(&q.session).replace(".jpg", ".zip");
+    let disposition = format!("attachment; filename=\"gradcap-{name}\"");
+    let headers =
+        [(header::CONTENT_TYPE, "application/zip".to_string()), (header::CONTENT_DISPOSITION, disposition)];
+    Ok((headers, axum::body::Body::from_stream(stream)).into_response())
+}
+
+/// Bytes written into a channel, sent on as a response body.
+struct Pipe(tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>);
+
+impl std::io::Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the download was closed"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -258,7 +434,7 @@ pub(super) async fn audit(
     headers: HeaderMap,
     Query(q): Query<AuditPage>,
 ) -> Result<Response, ApiError> {
-    require(&app, &headers, None, false)?;
+    require(&app, &headers, None, Needs::Any)?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let items = app.store.audit(limit, q.before).map_err(internal)?;
     let next = (items.len() == limit as usize).then(|| items.last().map(|d| d.seq)).flatten();
@@ -345,7 +521,7 @@ pub(super) async fn sign_out(
 }
 
 pub(super) async fn me(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let staff = require(&app, &headers, None, false)?;
+    let staff = require(&app, &headers, None, Needs::Any)?;
     Ok(Json(serde_json::json!({"name": staff.name, "role": staff.role})).into_response())
 }
 

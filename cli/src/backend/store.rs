@@ -59,6 +59,9 @@ pub struct Capture {
     pub replaced_by: Option<String>,
     /// When its photos and personal data were deleted (a tombstone is left).
     pub purged_at: Option<String>,
+    /// How many decisions it has had: a decision names the version it saw, and one made on an
+    /// older version is refused ([`Reviewed::Stale`]).
+    pub version: i64,
 }
 
 /// What the student sees of their own capture (with its receipt).
@@ -182,6 +185,86 @@ pub enum Reviewed {
     Unknown,
     /// It was replaced or purged: nothing to decide.
     Closed,
+    /// Someone decided on it after the version the decision names; the capture as it is now.
+    Stale(Box<Capture>),
+}
+
+/// Whether a session's code and name can be stored: a code of 1–32 letters, digits, `-` or `_`
+/// (it is in the QR code and in file names), a name of 1–100 characters.
+pub fn check_session_fields(code: &str, name: &str) -> Result<(), String> {
+    let code_ok = !code.is_empty()
+        && code.len() <= 32
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !code_ok {
+        return Err("a session code is 1–32 of A–Z a–z 0–9 - _".into());
+    }
+    let length = name.trim().chars().count();
+    if length == 0 || length > 100 || name.chars().any(char::is_control) {
+        return Err("a session name is 1–100 characters".into());
+    }
+    Ok(())
+}
+
+/// Which captures a listing shows; `None` fields do not filter.
+#[derive(Debug, Default)]
+pub struct Filter<'a> {
+    /// `pending`, `approved`, `rejected` or `replaced`.
+    pub status: Option<&'a str>,
+    /// The session's code.
+    pub session: Option<&'a str>,
+    /// The student's capture code, exactly.
+    pub capture_code: Option<&'a str>,
+    /// Arrived at or after this time (RFC 3339, UTC).
+    pub from: Option<&'a str>,
+    /// Arrived before this time (RFC 3339, UTC).
+    pub until: Option<&'a str>,
+}
+
+/// Captures of one session by status.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Count {
+    /// The session's code (`None`: captures that name none).
+    pub session: Option<String>,
+    /// Waiting for a decision.
+    pub pending: i64,
+    /// Approved.
+    pub approved: i64,
+    /// Rejected (the student may retake).
+    pub rejected: i64,
+    /// Replaced by a retake.
+    pub replaced: i64,
+    /// Purged (tombstones, whatever their status was).
+    pub purged: i64,
+    /// All of them.
+    pub total: i64,
+}
+
+/// An approved photo to hand on (see [`Store::approved`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approved {
+    /// The student's capture code.
+    pub capture_code: String,
+    /// The capture's id.
+    pub id: String,
+    /// SHA-256 of the photo.
+    pub photo_sha256: String,
+    /// Who approved it.
+    pub reviewed_by: String,
+    /// When (RFC 3339, UTC).
+    pub reviewed_at: String,
+}
+
+/// A change to a session; `None` fields stay as they are.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionChange {
+    /// Its name (学校 20XX 届图像采集 …).
+    pub name: Option<String>,
+    /// The school.
+    pub school: Option<String>,
+    /// Whether it takes photos.
+    pub open: Option<bool>,
 }
 
 /// Which captures a purge deletes.
@@ -279,7 +362,7 @@ fn now() -> String {
 }
 
 const CAPTURE_COLUMNS: &str = "id, status, reason, capture_code, session_code, photo_sha256, original_sha256,
-     verdict, created_at, reviewed_at, reviewed_by, replaces, replaced_by, purged_at";
+     verdict, created_at, reviewed_at, reviewed_by, replaces, replaced_by, purged_at, version";
 
 impl Store {
     /// Opens (creating and migrating) `data/gradcap.db` and `data/photos/`.
@@ -331,16 +414,18 @@ impl Store {
         self.photos.ready()
     }
 
-    /// Adds or replaces sessions.
-    pub fn put_sessions(&self, sessions: &[Session]) -> Result<(), String> {
+    /// Adds the sessions not known yet; one known already is left as it is (staff may have renamed
+    /// or closed it since). How many were added.
+    pub fn put_sessions(&self, sessions: &[Session]) -> Result<usize, String> {
+        let mut added = 0;
         for s in sessions {
-            self.db.execute(
+            added += self.db.execute(
                 "INSERT INTO sessions (code, name, school, open) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, school = excluded.school, open = excluded.open",
+                 ON CONFLICT (code) DO NOTHING",
                 args![&s.code, &s.name, &s.school, s.open],
-            )?;
+            )? as usize;
         }
-        Ok(())
+        Ok(added)
     }
 
     /// The session with `code`.
@@ -471,11 +556,11 @@ impl Store {
         Ok(found.map(capture).transpose()?)
     }
 
-    /// Up to `limit` captures with `status` (all when `None`), newest first, after the capture
-    /// `before` when given (the previous page's last).
+    /// Up to `limit` captures that match `filter`, newest first, after the capture `before`
+    /// when given (the previous page's last).
     pub fn list(
         &self,
-        status: Option<&str>,
+        filter: &Filter<'_>,
         limit: u32,
         before: Option<&str>,
     ) -> Result<Vec<Capture>, String> {
@@ -492,49 +577,168 @@ impl Store {
                 "SELECT {CAPTURE_COLUMNS} FROM captures
                  WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
                    AND (CAST($2 AS TEXT) IS NULL OR (created_at, id) < ($2, $3))
+                   AND (CAST($5 AS TEXT) IS NULL OR session_code = $5)
+                   AND (CAST($6 AS TEXT) IS NULL OR capture_code = $6)
+                   AND (CAST($7 AS TEXT) IS NULL OR created_at >= $7)
+                   AND (CAST($8 AS TEXT) IS NULL OR created_at < $8)
                  ORDER BY created_at DESC, id DESC LIMIT $4"
             ),
-            args![status, at, id, limit],
+            args![
+                filter.status,
+                at,
+                id,
+                limit,
+                filter.session,
+                filter.capture_code,
+                filter.from,
+                filter.until
+            ],
         )?;
         Ok(rows.into_iter().map(capture).collect::<Result<_, _>>()?)
     }
 
     /// Records staff's decision on a capture (see [`Reviewed`]); an approval clears an earlier
     /// rejection's reason. Every decision is kept in the audit.
+    ///
+    /// With `seen` (the [`Capture::version`] the reviewer was shown), the decision is made only
+    /// if nobody decided since; otherwise it is [`Reviewed::Stale`] with the capture as it is now.
     pub fn review(
         &self,
         id: &str,
         staff: &str,
         approved: bool,
         reason: Option<&str>,
+        seen: Option<i64>,
     ) -> Result<Reviewed, String> {
         let status = if approved { "approved" } else { "rejected" };
         let reason = if approved { None } else { reason };
         let at = now();
         let done = self.db.transaction(|tx| {
             let open = tx.query(
-                "SELECT replaced_by IS NULL AND purged_at IS NULL FROM captures WHERE id = $1",
+                "SELECT replaced_by IS NULL AND purged_at IS NULL, version FROM captures WHERE id = $1",
                 args![id],
             )?;
-            let Some(open) = open.first() else { return Ok(Some(false)) };
+            let Some(open) = open.first() else { return Ok(Outcome::Unknown) };
             if !open.bool(0)? {
-                return Ok(None);
+                return Ok(Outcome::Closed);
             }
-            tx.execute(
-                "UPDATE captures SET status = $2, reason = $3, reviewed_at = $4, reviewed_by = $5 WHERE id = $1",
-                args![id, status, reason, &at, staff],
+            // Compared again in the update itself: another server may decide between the two.
+            let version = open.int(1)?;
+            if seen.is_some_and(|v| v != version) {
+                return Ok(Outcome::Stale);
+            }
+            let changed = tx.execute(
+                "UPDATE captures SET status = $2, reason = $3, reviewed_at = $4, reviewed_by = $5,
+                 version = version + 1 WHERE id = $1 AND version = $6",
+                args![id, status, reason, &at, staff, version],
             )?;
+            if changed == 0 {
+                return Ok(Outcome::Stale);
+            }
             tx.execute(
                 "INSERT INTO decisions (capture_id, staff, status, reason, decided_at) VALUES ($1, $2, $3, $4, $5)",
                 args![id, staff, status, reason, &at],
             )?;
-            Ok(Some(true))
+            Ok(Outcome::Done)
         })?;
-        match done {
-            Some(true) => Ok(Reviewed::Done(Box::new(self.capture(id)?.ok_or("reviewed capture vanished")?))),
-            Some(false) => Ok(Reviewed::Unknown),
-            None => Ok(Reviewed::Closed),
+        enum Outcome {
+            Done,
+            Unknown,
+            Closed,
+            Stale,
         }
+        let now = || -> Result<Box<Capture>, String> {
+            Ok(Box::new(self.capture(id)?.ok_or("reviewed capture vanished")?))
+        };
+        match done {
+            Outcome::Done => Ok(Reviewed::Done(now()?)),
+            Outcome::Unknown => Ok(Reviewed::Unknown),
+            Outcome::Closed => Ok(Reviewed::Closed),
+            Outcome::Stale => Ok(Reviewed::Stale(now()?)),
+        }
+    }
+
+    /// Captures per session and status: what the desk counts at its top. Captures that name no
+    /// session are counted under `None`.
+    pub fn counts(&self) -> Result<Vec<Count>, String> {
+        let rows = self.db.query(
+            "SELECT session_code, status, purged_at IS NOT NULL, count(*) FROM captures
+             GROUP BY session_code, status, purged_at IS NOT NULL ORDER BY session_code, status",
+            &[],
+        )?;
+        let mut counts: Vec<Count> = Vec::new();
+        for row in rows {
+            let session = row.opt_text(0)?;
+            let at = match counts.iter().position(|c| c.session == session) {
+                Some(at) => at,
+                None => {
+                    counts.push(Count { session, ..Count::default() });
+                    counts.len() - 1
+                }
+            };
+            let n = row.int(3)?;
+            let count = &mut counts[at];
+            count.total += n;
+            if row.bool(2)? {
+                count.purged += n;
+                continue;
+            }
+            match row.text(1)?.as_str() {
+                "pending" => count.pending += n,
+                "approved" => count.approved += n,
+                "rejected" => count.rejected += n,
+                _ => count.replaced += n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The approved photos of session `session` to hand on: one per capture code, its latest
+    /// approval, in capture-code order (captures without a code are left out: a file needs a
+    /// name). Purged captures have no photo and are not among them.
+    pub fn approved(&self, session: &str) -> Result<Vec<Approved>, String> {
+        let rows = self.db.query(
+            "SELECT capture_code, id, photo_sha256, reviewed_by, reviewed_at FROM captures
+             WHERE session_code = $1 AND status = 'approved' AND purged_at IS NULL
+               AND capture_code IS NOT NULL
+             ORDER BY capture_code, reviewed_at DESC, id",
+            args![session],
+        )?;
+        let mut out: Vec<Approved> = Vec::new();
+        for row in rows {
+            let code = row.text(0)?;
+            if out.last().is_some_and(|a| a.capture_code == code) {
+                continue; // an older approval of the same student (a second phone)
+            }
+            out.push(Approved {
+                capture_code: code,
+                id: row.text(1)?,
+                photo_sha256: row.text(2)?,
+                reviewed_by: row.opt_text(3)?.unwrap_or_default(),
+                reviewed_at: row.opt_text(4)?.unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every session, by code.
+    pub fn sessions(&self) -> Result<Vec<Session>, String> {
+        let rows = self.db.query("SELECT code, name, school, open FROM sessions ORDER BY code", &[])?;
+        let read = |r: Row| -> Result<Session, super::db::Error> {
+            Ok(Session { code: r.text(0)?, name: r.text(1)?, school: r.text(2)?, open: r.bool(3)? })
+        };
+        Ok(rows.into_iter().map(read).collect::<Result<_, _>>()?)
+    }
+
+    /// Changes session `code`: its name, school, or whether it takes photos; `false` when there
+    /// is no such session.
+    pub fn update_session(&self, code: &str, change: &SessionChange) -> Result<bool, String> {
+        let changed = self.db.execute(
+            "UPDATE sessions SET name = COALESCE($2, name), school = COALESCE($3, school),
+             open = COALESCE($4, open) WHERE code = $1",
+            args![code, change.name.as_deref(), change.school.as_deref(), change.open],
+        )?;
+        Ok(changed > 0)
     }
 
     /// The decisions on capture `id`, oldest first.
@@ -744,6 +948,7 @@ fn capture(r: Row) -> Result<Capture, super::db::Error> {
         replaces: r.opt_text(11)?,
         replaced_by: r.opt_text(12)?,
         purged_at: r.opt_text(13)?,
+        version: r.int(14)?,
     })
 }
 
@@ -800,24 +1005,25 @@ mod tests {
         assert_eq!(first, again);
         let other = NewCapture { fingerprint: "another body", ..new("k1", "X", b"\xff\xd8other", &verdict) };
         assert!(matches!(store.add(&other).unwrap(), Added::KeyReused));
-        assert_eq!(store.list(None, 10, None).unwrap().len(), 1);
+        assert_eq!(store.list(&Filter::default(), 10, None).unwrap().len(), 1);
         assert_eq!(store.file(&first.photo_sha256).unwrap().unwrap(), b"\xff\xd8photo");
         let receipt = store.receipt(&first.id);
         assert_eq!(receipt.len(), 32, "128 bits");
         assert!(store.capture_with_receipt(&first.id, &receipt).unwrap().is_some());
         assert!(store.capture_with_receipt(&first.id, &store.receipt("c0")).unwrap().is_none());
-        let Reviewed::Done(r) = store.review(&first.id, "li", false, Some("背景不均匀")).unwrap() else {
+        let Reviewed::Done(r) = store.review(&first.id, "li", false, Some("背景不均匀"), None).unwrap()
+        else {
             panic!()
         };
         assert_eq!((r.status.as_str(), r.reason.as_deref()), ("rejected", Some("背景不均匀")));
-        let Reviewed::Done(a) = store.review(&first.id, "wang", true, Some("ignored")).unwrap() else {
+        let Reviewed::Done(a) = store.review(&first.id, "wang", true, Some("ignored"), None).unwrap() else {
             panic!()
         };
         assert_eq!((a.status.as_str(), a.reason, a.reviewed_by.as_deref()), ("approved", None, Some("wang")));
         let history = store.history(&first.id).unwrap();
         let who: Vec<_> = history.iter().map(|d| (d.staff.as_str(), d.status.as_str())).collect();
         assert_eq!(who, [("li", "rejected"), ("wang", "approved")]);
-        assert!(matches!(store.review("c-none", "li", true, None).unwrap(), Reviewed::Unknown));
+        assert!(matches!(store.review("c-none", "li", true, None, None).unwrap(), Reviewed::Unknown));
         drop(store);
         let reopened = Store::open(&dir).unwrap();
         assert_eq!(reopened.capture(&first.id).unwrap().unwrap().status, "approved", "kept across restarts");
@@ -840,7 +1046,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut before = None;
         loop {
-            let page = store.list(None, 3, before.as_deref()).unwrap();
+            let page = store.list(&Filter::default(), 3, before.as_deref()).unwrap();
             if page.is_empty() {
                 break;
             }
@@ -861,7 +1067,7 @@ mod tests {
         let verdict = serde_json::json!({});
         let Added::Created(a) = store.add(&new("ka", "A", b"photo a", &verdict)).unwrap() else { panic!() };
         let Added::Created(b) = store.add(&new("kb", "B", b"photo b", &verdict)).unwrap() else { panic!() };
-        store.review(&a.id, "li", true, None).unwrap();
+        store.review(&a.id, "li", true, None, None).unwrap();
         assert_eq!(store.purge(Purge::Before("2000-01-01T00:00:00Z")).unwrap(), 0, "nothing that old");
         assert_eq!(store.purge(Purge::Before("2999-01-01T00:00:00Z")).unwrap(), 1, "the decided one");
         let gone = store.capture(&a.id).unwrap().unwrap();
