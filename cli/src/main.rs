@@ -331,6 +331,13 @@ struct ServeArgs {
     /// repeatable.
     #[arg(long)]
     session: Vec<String>,
+    /// A reason the review desk offers for a rejection with one key (repeatable; the student
+    /// reads it); given, these replace the built-in list.
+    #[arg(long, value_name = "TEXT")]
+    reject_reason: Vec<String>,
+    /// The time zone the review desk shows times in (IANA name).
+    #[arg(long, default_value = "Asia/Shanghai")]
+    time_zone: String,
     /// The photo standard uploads are held to, as JSON or a JSON file, when it is not CHSI's
     /// (give the component the same `standard`), e.g. '{"background": "#ffffff"}'.
     #[arg(long)]
@@ -363,6 +370,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         standard: gradcap_cli::standard(args.standard.as_deref())?,
         trusted_proxies: backend::Proxies::parse(&args.trusted_proxy)?,
+        desk: backend::Desk {
+            reasons: if args.reject_reason.is_empty() {
+                backend::Desk::default().reasons
+            } else {
+                args.reject_reason
+            },
+            time_zone: args.time_zone,
+        },
         pace: backend::pace::Pace {
             pause: std::time::Duration::from_secs(args.body_timeout.max(1)),
             min_rate: args.body_min_rate,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -78,7 +79,12 @@ pub fn router(root: &Path, backend: Router) -> Router {
         .layer(overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Gzip where the browser takes it: the .wasm and the models are half their size on the
         // wire (1.4 MB rather than 2.5), which is most of a first start on a phone's network.
-        .layer(CompressionLayer::new().gzip(true))
+        // Not what is compressed already: an export's ZIP is JPEG files.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))),
+        )
 }
 
 /// Makes the allocator give a large buffer (an upload, a decoded original) back to the system

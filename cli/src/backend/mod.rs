@@ -72,6 +72,34 @@ pub struct Config {
     pub trusted_proxies: Proxies,
     /// How fast request bodies must come, and how much of them may be held at once.
     pub pace: pace::Pace,
+    /// What the review desk offers: preset reasons and the school's time zone.
+    pub desk: Desk,
+}
+
+/// What the review desk offers its reviewers.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Desk {
+    /// Reasons a rejection may be given with one key (the student reads them).
+    pub reasons: Vec<String>,
+    /// The IANA time zone times are shown in.
+    pub time_zone: String,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        let reasons = [
+            "背景不均匀或不是蓝色，请在浅色纯色墙前重拍",
+            "露齿或表情不自然，请自然闭嘴重拍",
+            "头发遮挡眉毛或耳朵，请整理头发后重拍",
+            "头部不正，请正对镜头重拍",
+            "光线不均或脸上有阴影，请在均匀光线下重拍",
+            "佩戴帽子、饰品或眼镜反光，请取下后重拍",
+            "照片模糊，请保持手机稳定后重拍",
+            "不是本人实拍（翻拍照片或屏幕），请本人重拍",
+        ];
+        Desk { reasons: reasons.map(String::from).to_vec(), time_zone: "Asia/Shanghai".into() }
+    }
 }
 
 impl Default for Config {
@@ -87,6 +115,7 @@ impl Default for Config {
             standard: Default::default(),
             trusted_proxies: Proxies::default(),
             pace: pace::Pace::default(),
+            desk: Desk::default(),
         }
     }
 }
@@ -238,6 +267,7 @@ impl Backend {
             .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", get(readiness))
             .route("/review", get(|| async { Html(include_str!("review.html")) }))
+            .route("/review/config.json", get(desk_config))
             .route(
                 "/review.js",
                 get(|| async {
@@ -261,6 +291,21 @@ impl Backend {
         let cutoff = store::rfc3339(store::unix_now() - i64::from(days) * 86_400);
         self.store.purge(store::Purge::Before(&cutoff))
     }
+}
+
+/// What the review page needs besides the API: the check names, preset reasons, time zone.
+async fn desk_config(State(app): State<Shared>) -> Response {
+    let checks: serde_json::Map<String, serde_json::Value> = gradcap::checks::CheckId::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.id().to_string(),
+                serde_json::json!({"zh": c.name().zh, "en": c.name().en, "hint": c.hint().zh}),
+            )
+        })
+        .collect();
+    Json(serde_json::json!({"checks": checks, "reasons": app.config.desk.reasons, "timeZone": app.config.desk.time_zone}))
+        .into_response()
 }
 
 /// `200 {"status": "ready"}` when the store can serve, else `503` with the reason.

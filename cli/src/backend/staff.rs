@@ -398,8 +398,10 @@ pub(super) async fn export(
             let _ = send.blocking_send(Err(std::io::Error::other(e)));
         }
     });
-    let stream =
-        futures::stream::unfold(receive, |mut r| async move { r.recv().await.map(|item| (item, r)) });
+    // Ends once the writer is done; asked again after that, it says so again (a compressing
+    // layer does).
+    let mut receive = receive;
+    let stream = futures::stream::poll_fn(move |cx| receive.poll_recv(cx));
     let name = super::export::file_name(&q.session).replace(".jpg", ".zip");
     let disposition = format!("attachment; filename=\"gradcap-{name}\"");
     let headers =
