@@ -400,7 +400,7 @@ fn staff(action: StaffAction, store: &StoreArgs) -> Result<(), String> {
     let store = store.open()?;
     match action {
         StaffAction::Add { name, role } => {
-            if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ' ') {
+            if !backend::staff::valid_name(&name) {
                 return Err("a staff name is 1–64 characters without spaces".into());
             }
             let mut password = String::new();

@@ -329,3 +329,75 @@ fn a_five_thousand_photo_export_is_streamed() {
     assert_eq!(entries.len(), 5001, "5,000 photos and the manifest");
     assert!(peak < before + EXPORT_GROWTH_MB, "RSS {before} → peak {peak} MB while exporting");
 }
+
+#[test]
+fn an_admin_manages_accounts_and_everyone_changes_their_own_password() {
+    let server = start("desk-accounts");
+    let (ok, out) = gradcap(
+        &["staff", "add", "admin", "--role", "admin", "--data", server.data.to_str().unwrap()],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{out}");
+    let admin = staff_cookie(&server, "admin");
+    let post = |cookie: &str, path: &str, body: &str| {
+        request(&server, "POST", path, &[("Cookie", cookie), JSON], body.as_bytes())
+    };
+    let added = post(
+        &admin,
+        "/api/accounts",
+        r#"{"name": "zhang", "role": "viewer", "password": "zhang's first password"}"#,
+    );
+    assert_eq!(added.status, 201, "{}", String::from_utf8_lossy(&added.body));
+    let viewer = staff_cookie(&server, "viewer");
+    assert_eq!(request(&server, "GET", "/api/accounts", &[("Cookie", &viewer)], b"").status, 403);
+    let listed = request(&server, "GET", "/api/accounts", &[("Cookie", &admin)], b"").json();
+    let names: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["admin", "reviewer", "viewer", "zhang"]);
+    assert_eq!(post(&admin, "/api/accounts/zhang", r#"{"role": "reviewer"}"#).status, 200);
+    let zhang_in = sign_in(&server, "zhang", "zhang's first password");
+    assert_eq!(zhang_in.json()["role"], "reviewer");
+    let cookie_of = |reply: &Reply| {
+        reply
+            .headers
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("set-cookie: ")
+                    .map(|_| l[12..].split(';').next().unwrap().trim().to_string())
+            })
+            .unwrap()
+    };
+    let zhang = cookie_of(&zhang_in);
+    // Their own password: the old one is needed; afterwards the old session is over.
+    let wrong =
+        post(&zhang, "/api/staff/password", r#"{"old": "not it at all", "new": "zhang's second password"}"#);
+    assert_eq!(wrong.status, 401);
+    let changed = post(
+        &zhang,
+        "/api/staff/password",
+        r#"{"old": "zhang's first password", "new": "zhang's second password"}"#,
+    );
+    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    let fresh = cookie_of(&changed);
+    assert_eq!(
+        request(&server, "GET", "/api/staff/me", &[("Cookie", &zhang)], b"").status,
+        401,
+        "the old session ended"
+    );
+    assert_eq!(request(&server, "GET", "/api/staff/me", &[("Cookie", &fresh)], b"").status, 200);
+    assert_eq!(sign_in(&server, "zhang", "zhang's first password").status, 401);
+    assert_eq!(sign_in(&server, "zhang", "zhang's second password").status, 200);
+    let short = post(&fresh, "/api/staff/password", r#"{"old": "zhang's second password", "new": "short"}"#);
+    assert_eq!(short.status, 400);
+    // An admin keeps the desk an admin: not demoted or removed by themselves.
+    assert_eq!(post(&admin, "/api/accounts/admin", r#"{"role": "viewer"}"#).status, 409);
+    assert_eq!(post(&admin, "/api/accounts/admin", r#"{"remove": true}"#).status, 409);
+    assert_eq!(post(&admin, "/api/accounts/zhang", r#"{"remove": true}"#).status, 204);
+    assert_eq!(
+        request(&server, "GET", "/api/staff/me", &[("Cookie", &fresh)], b"").status,
+        401,
+        "removed, signed out"
+    );
+    assert_eq!(post(&viewer, "/api/accounts/zhang", r#"{"role": "admin"}"#).status, 403);
+}

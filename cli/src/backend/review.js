@@ -29,6 +29,24 @@ function when(iso) {
   }
 }
 
+/** The start of day `date` (YYYY-MM-DD) in the desk's time zone and of the day after, as UTC RFC 3339. */
+function dayBounds(date) {
+  const start = (d) => {
+    // The zone's offset on that day, from the browser's time zone data ("GMT+08:00").
+    const probe = new Date(`${d}T12:00:00Z`);
+    let offset = '+00:00';
+    try {
+      const name = new Intl.DateTimeFormat('en-US', { timeZone: config.timeZone, timeZoneName: 'longOffset' })
+        .formatToParts(probe).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+      offset = name === 'GMT' ? '+00:00' : name.slice(3);
+    } catch { offset = '+08:00'; }
+    return new Date(`${d}T00:00:00${offset}`).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  };
+  const after = new Date(`${date}T12:00:00Z`);
+  after.setUTCDate(after.getUTCDate() + 1);
+  return [start(date), start(after.toISOString().slice(0, 10))];
+}
+
 function say(text) {
   $('announce').textContent = text;
 }
@@ -47,9 +65,84 @@ async function start() {
   const got = await api('/review/config.json');
   if (got.ok) config = await got.json();
   $('preset').replaceChildren(new Option('选择常见原因…', ''), ...config.reasons.map((r) => new Option(r, r)));
+  $('manage').hidden = me.role !== 'admin';
   await sessions();
   await load(true);
   await audit();
+  if (me.role === 'admin') await manage();
+}
+
+const button = (text, onclick, cls = 'plain') => {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.className = cls;
+  b.onclick = onclick;
+  return b;
+};
+
+/** Reports a failed change in words. */
+async function failed(res) {
+  const body = await res.json().catch(() => ({}));
+  say(`未完成：${body.error?.message ?? res.status}`);
+}
+
+/** The admin's panel: sessions to rename, open or close; accounts to change or remove. */
+async function manage() {
+  const got = await api('/api/sessions');
+  if (got.ok) {
+    const rows = (await got.json()).items.filter((s) => s.code).map((s) => {
+      const row = document.createElement('div');
+      const label = document.createElement('span');
+      label.textContent = `${s.code} · ${s.name}${s.school ? ` · ${s.school}` : ''} · ${s.open ? '采集中' : '已关闭'}`;
+      row.append(label,
+        button('改名', async () => {
+          const name = prompt('场次名称', s.name);
+          if (!name) return;
+          const res = await api(`/api/sessions/${encodeURIComponent(s.code)}`, json({ name }));
+          if (res.ok) { say(`场次 ${s.code} 已改名`); manage(); sessions(); } else failed(res);
+        }),
+        button(s.open ? '关闭采集' : '重新开放', async () => {
+          const res = await api(`/api/sessions/${encodeURIComponent(s.code)}`, json({ open: !s.open }));
+          if (res.ok) { say(`场次 ${s.code} ${s.open ? '已关闭' : '已开放'}`); manage(); sessions(); } else failed(res);
+        }));
+      return row;
+    });
+    $('manage-sessions').replaceChildren(...rows);
+  }
+  const accounts = await api('/api/accounts');
+  if (accounts.ok) {
+    const roles = { admin: '管理', reviewer: '审核', viewer: '只读' };
+    const rows = (await accounts.json()).items.map((a) => {
+      const row = document.createElement('div');
+      const label = document.createElement('span');
+      label.textContent = `${a.name} · ${roles[a.role] ?? a.role}`;
+      row.append(label);
+      if (a.name !== me.name) {
+        const role = document.createElement('select');
+        role.setAttribute('aria-label', `${a.name} 的角色`);
+        role.append(...Object.entries(roles).map(([v, t]) => new Option(t, v, false, v === a.role)));
+        role.onchange = async () => {
+          const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ role: role.value }));
+          if (res.ok) { say(`${a.name} 现为「${roles[role.value]}」`); manage(); } else failed(res);
+        };
+        row.append(role,
+          button('重设密码', async () => {
+            const password = prompt(`${a.name} 的新密码（至少 10 个字符；其登录会失效）`);
+            if (!password) return;
+            const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ password }));
+            if (res.ok) say(`${a.name} 的密码已重设`); else failed(res);
+          }),
+          button('删除', async () => {
+            if (!confirm(`删除账号 ${a.name}？`)) return;
+            const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ remove: true }));
+            if (res.ok) { say(`账号 ${a.name} 已删除`); manage(); } else failed(res);
+          }, 'reject'));
+      }
+      return row;
+    });
+    $('manage-accounts').replaceChildren(...rows);
+  }
 }
 
 /** The sessions with their counts, and the session picker. */
@@ -91,6 +184,11 @@ async function load(fresh) {
   const code = $('search').value.trim();
   if (status && !code) query.set('status', status);
   if (code) query.set('captureCode', code);
+  if ($('day').value) {
+    const [from, until] = dayBounds($('day').value);
+    query.set('from', from);
+    query.set('until', until);
+  }
   if ($('session').value) query.set('session', $('session').value);
   if (!fresh && next) query.set('before', next);
   const res = await api(`/api/captures?${query}`);
@@ -281,6 +379,25 @@ $('signin').addEventListener('submit', async (e) => {
   if (res.ok) { $('signin-error').textContent = ''; return start(); }
   $('signin-error').textContent = res.status === 429 ? '尝试次数过多，请一分钟后再试' : '账号或密码不正确';
 });
+$('add-session').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const session = { code: $('new-code').value.trim(), name: $('new-name').value.trim(), school: $('new-school').value.trim(), open: true };
+  const res = await api('/api/sessions', json(session));
+  if (res.ok) { say(`场次 ${session.code} 已添加`); e.target.reset(); manage(); sessions(); } else failed(res);
+});
+$('add-account').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const account = { name: $('acc-name').value.trim(), role: $('acc-role').value, password: $('acc-password').value };
+  const res = await api('/api/accounts', json(account));
+  if (res.ok) { say(`账号 ${account.name} 已添加`); e.target.reset(); manage(); } else failed(res);
+});
+$('password-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const res = await api('/api/staff/password', json({ old: $('old-password').value, new: $('new-password').value }));
+  e.target.reset();
+  if (res.ok) say('密码已修改；其他设备上的登录已失效'); else failed(res);
+});
+$('day').addEventListener('change', () => load(true));
 $('signout').addEventListener('click', async () => { await api('/api/staff/sign-out', { method: 'POST' }); start(); });
 $('tools').addEventListener('submit', (e) => { e.preventDefault(); load(true); });
 $('filter').addEventListener('change', () => load(true));

@@ -491,13 +491,9 @@ pub(super) async fn sign_in(State(app): State<Shared>, request: Request) -> Resu
         ));
     }
     app.sign_ins.release(&keys);
-    let token = secret::token();
-    app.store.start_staff_session(&form.name, &token, unix_now() + SESSION_SECS).map_err(internal)?;
-    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
-    let cookie =
-        format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{secure}");
+    let cookie = start_session(&app, &form.name)?;
     let mut response = Json(serde_json::json!({"name": form.name, "role": role})).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(internal)?);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -525,6 +521,184 @@ pub(super) async fn sign_out(
 pub(super) async fn me(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
     let staff = require(&app, &headers, None, Needs::Any)?;
     Ok(Json(serde_json::json!({"name": staff.name, "role": staff.role})).into_response())
+}
+
+/// Whether `name` can be a staff account's name: 1–64 characters, no spaces or control
+/// characters.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_control() || c == ' ')
+}
+
+/// A JSON body of at most [`MAX_JSON`] bytes as `T`.
+fn small_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
+    if body.len() > MAX_JSON {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body.too_large",
+            format!("over {MAX_JSON} bytes"),
+        ));
+    }
+    json_body(headers, body)
+}
+
+fn short_password() -> ApiError {
+    bad("staff.password", format!("a password needs at least {MIN_PASSWORD} characters"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    old: String,
+    new: String,
+}
+
+/// A signed-in staff member changes their own password (`POST /api/staff/password`), the old one
+/// required and counted like a sign-in; every session of the account ends and this one gets a
+/// new cookie.
+pub(super) async fn change_password(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let staff = require(&app, &headers, Some(client), Needs::Any)?;
+    let change: PasswordChange = small_json(&headers, &body)?;
+    if change.new.chars().count() < MIN_PASSWORD {
+        return Err(short_password());
+    }
+    let account = format!("account {}", staff.name);
+    let address = client.ip.map(|ip| format!("address {ip}"));
+    let keys: Vec<&str> = [Some(account.as_str()), address.as_deref()].into_iter().flatten().collect();
+    if !app.sign_ins.reserve(&keys) {
+        return Err(guard::too_many("failed sign-ins"));
+    }
+    let stored = app.store.staff_password(&staff.name).map_err(internal)?;
+    let right = match stored {
+        Some((hash, _)) => verify_elsewhere(hash, change.old).await,
+        None => false,
+    };
+    if !right {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "staff.sign_in_failed",
+            "the old password is wrong".into(),
+        ));
+    }
+    app.sign_ins.release(&keys);
+    let hash = hash_password(&change.new).map_err(internal)?;
+    app.store.change_staff(&staff.name, None, Some(&hash)).map_err(internal)?;
+    let mut response = Json(serde_json::json!({"name": staff.name, "role": staff.role})).into_response();
+    let cookie = start_session(&app, &staff.name)?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// A new session for `name`: its cookie.
+fn start_session(app: &Shared, name: &str) -> Result<HeaderValue, ApiError> {
+    let token = secret::token();
+    app.store.start_staff_session(name, &token, unix_now() + SESSION_SECS).map_err(internal)?;
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let cookie =
+        format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{secure}");
+    HeaderValue::from_str(&cookie).map_err(internal)
+}
+
+/// The staff accounts (admin): name, role, since when.
+pub(super) async fn accounts(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    require(&app, &headers, None, Needs::Admin)?;
+    let items = app.store.staff().map_err(internal)?;
+    let items: Vec<_> = items
+        .iter()
+        .map(|a| serde_json::json!({"name": a.name, "role": a.role, "createdAt": a.created_at}))
+        .collect();
+    Ok(Json(serde_json::json!({"items": items})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    name: String,
+    role: String,
+    password: String,
+}
+
+/// An admin adds an account (`POST /api/accounts`).
+pub(super) async fn add_account(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, Some(client), Needs::Admin)?;
+    let new: NewAccount = small_json(&headers, &body)?;
+    if !valid_name(&new.name) {
+        return Err(bad("staff.name", "a staff name is 1–64 characters without spaces"));
+    }
+    if !ROLES.contains(&new.role.as_str()) {
+        return Err(bad("staff.role", "the role is admin, reviewer or viewer"));
+    }
+    if new.password.chars().count() < MIN_PASSWORD {
+        return Err(short_password());
+    }
+    let hash = hash_password(&new.password).map_err(internal)?;
+    if !app.store.add_staff(&new.name, &hash, &new.role).map_err(internal)? {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "staff.exists",
+            format!("there is already an account {}", new.name),
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"name": new.name, "role": new.role}))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountChange {
+    role: Option<String>,
+    /// A new password (its sessions end): for someone who forgot theirs.
+    password: Option<String>,
+    /// Remove the account (its sessions end).
+    remove: Option<bool>,
+}
+
+/// An admin changes an account's role, resets its password or removes it
+/// (`POST /api/accounts/{name}`); not their own role or account, so that a desk always keeps an
+/// admin.
+pub(super) async fn change_account(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let admin = require(&app, &headers, Some(client), Needs::Admin)?;
+    let change: AccountChange = small_json(&headers, &body)?;
+    let own = admin.name == name;
+    if own && (change.remove == Some(true) || change.role.as_deref().is_some_and(|r| r != "admin")) {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "staff.self",
+            "an admin cannot demote or remove themselves".into(),
+        ));
+    }
+    if change.remove == Some(true) {
+        if !app.store.remove_staff(&name).map_err(internal)? {
+            return Err(not_found("staff.unknown", "no such account"));
+        }
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    if change.role.as_deref().is_some_and(|r| !ROLES.contains(&r)) {
+        return Err(bad("staff.role", "the role is admin, reviewer or viewer"));
+    }
+    let hash = match &change.password {
+        Some(p) if p.chars().count() < MIN_PASSWORD => return Err(short_password()),
+        Some(p) => Some(hash_password(p).map_err(internal)?),
+        None => None,
+    };
+    if !app.store.change_staff(&name, change.role.as_deref(), hash.as_deref()).map_err(internal)? {
+        return Err(not_found("staff.unknown", "no such account"));
+    }
+    Ok(Json(serde_json::json!({"name": name, "role": change.role})).into_response())
 }
 
 #[cfg(test)]

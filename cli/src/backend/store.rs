@@ -881,6 +881,28 @@ impl Store {
         Ok(removed == 1)
     }
 
+    /// Changes account `name`: its role, its password (an Argon2id hash); a new password ends
+    /// every session of the account. `false` when there is no such account.
+    pub fn change_staff(
+        &self,
+        name: &str,
+        role: Option<&str>,
+        password_hash: Option<&str>,
+    ) -> Result<bool, String> {
+        let changed = self.db.transaction(|tx| {
+            let n = tx.execute(
+                "UPDATE staff SET role = COALESCE($2, role), password_hash = COALESCE($3, password_hash)
+                 WHERE name = $1",
+                args![name, role, password_hash],
+            )?;
+            if n == 1 && password_hash.is_some() {
+                tx.execute("DELETE FROM staff_sessions WHERE staff = $1", args![name])?;
+            }
+            Ok(n)
+        })?;
+        Ok(changed == 1)
+    }
+
     /// Every staff account, by name.
     pub fn staff(&self) -> Result<Vec<StaffAccount>, String> {
         let rows = self.db.query("SELECT name, role, created_at FROM staff ORDER BY name", &[])?;
