@@ -57,7 +57,12 @@ fn big_original() -> Vec<u8> {
             state ^= state >> 17;
             state ^= state << 5;
             let n = (state & 0x3f) as u8;
-            data.extend([n + (x / 16) as u8, n + (y / 12) as u8, n.wrapping_mul(3), 255]);
+            data.extend([
+                n.wrapping_add((x / 16) as u8),
+                n.wrapping_add((y / 12) as u8),
+                n.wrapping_mul(3),
+                255,
+            ]);
         }
     }
     let frame = gradcap::Frame::from_rgba(data, w, h).unwrap();
