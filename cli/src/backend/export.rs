@@ -93,17 +93,8 @@ impl<W: Write> Zip<W> {
 
 /// MS-DOS time and date of `unix` seconds (read as local time), from 1980 on.
 fn dos_time(unix: i64) -> (u16, u16) {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = (yoe + era * 400 + i64::from(month <= 2)).clamp(1980, 2107);
+    let (year, month, day, secs) = super::store::civil(unix);
+    let year = year.clamp(1980, 2107);
     let time = ((secs / 3600) << 11) | (((secs % 3600) / 60) << 5) | ((secs % 60) / 2);
     let date = ((year - 1980) << 9) | (month << 5) | day;
     (time as u16, date as u16)

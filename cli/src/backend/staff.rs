@@ -242,14 +242,7 @@ pub(super) async fn review(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let staff = require(&app, &headers, Some(client), Needs::Reviewer)?;
-    if body.len() > MAX_JSON {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body.too_large",
-            format!("over {MAX_JSON} bytes"),
-        ));
-    }
-    let d: Decision = json_body(&headers, &body)?;
+    let d: Decision = small_json(&headers, &body)?;
     let approved = match d.status.as_str() {
         "approved" => true,
         "rejected" => false,
@@ -328,14 +321,7 @@ pub(super) async fn add_session(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require(&app, &headers, Some(client), Needs::Admin)?;
-    if body.len() > MAX_JSON {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body.too_large",
-            format!("over {MAX_JSON} bytes"),
-        ));
-    }
-    let session: super::store::Session = json_body(&headers, &body)?;
+    let session: super::store::Session = small_json(&headers, &body)?;
     super::store::check_session_fields(&session.code, &session.name)
         .map_err(|m| bad("session.invalid", m))?;
     if app.store.put_sessions(std::slice::from_ref(&session)).map_err(internal)? == 0 {
@@ -354,14 +340,7 @@ pub(super) async fn change_session(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require(&app, &headers, Some(client), Needs::Admin)?;
-    if body.len() > MAX_JSON {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body.too_large",
-            format!("over {MAX_JSON} bytes"),
-        ));
-    }
-    let change: SessionChange = json_body(&headers, &body)?;
+    let change: SessionChange = small_json(&headers, &body)?;
     if let Some(name) = &change.name {
         super::store::check_session_fields(&code, name).map_err(|m| bad("session.invalid", m))?;
     }

@@ -343,7 +343,13 @@ pub fn unix_now() -> i64 {
 
 /// `secs` since 1970 as an RFC 3339 UTC time.
 pub fn rfc3339(secs: i64) -> String {
-    // Days since 1970 to a civil date (Howard Hinnant's algorithm).
+    let (y, m, d, rem) = civil(secs);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// `secs` since 1970 as a calendar date and the seconds into that day: `(year, month, day,
+/// seconds)` (Howard Hinnant's algorithm for days to a civil date).
+pub fn civil(secs: i64) -> (i64, i64, i64, i64) {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -353,8 +359,7 @@ pub fn rfc3339(secs: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    (yoe + era * 400 + i64::from(m <= 2), m, d, rem)
 }
 
 fn now() -> String {
