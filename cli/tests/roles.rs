@@ -445,7 +445,7 @@ fn serve_logged(data: &std::path::Path, args: &[&str]) -> (String, std::process:
 fn each_request_is_logged_once_without_personal_data() {
     let data = std::env::temp_dir().join(format!("gradcap-log-{}", std::process::id()));
     fresh_store(&data);
-    let (addr, child) = serve_logged(&data, &["--demo"]);
+    let (addr, child) = serve_logged(&data, &["--demo", "--trusted-proxy", "127.0.0.1"]);
     let mut server = Server { child, addr, data: data.clone() };
     let jpeg = photo();
     let meta = br#"{"captureCode": "CHSI-SECRET-CODE", "sessionCode": "26050704"}"#;
@@ -456,8 +456,9 @@ fn each_request_is_logged_once_without_personal_data() {
     );
     assert_eq!(stored.status, 201);
     let id = stored.json()["id"].as_str().unwrap().to_string();
-    let status =
-        request(&server, "GET", &format!("/api/captures/{id}"), &[("X-Gradcap-Receipt", "wrong")], b"");
+    // Through the (trusted) proxy: the log names the client it forwarded for.
+    let forwarded = [("X-Gradcap-Receipt", "wrong"), ("X-Forwarded-For", "198.51.100.77")];
+    let status = request(&server, "GET", &format!("/api/captures/{id}"), &forwarded, b"");
     assert_eq!(status.status, 404);
     let _ = server.child.kill();
     let _ = server.child.wait();
@@ -474,6 +475,8 @@ fn each_request_is_logged_once_without_personal_data() {
         ]
     );
     assert!(lines.iter().all(|l| l["id"].is_string() && l["ms"].is_number() && l["time"].is_string()));
+    let clients: Vec<_> = lines.iter().map(|l| l["client"].as_str()).collect();
+    assert_eq!(clients, [Some("127.0.0.1"), Some("198.51.100.77")]);
     assert!(!log.contains("CHSI-SECRET-CODE") && !log.contains(&id), "no codes or ids in the log: {log}");
 }
 

@@ -201,10 +201,13 @@ pub fn client(request: &Request) -> Option<IpAddr> {
 }
 
 /// Marks every API answer as personal (never cached, never sent as a referrer) and logs one JSON
-/// line per request: its id, method, route (the pattern, never the path: no codes or ids in the
-/// log), status and time.
+/// line per request: its id, method, client address, route (the pattern, never the path: no codes
+/// or ids in the log), status and time.
 pub async fn private_and_logged(request: Request, next: Next) -> Response {
     let started = Instant::now();
+    // The address the limits count (behind --trusted-proxy, the forwarded client's): who to
+    // look at when something misbehaves.
+    let address = client(&request).map(|ip| ip.to_string());
     let method = request.method().to_string();
     let route = request.extensions().get::<MatchedPath>().map_or("-", |p| p.as_str()).to_string();
     let id = super::store::hex(&super::secret::random::<6>());
@@ -231,6 +234,7 @@ pub async fn private_and_logged(request: Request, next: Next) -> Response {
         "time": super::store::rfc3339(super::store::unix_now()),
         "id": id,
         "method": method,
+        "client": address,
         "route": route,
         "status": response.status().as_u16(),
         "ms": tenth(started.elapsed().as_secs_f64() * 1000.0),
