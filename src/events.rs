@@ -106,6 +106,9 @@ impl DomEvent {
 pub enum ErrorCode {
     /// The browser has no WebAssembly (reported by the loader, `element.js`).
     WasmUnsupported,
+    /// The module's files could not be fetched or compiled: a 404, a dropped connection, a
+    /// Content-Security-Policy refusal (reported by the loader, with the URL and the reason).
+    WasmLoad,
     /// A model could not be fetched or read.
     ModelLoad,
     /// The standard photo could not be made at the shutter.
@@ -118,8 +121,9 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order the documentation lists them.
-    pub const ALL: [ErrorCode; 5] = [
+    pub const ALL: [ErrorCode; 6] = [
         ErrorCode::WasmUnsupported,
+        ErrorCode::WasmLoad,
         ErrorCode::ModelLoad,
         ErrorCode::PhotoFailed,
         ErrorCode::UploadFailed,
@@ -130,6 +134,7 @@ impl ErrorCode {
     pub fn code(self) -> &'static str {
         match self {
             ErrorCode::WasmUnsupported => "wasm.unsupported",
+            ErrorCode::WasmLoad => "wasm.load",
             ErrorCode::ModelLoad => "model.load",
             ErrorCode::PhotoFailed => "photo.failed",
             ErrorCode::UploadFailed => "upload.failed",

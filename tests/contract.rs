@@ -339,8 +339,7 @@ fn the_documented_error_codes_are_the_ones_the_component_sends() {
     assert_eq!(sorted.0, sorted.1, "docs/embedding.md's errors table and the codes in the code");
     // The loader reports the one the module cannot.
     let loader = read("src/web/element.js");
-    assert!(
-        loader.contains(&format!("'{}'", ErrorCode::WasmUnsupported.code())),
-        "element.js sends wasm.unsupported"
-    );
+    for code in [ErrorCode::WasmUnsupported, ErrorCode::WasmLoad] {
+        assert!(loader.contains(&format!("'{}'", code.code())), "element.js sends {}", code.code());
+    }
 }

@@ -133,6 +133,11 @@ fn serves_the_demo_and_the_component_with_the_right_types() {
     }
     let (_, _, body) = get(&server.addr, "/pkg/gradcap_bg.wasm");
     assert_eq!(body, b"\0asm\x01\0\0\0");
+    // The policy docs/embedding.md gives integrators is the one the demo is tested under.
+    let (_, headers, _) = get(&server.addr, "/");
+    let csp = header(&headers, "content-security-policy").unwrap();
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/embedding.md")).unwrap();
+    assert!(docs.contains(&format!("\n{csp}\n")), "docs/embedding.md does not give the demo's policy: {csp}");
 }
 
 /// The component's files go out gzipped to a browser that takes it (a model file here, as the

@@ -517,7 +517,8 @@ export interface GradCaptureEventMap {
 
 /** Whether the SIMD build was chosen. */
 export declare const simd: boolean;
-/** Resolves to the loaded module; null in browsers without WebAssembly. */
+/** Resolves to the loaded module (its download starts when an element connects or this is
+ * awaited); null in browsers without WebAssembly. */
 export declare const ready: Promise<typeof Module> | null;
 /** The loaded module (rejects with "wasm.unsupported" without WebAssembly). */
 export declare function load(): Promise<typeof Module>;

@@ -9,6 +9,22 @@ const NO_WASM = {
   en: 'This browser is too old to run the camera component. Update WeChat or your browser and try again.',
 };
 
+const LOAD_FAILED = {
+  code: 'wasm.load',
+  zh: '拍照程序加载失败，请检查网络后重试。',
+  en: 'The camera component could not be loaded. Check the connection and try again.',
+  retry: { zh: '重试', en: 'Try again' },
+};
+
+/** A failure to fetch or compile the module's files: which file, and why. */
+class LoadError extends Error {
+  constructor(url, reason) {
+    super(`cannot load ${url}: ${reason}`);
+    this.code = LOAD_FAILED.code;
+    this.url = String(url);
+  }
+}
+
 const hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
 
 // A tiny module that uses v128 instructions: it validates only where wasm SIMD is supported.
@@ -18,26 +34,63 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 /** Whether this browser runs the SIMD build. */
 export const simd = hasWasm && WebAssembly.validate(SIMD_PROBE);
 
-/** Resolves to the loaded module (`{ GradCapture, FaceAnalyzer, decodeImage, version }`), or is
- * null when the browser has no WebAssembly. */
-export const ready = hasWasm ? loadModule(simd ? './simd/' : './') : null;
+/** The load under way, once something asked for the module. */
+let current = null;
 
-// The .wasm is fetched at once, alongside its JavaScript glue rather than after it.
-function loadModule(dir) {
-  const wasm = fetch(new URL(`${dir}gradcap_bg.wasm`, import.meta.url));
+/** Starts loading the module, unless it is under way. */
+function start() {
+  current ??= loadModule();
+  return current;
+}
+
+/** Resolves to the loaded module (`{ GradCapture, FaceAnalyzer, decodeImage, version }`), or is
+ * null when the browser has no WebAssembly. The download starts when an element connects or
+ * when this is awaited — a page that imports the package and shows no element fetches nothing.
+ * After a failed load (`wasm.load`), 重试 loads it again and this follows the new attempt. */
+export const ready = hasWasm
+  ? { then: (ok, fail) => start().then(ok, fail), catch: (fail) => start().catch(fail), finally: (f) => start().finally(f) }
+  : null;
+
+// The .wasm is fetched at once, alongside its JavaScript glue rather than after it. The
+// specifiers are literal (not built from a folder name) so that bundlers — Vite, webpack,
+// Rollup, esbuild — see both builds and emit them, and a plain <script type="module"> finds them
+// beside this file.
+function loadModule() {
+  const url = simd ? new URL('./simd/gradcap_bg.wasm', import.meta.url) : new URL('./gradcap_bg.wasm', import.meta.url);
+  const wasm = fetch(url).then((response) => {
+    if (!response.ok) throw new LoadError(url, `HTTP ${response.status}`);
+    return response;
+  }, (err) => { throw new LoadError(url, `${err?.message ?? err} (offline, or refused by the page's Content-Security-Policy connect-src)`); });
   wasm.catch(() => {}); // a failed download is reported by the initialisation that awaits it
-  return import(`${dir}gradcap.js`).then(async (module) => {
-    await module.default({ module_or_path: wasm });
+  const glue = simd ? import('./simd/gradcap.js') : import('./gradcap.js');
+  const module = glue.then(async (module) => {
+    try {
+      await module.default({ module_or_path: wasm });
+    } catch (err) {
+      if (err instanceof LoadError) throw err;
+      // Fetched but not compiled: a page whose policy lacks 'wasm-unsafe-eval', or a server
+      // that answered something else (an HTML page) in its place.
+      throw new LoadError(url, `${err?.message ?? err} (the script-src of the page's Content-Security-Policy needs 'wasm-unsafe-eval')`);
+    }
     return module;
+  }, (err) => {
+    throw err instanceof LoadError ? err : new LoadError(simd ? './simd/gradcap.js' : './gradcap.js', err?.message ?? String(err));
   });
+  module.then(() => { loaded = true; }, () => {});
+  return module;
 }
 
 let loaded = false;
-ready?.then(() => { loaded = true; }, () => {});
+
+/** Loads the module again after a failure; every element waiting on it connects when it arrives. */
+function reload() {
+  current = loadModule();
+  for (const el of document.querySelectorAll('grad-capture')) if (el.isConnected) el.connectedCallback();
+}
 
 /** The loaded module, for pages that use the plain class: `const { GradCapture } = await load();` */
 export function load() {
-  return ready ?? Promise.reject(new Error(NO_WASM.code));
+  return ready ? start() : Promise.reject(new Error(NO_WASM.code));
 }
 
 // Every attribute the component reads (`ATTRIBUTES` in options.rs; tests/contract.rs holds the
@@ -54,14 +107,17 @@ export class GradCaptureElement extends HTMLElement {
       return;
     }
     if (!loaded && !this._capture) this.#askCameraEarly();
-    ready.then((module) => {
-      if (!this.isConnected) return;
+    const attempt = start();
+    attempt.then((module) => {
+      if (!this.isConnected || attempt !== current) return;
       this._capture ??= new module.GradCapture(this, {});
       this._capture.connect();
     }, (err) => {
+      if (attempt !== current) return;
       console.error('gradcap: cannot load the WebAssembly module', err);
       this.#dropEarlyCamera();
-      this.#showNoWasm();
+      if (err instanceof LoadError) this.#showLoadFailure(err);
+      else this.#showNoWasm();
     });
   }
 
@@ -113,6 +169,25 @@ export class GradCaptureElement extends HTMLElement {
 
   /** The full frame the photo was cut from (JPEG), or undefined. */
   get original() { return this._capture?.original; }
+
+  // The module's files did not arrive: said so (not "too old"), with 重试, and reported with the
+  // URL and the reason.
+  #showLoadFailure(err) {
+    const en = (this.getAttribute('lang') || '').toLowerCase().startsWith('en');
+    const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+    const p = document.createElement('p');
+    p.setAttribute('role', 'alert');
+    p.textContent = en ? LOAD_FAILED.en : LOAD_FAILED.zh;
+    const again = document.createElement('button');
+    again.type = 'button';
+    again.textContent = en ? LOAD_FAILED.retry.en : LOAD_FAILED.retry.zh;
+    again.style.cssText = 'min-height:44px;padding:0 1.2em;font:inherit';
+    again.onclick = () => { root.replaceChildren(); reload(); };
+    root.replaceChildren(p, again);
+    this.dispatchEvent(new CustomEvent('error', {
+      bubbles: true, composed: true, detail: { code: LOAD_FAILED.code, message: err.message },
+    }));
+  }
 
   #showNoWasm() {
     const en = (this.getAttribute('lang') || '').toLowerCase().startsWith('en');

@@ -60,8 +60,14 @@ test('attributes changed after the element is connected apply: new steps start t
 test('frames from the fake camera reach the core, the guide is drawn and the shutter is off', async () => {
   const { page, close } = await launch({ allowCamera: true });
   try {
+    // Under the server's policy (docs/embedding.md), nothing the component does is refused.
+    await page.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     await page.goto(`${baseUrl}?steps=portrait&debug`);
     const s = await statsAfter(page, 10);
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'Content-Security-Policy violations');
     assert.equal(s.state, 'framing');
     assert.equal(s.cameraActive, true);
     // The analysed frame is what the element shows: same aspect as the element.

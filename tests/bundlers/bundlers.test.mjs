@@ -1,0 +1,130 @@
+// The npm package as a front-end developer installs it: `npm pack` of pkg/, installed into a
+// fresh Vite app and a webpack 5 app (pinned versions from npm), each built for production, then
+// served as a static site and opened in headless Chromium: both builds of the module must be in
+// the output, the element must load the module (no 404, no "too old" message), and a failed load
+// must say `wasm.load`, not `wasm.unsupported`. Run by scripts/test (needs the npm registry once;
+// the apps' node_modules stay in target/bundlers/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { root, contentType, launchChromium } from '../../bench/serve.mjs';
+
+const VERSIONS = { vite: '8.4.1', webpack: '5.113.0', 'webpack-cli': '7.3.1', 'html-webpack-plugin': '5.6.8' };
+const work = path.join(root, 'target/bundlers');
+const skip = !existsSync(path.join(root, 'pkg/gradcap_bg.wasm')) && 'no built component (scripts/build-web)';
+
+/** pkg/ packed as npm would publish it; the tarball's path. */
+function pack() {
+  mkdirSync(work, { recursive: true });
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', work, path.join(root, 'pkg')], { encoding: 'utf8' }).trim().split('\n').pop();
+  return path.join(work, name);
+}
+
+const PAGE_JS = `import { ready } from 'gradcap';
+window.gradcapLoad = ready.then(() => 'loaded', (e) => 'failed: ' + e.message);
+document.querySelector('grad-capture').addEventListener('error', (e) => { window.gradcapError = e.detail; });
+`;
+const PAGE_HTML = (script) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>gradcap in a bundler</title></head>
+<body><grad-capture steps="portrait" models="/models/"></grad-capture>${script}</body></html>
+`;
+
+/** A fresh app of `kind` ('vite' or 'webpack') depending on `tarball`, built; its output folder. */
+function buildApp(kind, tarball) {
+  const dir = path.join(work, kind);
+  mkdirSync(path.join(dir, 'src'), { recursive: true });
+  const dev = kind === 'vite'
+    ? { vite: VERSIONS.vite }
+    : { webpack: VERSIONS.webpack, 'webpack-cli': VERSIONS['webpack-cli'], 'html-webpack-plugin': VERSIONS['html-webpack-plugin'] };
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `gradcap-${kind}-app`, private: true, type: 'module', dependencies: { gradcap: `file:${tarball}` }, devDependencies: dev }, null, 2));
+  writeFileSync(path.join(dir, 'src/main.js'), PAGE_JS);
+  if (kind === 'vite') {
+    writeFileSync(path.join(dir, 'index.html'), PAGE_HTML('<script type="module" src="/src/main.js"></script>'));
+  } else {
+    writeFileSync(path.join(dir, 'src/index.html'), PAGE_HTML(''));
+    writeFileSync(path.join(dir, 'webpack.config.js'), `import HtmlWebpackPlugin from 'html-webpack-plugin';
+export default { mode: 'production', entry: './src/main.js', output: { path: new URL('./dist', import.meta.url).pathname, clean: true },
+  plugins: [new HtmlWebpackPlugin({ template: './src/index.html', scriptLoading: 'module' })] };
+`);
+  }
+  // The tarball changes with every build of the component: installed again each time.
+  rmSync(path.join(dir, 'node_modules/gradcap'), { recursive: true, force: true });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit' });
+  const bin = kind === 'vite' ? ['vite', 'build'] : ['webpack'];
+  execFileSync(path.join(dir, 'node_modules/.bin', bin[0]), bin.slice(1), { cwd: dir, stdio: 'inherit' });
+  return path.join(dir, 'dist');
+}
+
+/** Every file under `dir`, relative. */
+function files(dir, base = dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? files(full, base) : [path.relative(base, full)];
+  });
+}
+
+/** Serves `dist` (and the repository's models/ under /models/); `missing` names files answered 404. */
+function serveStatic(dist, missing = () => false) {
+  const server = createServer((req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const [base, rel] = urlPath.startsWith('/models/') ? [path.join(root, 'models'), urlPath.slice(8)] : [dist, urlPath === '/' ? 'index.html' : urlPath];
+    const file = path.join(base, rel);
+    if (missing(rel) || !file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': contentType(file) });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** Opens `url` in Chromium; what the page's load of the module came to, and the element's error. */
+async function open(url) {
+  const { page, close } = await launchChromium({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  try {
+    const failed = [];
+    page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+    await page.goto(url);
+    const load = await page.evaluate(() => window.gradcapLoad);
+    await page.waitForTimeout(300);
+    const error = await page.evaluate(() => window.gradcapError ?? null);
+    const text = await page.evaluate(() => document.querySelector('grad-capture').shadowRoot?.textContent ?? '');
+    return { load, error, text, failed };
+  } finally {
+    await close();
+  }
+}
+
+let tarball;
+for (const kind of ['vite', 'webpack']) {
+  test(`the npm package in a ${kind} production build: both builds emitted, the module loads, a missing .wasm says wasm.load`, { skip, timeout: 600000 }, async () => {
+    tarball ??= pack();
+    const dist = buildApp(kind, tarball);
+    const emitted = files(dist);
+    const wasm = emitted.filter((f) => f.endsWith('.wasm'));
+    assert.equal(wasm.length, 2, `the scalar and the SIMD .wasm in ${kind}'s output: ${emitted.join(', ')}`);
+    const { server, url } = await serveStatic(dist);
+    try {
+      const seen = await open(url);
+      assert.equal(seen.load, 'loaded', JSON.stringify(seen));
+      assert.deepEqual(seen.failed.filter((f) => /\.(wasm|js)$/.test(f)), [], 'no file of the module missing');
+      assert.ok(!/过旧/.test(seen.text), seen.text);
+    } finally {
+      server.close();
+    }
+    // The .wasm not deployed: the page says it could not load, with 重试, and the code says which.
+    const broken = await serveStatic(dist, (rel) => rel.endsWith('.wasm'));
+    try {
+      const seen = await open(broken.url);
+      assert.match(seen.load, /^failed: cannot load .*\.wasm: HTTP 404/, JSON.stringify(seen));
+      assert.equal(seen.error?.code, 'wasm.load', JSON.stringify(seen));
+      assert.match(seen.text, /加载失败/);
+      assert.ok(!/过旧/.test(seen.text), seen.text);
+    } finally {
+      broken.server.close();
+    }
+  });
+}
