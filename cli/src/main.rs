@@ -107,6 +107,9 @@ enum Command {
         /// The ZIP to write.
         #[arg(long)]
         out: PathBuf,
+        /// Name the photos by capture-code, or by student-number (from the session's roster).
+        #[arg(long, default_value = "capture-code", value_parser = ["capture-code", "student-number"])]
+        name_by: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -154,6 +157,14 @@ enum SessionAction {
         /// Add it closed.
         #[arg(long)]
         closed: bool,
+    },
+    /// Import a session's roster from a CSV (columns 采集码 or capture_code, and optionally 学号,
+    /// 姓名, 院系), replacing the one before.
+    Roster {
+        /// The session's code.
+        code: String,
+        /// The CSV file.
+        file: PathBuf,
     },
     /// Rename, open or close a session.
     Set {
@@ -448,6 +459,14 @@ fn sessions(action: SessionAction, store: &StoreArgs) -> Result<(), String> {
             }
             println!("added {code}");
         }
+        SessionAction::Roster { code, file } => {
+            if store.session(&code)?.is_none() {
+                return Err(format!("no session {code}"));
+            }
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let students = backend::roster::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            println!("imported {} students into {code}", store.set_roster(&code, &students)?);
+        }
         SessionAction::Set { code, name, school, open, close } => {
             if let Some(name) = &name {
                 check_session_fields(&code, name)?;
@@ -468,12 +487,13 @@ fn sessions(action: SessionAction, store: &StoreArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn export(session: &str, out: &std::path::Path, store: &StoreArgs) -> Result<(), String> {
+fn export(session: &str, out: &std::path::Path, name_by: &str, store: &StoreArgs) -> Result<(), String> {
+    let naming = backend::export::Naming::parse(name_by)?;
     let store = store.open()?;
     // Written beside the target and renamed, so a failed export leaves no half archive.
     let partial = out.with_extension("zip.part");
     let file = std::fs::File::create(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
-    let written = backend::export::export(&store, session, std::io::BufWriter::new(file));
+    let written = backend::export::export(&store, session, naming, std::io::BufWriter::new(file));
     let exported = match written {
         Ok(exported) => exported,
         Err(e) => {
@@ -558,7 +578,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(*args),
         Command::Staff { action, store } => staff(action, &store),
         Command::Sessions { action, store } => sessions(action, &store),
-        Command::Export { session, out, store } => export(&session, &out, &store),
+        Command::Export { session, out, name_by, store } => export(&session, &out, &name_by, &store),
         Command::Purge { capture_code, keep_days, store } => purge(capture_code, keep_days, &store),
         Command::Fsck { store, verify, remove_orphans } => fsck(&store, verify, remove_orphans),
     };

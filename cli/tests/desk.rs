@@ -230,7 +230,7 @@ fn the_export_holds_one_photo_per_approved_student_with_its_manifest() {
     let manifest = String::from_utf8(entries["manifest.csv"].to_vec()).unwrap();
     let lines: Vec<&str> = manifest.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 3, "{manifest}");
-    assert!(lines[1].starts_with("CHSI-2026-0001,CHSI-2026-0001.jpg,approved,reviewer,"), "{manifest}");
+    assert!(lines[1].starts_with("CHSI-2026-0001,,,,CHSI-2026-0001.jpg,approved,reviewer,"), "{manifest}");
     assert!(lines[1].contains(second_phone["photoSha256"].as_str().unwrap()), "{manifest}");
     // The command line writes the same archive.
     // Beside the data folder, which a server on PostgreSQL and S3 does not make.
@@ -402,4 +402,79 @@ fn an_admin_manages_accounts_and_everyone_changes_their_own_password() {
         "removed, signed out"
     );
     assert_eq!(post(&viewer, "/api/accounts/zhang", r#"{"role": "admin"}"#).status, 403);
+}
+
+#[test]
+fn a_roster_says_who_has_not_submitted_and_names_the_export() {
+    let server = start_with("desk-roster", &["--uploads-per-minute", "0"]);
+    let data = server.data.to_str().unwrap();
+    let (ok, out) =
+        gradcap(&["staff", "add", "admin", "--role", "admin", "--data", data], &format!("{PASSWORD}\n"));
+    assert!(ok, "{out}");
+    let admin = staff_cookie(&server, "admin");
+    let csv = "\u{feff}学号,姓名,院系,采集码\r\n2022001,\"王, 小明\",建筑学院,CHSI-R1\r\n2022002,李华,土木学院,CHSI-R2\r\n2022003,张三,土木学院,CHSI-R3\r\n";
+    let import = |cookie: &str, kind: &str, body: &str| {
+        request(
+            &server,
+            "POST",
+            "/api/sessions/26050704/roster",
+            &[("Cookie", cookie), ("Content-Type", kind)],
+            body.as_bytes(),
+        )
+    };
+    let reviewer = staff_cookie(&server, "reviewer");
+    assert_eq!(import(&reviewer, "text/csv", csv).status, 403, "only an admin imports");
+    assert_eq!(import(&admin, "application/json", csv).status, 415);
+    let bad = import(&admin, "text/csv", "姓名\n王\n");
+    assert_eq!((bad.status, bad.json()["error"]["code"].as_str()), (400, Some("roster.invalid")));
+    let imported = import(&admin, "text/csv", csv);
+    assert_eq!(imported.json()["imported"], 3, "{}", String::from_utf8_lossy(&imported.body));
+    // One approved, one rejected, one not submitted.
+    let r1 = capture(&server, "r-1", "CHSI-R1", "26050704");
+    let r2 = capture(&server, "r-2", "CHSI-R2", "26050704");
+    assert_eq!(
+        decide(&server, &reviewer, r1["id"].as_str().unwrap(), r#"{"status": "approved"}"#).status,
+        200
+    );
+    let body = r#"{"status": "rejected", "reason": "露齿"}"#;
+    assert_eq!(decide(&server, &reviewer, r2["id"].as_str().unwrap(), body).status, 200);
+    let roster =
+        request(&server, "GET", "/api/sessions/26050704/roster", &[("Cookie", &reviewer)], b"").json();
+    let standing: Vec<(&str, &str)> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["captureCode"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(standing, [("CHSI-R1", "approved"), ("CHSI-R2", "rejected"), ("CHSI-R3", "missing")]);
+    assert_eq!(roster["counts"]["missing"], 1);
+    assert_eq!(roster["items"][0]["name"], "王, 小明");
+    // The export names the photo by the student number, and the manifest carries the roster.
+    let zip = request(
+        &server,
+        "GET",
+        "/api/export?session=26050704&nameBy=studentNumber",
+        &[("Cookie", &reviewer)],
+        b"",
+    );
+    assert_eq!(zip.status, 200);
+    let entries = unzip(&zip.body);
+    assert_eq!(entries.keys().collect::<Vec<_>>(), ["2022001.jpg", "manifest.csv"]);
+    let manifest = String::from_utf8(entries["manifest.csv"].to_vec()).unwrap();
+    assert!(
+        manifest.contains("CHSI-R1,2022001,\"王, 小明\",建筑学院,2022001.jpg,approved,reviewer,"),
+        "{manifest}"
+    );
+    // A student's purge takes their roster line too.
+    let (ok, out) = gradcap(&["purge", "--capture-code", "CHSI-R1", "--data", data], "");
+    assert!(ok, "{out}");
+    let roster =
+        request(&server, "GET", "/api/sessions/26050704/roster", &[("Cookie", &reviewer)], b"").json();
+    assert_eq!(roster["counts"]["total"], 2);
+    // From the command line, a file replaces the roster.
+    let file = std::env::temp_dir().join(format!("gradcap-roster-{}.csv", std::process::id()));
+    std::fs::write(&file, "capture_code,name\nCHSI-R9,Li\n").unwrap();
+    let (ok, out) = gradcap(&["sessions", "roster", "26050704", file.to_str().unwrap(), "--data", data], "");
+    let _ = std::fs::remove_file(&file);
+    assert!(ok && out.contains("imported 1"), "{out}");
 }

@@ -195,6 +195,14 @@ test('an admin adds and closes a session and adds an account on the desk; a date
     await page.click('#add-account button[type=submit]');
     await page.waitForFunction(() => /li\.wei 已添加/.test(document.getElementById('announce').textContent));
     await page.waitForFunction(() => /li\.wei · 只读/.test(document.getElementById('manage-accounts').textContent));
+    // A roster for the session: who has not submitted.
+    await page.selectOption('#session', '26050704');
+    await page.waitForSelector('#roster:not([hidden])');
+    await page.click('#roster-summary');
+    await page.setInputFiles('#roster-file', { name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from('学号,姓名,院系,采集码\n2022001,王小明,建筑学院,CHSI-ADMIN-1\n2022002,李华,土木学院,CHSI-ADMIN-2\n') });
+    await page.click('#roster-import button[type=submit]');
+    await page.waitForFunction(() => /应到 2 人 · 未提交 1 · 待审核 1/.test(document.getElementById('roster-summary').textContent));
+    assert.match(await page.$eval('#roster-table', (el) => el.textContent), /未提交2022002李华/);
     await page.screenshot({ path: path.join(shots, 'desk-manage-1366.png'), fullPage: true });
     assert.deepEqual(await axeFindings(page, '#work'), [], 'the admin panel');
     // Uploaded today in Beijing: found by today's date, not by another day's.

@@ -72,6 +72,15 @@ const MIGRATIONS: &[&str] = &[
     // other unseen); captures are counted and listed by session.
     "ALTER TABLE captures ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
     CREATE INDEX captures_by_session ON captures (session_code, status);",
+    // A session's roster: the students a school expects (who has not submitted; export names).
+    "CREATE TABLE roster (
+        session_code TEXT NOT NULL,
+        capture_code TEXT NOT NULL,
+        student_number TEXT,
+        name TEXT,
+        department TEXT,
+        PRIMARY KEY (session_code, capture_code)
+    );",
 ];
 
 /// Any PostgreSQL advisory lock key would do; this one is "gradcap" in ASCII.

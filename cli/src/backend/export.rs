@@ -119,6 +119,27 @@ fn csv(field: &str) -> String {
     }
 }
 
+/// What an export's photos are named by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Naming {
+    /// The capture code (`CHSI-….jpg`).
+    #[default]
+    CaptureCode,
+    /// The student number the session's roster gives (the capture code where it gives none).
+    StudentNumber,
+}
+
+impl Naming {
+    /// `capture-code` or `student-number` (the command line's and the API's words).
+    pub fn parse(text: &str) -> Result<Naming, String> {
+        match text {
+            "capture-code" | "captureCode" => Ok(Naming::CaptureCode),
+            "student-number" | "studentNumber" => Ok(Naming::StudentNumber),
+            other => Err(format!("name files by capture-code or student-number, not {other:?}")),
+        }
+    }
+}
+
 /// What went into an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exported {
@@ -126,25 +147,47 @@ pub struct Exported {
     pub photos: usize,
 }
 
-/// Writes the approved photos of `session` and `manifest.csv` as a ZIP to `out`.
-pub fn export(store: &Store, session: &str, out: impl Write) -> Result<Exported, String> {
+/// Writes the approved photos of `session`, named as `naming` says, and `manifest.csv` (with the
+/// roster's number, name and department where it has the student) as a ZIP to `out`.
+pub fn export(store: &Store, session: &str, naming: Naming, out: impl Write) -> Result<Exported, String> {
     if store.session(session)?.is_none() {
         return Err(format!("no session {session}"));
     }
     let approved = store.approved(session)?;
+    let roster: std::collections::HashMap<String, super::roster::Student> =
+        store.roster(session)?.into_iter().map(|(s, _)| (s.capture_code.clone(), s)).collect();
     let mut zip = Zip::new(out, super::store::unix_now(), 8);
-    let mut manifest = String::from("capture_code,file,status,decided_by,decided_at,sha256,capture_id\r\n");
+    let mut manifest = String::from(
+        "capture_code,student_number,name,department,file,status,decided_by,decided_at,sha256,capture_id\r\n",
+    );
     let mut names = std::collections::BTreeSet::new();
     let mut rows = Vec::new();
     for a in &approved {
-        // Two codes that only differ in characters a file name cannot hold get distinct names.
-        let mut name = file_name(&a.capture_code);
+        let student = roster.get(&a.capture_code);
+        let number = student.and_then(|s| s.student_number.as_deref());
+        let by = match (naming, number) {
+            (Naming::StudentNumber, Some(number)) => number,
+            _ => a.capture_code.as_str(),
+        };
+        // Two names that only differ in characters a file name cannot hold are told apart.
+        let mut name = file_name(by);
         if !names.insert(name.clone()) {
             name = format!("{}-{}.jpg", name.trim_end_matches(".jpg"), &a.id);
             names.insert(name.clone());
         }
-        let fields =
-            [&a.capture_code, &name, "approved", &a.reviewed_by, &a.reviewed_at, &a.photo_sha256, &a.id];
+        let of = |f: fn(&super::roster::Student) -> Option<&str>| student.and_then(f).unwrap_or("");
+        let fields = [
+            &a.capture_code,
+            number.unwrap_or(""),
+            of(|s| s.name.as_deref()),
+            of(|s| s.department.as_deref()),
+            &name,
+            "approved",
+            &a.reviewed_by,
+            &a.reviewed_at,
+            &a.photo_sha256,
+            &a.id,
+        ];
         manifest.push_str(&fields.iter().map(|f| csv(f)).collect::<Vec<_>>().join(","));
         manifest.push_str("\r\n");
         rows.push((name, a));

@@ -21,6 +21,7 @@ mod guard;
 pub mod pace;
 pub mod photos;
 pub mod probe;
+pub mod roster;
 mod secret;
 pub mod staff;
 pub mod store;
@@ -245,6 +246,7 @@ impl Backend {
         let api = Router::new()
             .route("/sessions", get(staff::sessions).post(staff::add_session))
             .route("/sessions/{code}", get(student::session).post(staff::change_session))
+            .route("/sessions/{code}/roster", get(staff::roster).post(staff::import_roster))
             .route("/export", get(staff::export))
             .route("/captures", post(student::upload).get(staff::list))
             .route("/captures/{id}", get(student::status))

@@ -172,9 +172,49 @@ async function sessions() {
   }
   $('counts').replaceChildren(table);
   $('export').hidden = !chosen;
-  if (chosen) {
-    $('export').href = `/api/export?session=${encodeURIComponent(chosen)}`;
-    $('export').setAttribute('download', '');
+  $('naming-box').hidden = !chosen;
+  exportLink();
+  await roster();
+}
+
+function exportLink() {
+  const chosen = $('session').value;
+  if (!chosen) return;
+  const query = new URLSearchParams({ session: chosen, nameBy: $('naming').value });
+  $('export').href = `/api/export?${query}`;
+  $('export').setAttribute('download', '');
+}
+
+const STANDING = { missing: '未提交', pending: '待审核', rejected: '未通过', approved: '已通过' };
+
+/** The chosen session's roster: who is expected, and who has not got an approved photo yet. */
+async function roster() {
+  const chosen = $('session').value;
+  $('roster').hidden = !chosen;
+  $('roster-import').hidden = me?.role !== 'admin';
+  if (!chosen) return;
+  const res = await api(`/api/sessions/${encodeURIComponent(chosen)}/roster`);
+  if (!res.ok) return;
+  const { items, counts } = await res.json();
+  $('roster-summary').textContent = counts.total
+    ? `名单：应到 ${counts.total} 人 · 未提交 ${counts.missing} · 待审核 ${counts.pending} · 未通过 ${counts.rejected} · 已通过 ${counts.approved}`
+    : '名单：未导入（导入后可查看谁还没有提交）';
+  const order = { missing: 0, rejected: 1, pending: 2 };
+  const waiting = items.filter((s) => s.status !== 'approved').sort((a, b) => order[a.status] - order[b.status]);
+  const table = $('roster-table');
+  table.replaceChildren();
+  if (!waiting.length) return;
+  const head = table.createTHead().insertRow();
+  for (const t of ['状态', '学号', '姓名', '院系', '采集码']) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = t;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const s of waiting) {
+    const tr = body.insertRow();
+    for (const v of [STANDING[s.status], s.studentNumber ?? '—', s.name ?? '—', s.department ?? '—', s.captureCode]) tr.insertCell().textContent = v;
   }
 }
 
@@ -398,6 +438,16 @@ $('password-form').addEventListener('submit', async (e) => {
   if (res.ok) say('密码已修改；其他设备上的登录已失效'); else failed(res);
 });
 $('day').addEventListener('change', () => load(true));
+$('naming').addEventListener('change', exportLink);
+$('roster-import').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const file = $('roster-file').files[0];
+  if (!file) { say('请选择名单文件（CSV）'); return; }
+  const res = await api(`/api/sessions/${encodeURIComponent($('session').value)}/roster`, {
+    method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: await file.text(),
+  });
+  if (res.ok) { say(`名单已导入：${(await res.json()).imported} 人`); e.target.reset(); roster(); } else failed(res);
+});
 $('signout').addEventListener('click', async () => { await api('/api/staff/sign-out', { method: 'POST' }); start(); });
 $('tools').addEventListener('submit', (e) => { e.preventDefault(); load(true); });
 $('filter').addEventListener('change', () => load(true));

@@ -352,8 +352,11 @@ pub(super) async fn change_session(
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct ExportQuery {
     session: String,
+    /// `captureCode` (the default) or `studentNumber` (from the roster).
+    name_by: Option<String>,
 }
 
 /// The approved photos of a session as a ZIP with its manifest ([`super::export`]), streamed a
@@ -367,11 +370,15 @@ pub(super) async fn export(
     if app.store.session(&q.session).map_err(internal)?.is_none() {
         return Err(not_found("session.unknown", "no such session"));
     }
+    let naming = match q.name_by.as_deref() {
+        Some(by) => super::export::Naming::parse(by).map_err(|m| bad("export.name_by", m))?,
+        None => super::export::Naming::default(),
+    };
     let (send, receive) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let (exporting, session) = (app.clone(), q.session.clone());
     tokio::task::spawn_blocking(move || {
         let out = std::io::BufWriter::with_capacity(64 * 1024, Pipe(send.clone()));
-        if let Err(e) = super::export::export(&exporting.store, &session, out) {
+        if let Err(e) = super::export::export(&exporting.store, &session, naming, out) {
             // The download ends broken rather than complete: the browser says it failed.
             eprintln!("gradcap: export of a session: {e}");
             let _ = send.blocking_send(Err(std::io::Error::other(e)));
@@ -386,6 +393,59 @@ pub(super) async fn export(
     let headers =
         [(header::CONTENT_TYPE, "application/zip".to_string()), (header::CONTENT_DISPOSITION, disposition)];
     Ok((headers, axum::body::Body::from_stream(stream)).into_response())
+}
+
+/// A session's roster with where each student stands, and the counts (staff).
+pub(super) async fn roster(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, None, Needs::Any)?;
+    if app.store.session(&code).map_err(internal)?.is_none() {
+        return Err(not_found("session.unknown", "no such session"));
+    }
+    let roster = app.store.roster(&code).map_err(internal)?;
+    let mut counts =
+        serde_json::json!({"total": roster.len(), "missing": 0, "pending": 0, "rejected": 0, "approved": 0});
+    let items: Vec<serde_json::Value> = roster
+        .iter()
+        .map(|(student, status)| {
+            counts[*status] = serde_json::json!(counts[*status].as_u64().unwrap_or(0) + 1);
+            let mut item = serde_json::to_value(student).unwrap_or_default();
+            item["status"] = serde_json::json!(status);
+            item
+        })
+        .collect();
+    Ok(Json(serde_json::json!({"items": items, "counts": counts})).into_response())
+}
+
+/// An admin imports a session's roster as CSV (`POST /api/sessions/{code}/roster`, `text/csv`),
+/// replacing the one before; an empty body with only a header clears it.
+pub(super) async fn import_roster(
+    State(app): State<Shared>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&app, &headers, Some(client), Needs::Admin)?;
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !kind.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv") {
+        return Err(ApiError(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "body.type",
+            "the roster must be text/csv".into(),
+        ));
+    }
+    if app.store.session(&code).map_err(internal)?.is_none() {
+        return Err(not_found("session.unknown", "no such session"));
+    }
+    let text =
+        std::str::from_utf8(&body).map_err(|_| bad("roster.invalid", "the roster is not UTF-8 text"))?;
+    let students = super::roster::parse(text).map_err(|m| bad("roster.invalid", m))?;
+    let imported = app.store.set_roster(&code, &students).map_err(internal)?;
+    Ok(Json(serde_json::json!({"session": code, "imported": imported})).into_response())
 }
 
 /// Bytes written into a channel, sent on as a response body.

@@ -268,6 +268,7 @@ pub struct SessionChange {
 }
 
 /// Which captures a purge deletes.
+#[derive(Debug, Clone, Copy)]
 pub enum Purge<'a> {
     /// Every capture of one student.
     CaptureCode(&'a str),
@@ -726,6 +727,67 @@ impl Store {
         Ok(out)
     }
 
+    /// Replaces the roster of session `session` with `students`; how many there are now.
+    pub fn set_roster(&self, session: &str, students: &[super::roster::Student]) -> Result<usize, String> {
+        self.db.transaction(|tx| {
+            tx.execute("DELETE FROM roster WHERE session_code = $1", args![session])?;
+            for s in students {
+                tx.execute(
+                    "INSERT INTO roster (session_code, capture_code, student_number, name, department)
+                     VALUES ($1, $2, $3, $4, $5)",
+                    args![
+                        session,
+                        &s.capture_code,
+                        s.student_number.as_deref(),
+                        s.name.as_deref(),
+                        s.department.as_deref()
+                    ],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(students.len())
+    }
+
+    /// The roster of session `session`, by capture code, each student with where they stand:
+    /// `missing` (nothing uploaded), `pending`, `rejected` (to retake) or `approved` — an approval
+    /// of any of their captures counts, else the latest capture that is not replaced or purged.
+    pub fn roster(&self, session: &str) -> Result<Vec<(super::roster::Student, &'static str)>, String> {
+        let students = self.db.query(
+            "SELECT capture_code, student_number, name, department FROM roster WHERE session_code = $1
+             ORDER BY capture_code",
+            args![session],
+        )?;
+        let captures = self.db.query(
+            "SELECT capture_code, status FROM captures WHERE session_code = $1 AND capture_code IS NOT NULL
+               AND purged_at IS NULL AND status <> 'replaced' ORDER BY created_at, id",
+            args![session],
+        )?;
+        let mut standing: std::collections::HashMap<String, &'static str> = std::collections::HashMap::new();
+        for row in captures {
+            let status = match row.text(1)?.as_str() {
+                "approved" => "approved",
+                "rejected" => "rejected",
+                _ => "pending",
+            };
+            let entry = standing.entry(row.text(0)?).or_insert(status);
+            if *entry != "approved" {
+                *entry = status;
+            }
+        }
+        let read = |r: Row| -> Result<(super::roster::Student, &'static str), super::db::Error> {
+            let student = super::roster::Student {
+                capture_code: r.text(0)?,
+                student_number: r.opt_text(1)?,
+                name: r.opt_text(2)?,
+                department: r.opt_text(3)?,
+            };
+            let status = standing.get(&student.capture_code).copied().unwrap_or("missing");
+            Ok((student, status))
+        };
+        Ok(students.into_iter().map(read).collect::<Result<_, _>>()?)
+    }
+
     /// Every session, by code.
     pub fn sessions(&self) -> Result<Vec<Session>, String> {
         let rows = self.db.query("SELECT code, name, school, open FROM sessions ORDER BY code", &[])?;
@@ -809,6 +871,10 @@ impl Store {
             Ok((rows.len(), hashes))
         })?;
         let (count, hashes) = purged;
+        // A student's own purge takes their line of every roster too (name, number).
+        if let Purge::CaptureCode(code) = which {
+            self.db.execute("DELETE FROM roster WHERE capture_code = $1", args![code])?;
+        }
         for sha in hashes {
             if !self.is_kept(&sha)? {
                 self.photos.remove(&sha)?;
