@@ -4,11 +4,94 @@
 // that name the version they saw; a bulk approval; the export of a session's approved photos.
 // The session is an HttpOnly cookie; photos load through it.
 const $ = (id) => document.getElementById(id);
-const STATUS = { pending: '待审核', approved: '已通过', rejected: '未通过', replaced: '已重拍' };
-const FAULTS = {
-  'photo.no_face': '照片中找不到人脸', 'photo.background': '背景不均匀', 'photo.leftover': '背景残留原环境',
-  'photo.fringe': '人像边缘有杂边', 'photo.head_cut': '头顶被裁切', 'photo.layout': '头像位置或大小不合规格',
+
+// zh-CN first; English with ?lang=en (the header's English / 中文 switches). Every text is
+// written in Chinese here and looked up in EN, with {0}, {1} … for what is filled in.
+const LANG = new URLSearchParams(location.search).get('lang')?.toLowerCase().startsWith('en') ? 'en' : 'zh';
+const EN = {
+  '毕业生学历图像审核': 'Graduate portrait review', '退出': 'Sign out', '工作人员登录': 'Staff sign-in',
+  '账号': 'Account', '密码': 'Password', '登录': 'Sign in', '场次': 'Session', '状态': 'Status', '采集码': 'Capture code',
+  '上传日期': 'Upload date', '查找': 'Find', '批量通过所选（': 'Approve selected (', '导出照片命名': 'Name exported photos',
+  '按采集码': 'by capture code', '按学号（名单）': 'by student number (roster)', '导出已通过照片（ZIP）': 'Export approved photos (ZIP)',
+  '全部场次': 'All sessions', '待审核': 'Pending', '已通过': 'Approved', '未通过': 'Rejected', '已重拍': 'Retaken',
+  '全部': 'All', '已删除': 'Purged', '合计': 'Total', '名单': 'Roster', '导入': 'Import',
+  '导入名单（CSV：采集码、学号、姓名、院系）': 'Import a roster (CSV: 采集码, 学号, 姓名, 院系)', '没有记录。': 'Nothing here.',
+  '加载更多': 'Load more', '管理：场次与账号': 'Manage: sessions and accounts', '场次码': 'Session code',
+  '名称（学生确认时看到）': 'Name (the student confirms it)', '学校': 'School', '添加场次': 'Add session',
+  '角色': 'Role', '审核': 'Reviewer', '只读': 'Viewer', '管理': 'Admin', '初始密码（至少 10 个字符）': 'First password (10+ characters)',
+  '添加账号': 'Add account', '修改我的密码': 'Change my password', '原密码': 'Current password',
+  '新密码（至少 10 个字符）': 'New password (10+ characters)', '修改密码': 'Change password',
+  '审核记录（谁、何时、结论、原因）': 'Decisions (who, when, what, why)', '时间': 'Time', '审核人': 'Reviewer',
+  '结论': 'Decision', '原因': 'Reason', '关闭': 'Close', '标准照片（原尺寸 480×640）': 'Standard photo (actual size, 480×640)',
+  '不通过原因（学生会看到）': 'Reason for rejecting (the student reads it)', '选择常见原因…': 'Choose a common reason…',
+  '或填写原因': 'or write one', '通过': 'Approve', '不通过': 'Reject', '上一张': 'Previous', '下一张': 'Next',
+  '拍摄原图': 'Original frame', '各场次审核进度': 'Progress per session', '名单中未通过的学生': 'Students without an approved photo',
+  '审核记录': 'Decisions', '采集记录': 'Captures', '标准照片 480×640': 'Standard photo 480×640',
+  '照片中找不到人脸': 'no face in the photo', '背景不均匀': 'background not even', '背景残留原环境': 'leftovers of the room',
+  '人像边缘有杂边': 'fringe around the person', '头顶被裁切': 'top of the head cut off', '头像位置或大小不合规格': 'head position or size off',
+  '{0}（{1}）': '{0} ({1})', '未完成：{0}': 'Not done: {0}', '采集中': 'open', '已关闭': 'closed', '改名': 'Rename',
+  '场次名称': 'Session name', '场次 {0} 已改名': 'Session {0} renamed', '关闭采集': 'Close', '重新开放': 'Reopen',
+  '场次 {0} 已关闭': 'Session {0} closed', '场次 {0} 已开放': 'Session {0} reopened', '{0} 的角色': 'Role of {0}',
+  '{0} 现为「{1}」': '{0} is now {1}', '重设密码': 'Reset password',
+  '{0} 的新密码（至少 10 个字符；其登录会失效）': 'New password for {0} (10+ characters; their sessions end)',
+  '{0} 的密码已重设': 'Password of {0} reset', '删除': 'Remove', '删除账号 {0}？': 'Remove the account {0}?',
+  '账号 {0} 已删除': 'Account {0} removed', '，已关闭': ', closed', '未登记场次': 'unknown session', '（已关闭）': ' (closed)',
+  '未指定场次': 'no session', '未提交': 'Not submitted',
+  '名单：应到 {0} 人 · 未提交 {1} · 待审核 {2} · 未通过 {3} · 已通过 {4}': 'Roster: {0} expected · {1} not submitted · {2} pending · {3} rejected · {4} approved',
+  '名单：未导入（导入后可查看谁还没有提交）': 'Roster: none imported (import one to see who has not submitted)',
+  '学号': 'Student number', '姓名': 'Name', '院系': 'Department', '无法读取：{0}': 'Cannot read: {0}',
+  '同一采集码有多张已通过照片：导出时只取最后通过的一张': 'This capture code has several approved photos: the export takes the last one approved',
+  '采集码 {0}': 'Capture code {0}', '照片已删除（{0}）': 'Photo purged ({0})', '查看大图：采集码 {0}': 'Open large: capture code {0}',
+  '采集码 {0} · 场次 {1}': 'Capture code {0} · session {1}', '{0} · {1} {2}': '{0} · {1} {2}',
+  '自动检查：通过': 'Automatic checks: passed', '自动检查：未通过': 'Automatic checks: failed', '自动检查：未通过（{0}）': 'Automatic checks: failed ({0})',
+  '上传于 {0}': 'Uploaded {0}', ' · 客户端未声明实时拍摄': ' · not declared a live capture by the client',
+  '重拍，取代了之前的一张（{0}…）': 'A retake, replacing an earlier one ({0}…)', '已被重拍取代（{0}…）': 'Replaced by a retake ({0}…)',
+  ' 选择（批量通过）': ' Select (bulk approval)', '采集码 {0} · 场次 {1}（{2} / {3}）': 'Capture code {0} · session {1} ({2} / {3})',
+  '（文件大小不合规格）': ' (file size out of bounds)', '自动检查通过': 'automatic checks passed', '自动检查未通过': 'automatic checks failed',
+  '成片自检：{0}': 'Self-check of the photo: {0}', '无问题': 'no fault', '、': ', ',
+  '客户端实拍检查：观察 {0} 秒 · 立体转动 {1} 次 · 平面转动 {2} 次 · 反光滑动 {3} 次': "Client's liveness report: watched {0} s · {1} turns with depth · {2} flat turns · {3} sliding reflections",
+  ' · {0} 秒前眨眼': ' · blinked {0} s before',
+  '这张照片已是「{0}」（{1}），确定改为「{2}」？学生可能已看到之前的结果。': 'This photo is already {0} ({1}). Change it to {2}? The student may have seen the earlier result.',
+  '不通过需要原因：请选择常见原因或填写': 'A rejection needs a reason: choose or write one', '采集码 {0}：{1}': 'Capture code {0}: {1}',
+  '未保存：{0} 已于 {1} 审核为「{2}」，请查看后再决定': 'Not saved: {0} decided {2} at {1}; look again before deciding',
+  '未保存：{0}': 'Not saved: {0}', '尝试次数过多，请一分钟后再试': 'Too many attempts; try again in a minute',
+  '账号或密码不正确': 'Wrong account or password', '场次 {0} 已添加': 'Session {0} added', '账号 {0} 已添加': 'Account {0} added',
+  '密码已修改；其他设备上的登录已失效': 'Password changed; other sessions of the account ended',
+  '请选择名单文件（CSV）': 'Choose the roster file (CSV)', '名单已导入：{0} 人': 'Roster imported: {0} students',
+  '确定通过所选的 {0} 张照片？': 'Approve the {0} selected photos?', '已通过 {0} / {1} 张': 'Approved {0} of {1}',
+  '）': ')', '（': ' (',
 };
+
+/** `zh` in the desk's language, with {0}, {1} … filled in by `args`. */
+function t(zh, ...args) {
+  const text = LANG === 'en' ? (EN[zh] ?? zh) : zh;
+  return text.replace(/\{(\d)\}/g, (_, i) => String(args[i] ?? ''));
+}
+
+/** The page's own words in the desk's language. */
+function translatePage() {
+  if (LANG !== 'en') return;
+  document.documentElement.lang = 'en';
+  $('lang').textContent = '中文';
+  $('lang').lang = 'zh-CN';
+  $('lang').href = '?';
+  document.title = 'Photo review · gradcap';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    if (EN[text]) n.textContent = n.textContent.replace(text, EN[text]);
+  }
+  for (const el of document.querySelectorAll('[aria-label], [alt]')) {
+    for (const a of ['aria-label', 'alt']) if (EN[el.getAttribute(a)]) el.setAttribute(a, EN[el.getAttribute(a)]);
+  }
+}
+
+const STATUS = { pending: t('待审核'), approved: t('已通过'), rejected: t('未通过'), replaced: t('已重拍') };
+const FAULTS = {
+  'photo.no_face': t('照片中找不到人脸'), 'photo.background': t('背景不均匀'), 'photo.leftover': t('背景残留原环境'),
+  'photo.fringe': t('人像边缘有杂边'), 'photo.head_cut': t('头顶被裁切'), 'photo.layout': t('头像位置或大小不合规格'),
+};
+const ROLES = { admin: t('管理'), reviewer: t('审核'), viewer: t('只读') };
 let me = null;
 let config = { checks: {}, reasons: [], timeZone: 'Asia/Shanghai' };
 let next = null;
@@ -23,9 +106,9 @@ const canDecide = () => me?.role === 'reviewer' || me?.role === 'admin';
 function when(iso) {
   if (!iso) return '—';
   try {
-    return new Intl.DateTimeFormat('zh-CN', { timeZone: config.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
+    return new Intl.DateTimeFormat(LANG === 'en' ? 'en-GB' : 'zh-CN', { timeZone: config.timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
   } catch {
-    return new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
+    return new Intl.DateTimeFormat(LANG === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
   }
 }
 
@@ -59,12 +142,11 @@ async function start() {
   $('signout').hidden = !me;
   $('bulk').hidden = !canDecide();
   $('view-decide').hidden = !canDecide();
-  const roles = { admin: '管理', reviewer: '审核', viewer: '只读' };
-  $('who').textContent = me ? `${me.name}（${roles[me.role] ?? me.role}）` : '';
+  $('who').textContent = me ? t('{0}（{1}）', me.name, ROLES[me.role] ?? me.role) : '';
   if (!me) { $('name').focus(); return; }
   const got = await api('/review/config.json');
   if (got.ok) config = await got.json();
-  $('preset').replaceChildren(new Option('选择常见原因…', ''), ...config.reasons.map((r) => new Option(r, r)));
+  $('preset').replaceChildren(new Option(t('选择常见原因…'), ''), ...config.reasons.map((r) => new Option(r, r)));
   $('manage').hidden = me.role !== 'admin';
   await sessions();
   await load(true);
@@ -84,7 +166,7 @@ const button = (text, onclick, cls = 'plain') => {
 /** Reports a failed change in words. */
 async function failed(res) {
   const body = await res.json().catch(() => ({}));
-  say(`未完成：${body.error?.message ?? res.status}`);
+  say(t('未完成：{0}', body.error?.message ?? res.status));
 }
 
 /** The admin's panel: sessions to rename, open or close; accounts to change or remove. */
@@ -94,17 +176,17 @@ async function manage() {
     const rows = (await got.json()).items.filter((s) => s.code).map((s) => {
       const row = document.createElement('div');
       const label = document.createElement('span');
-      label.textContent = `${s.code} · ${s.name}${s.school ? ` · ${s.school}` : ''} · ${s.open ? '采集中' : '已关闭'}`;
+      label.textContent = `${s.code} · ${s.name}${s.school ? ` · ${s.school}` : ''} · ${s.open ? t('采集中') : t('已关闭')}`;
       row.append(label,
-        button('改名', async () => {
-          const name = prompt('场次名称', s.name);
+        button(t('改名'), async () => {
+          const name = prompt(t('场次名称'), s.name);
           if (!name) return;
           const res = await api(`/api/sessions/${encodeURIComponent(s.code)}`, json({ name }));
-          if (res.ok) { say(`场次 ${s.code} 已改名`); manage(); sessions(); } else failed(res);
+          if (res.ok) { say(t('场次 {0} 已改名', s.code)); manage(); sessions(); } else failed(res);
         }),
-        button(s.open ? '关闭采集' : '重新开放', async () => {
+        button(s.open ? t('关闭采集') : t('重新开放'), async () => {
           const res = await api(`/api/sessions/${encodeURIComponent(s.code)}`, json({ open: !s.open }));
-          if (res.ok) { say(`场次 ${s.code} ${s.open ? '已关闭' : '已开放'}`); manage(); sessions(); } else failed(res);
+          if (res.ok) { say(t(s.open ? '场次 {0} 已关闭' : '场次 {0} 已开放', s.code)); manage(); sessions(); } else failed(res);
         }));
       return row;
     });
@@ -112,7 +194,7 @@ async function manage() {
   }
   const accounts = await api('/api/accounts');
   if (accounts.ok) {
-    const roles = { admin: '管理', reviewer: '审核', viewer: '只读' };
+    const roles = ROLES;
     const rows = (await accounts.json()).items.map((a) => {
       const row = document.createElement('div');
       const label = document.createElement('span');
@@ -120,23 +202,23 @@ async function manage() {
       row.append(label);
       if (a.name !== me.name) {
         const role = document.createElement('select');
-        role.setAttribute('aria-label', `${a.name} 的角色`);
+        role.setAttribute('aria-label', t('{0} 的角色', a.name));
         role.append(...Object.entries(roles).map(([v, t]) => new Option(t, v, false, v === a.role)));
         role.onchange = async () => {
           const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ role: role.value }));
-          if (res.ok) { say(`${a.name} 现为「${roles[role.value]}」`); manage(); } else failed(res);
+          if (res.ok) { say(t('{0} 现为「{1}」', a.name, roles[role.value])); manage(); } else failed(res);
         };
         row.append(role,
-          button('重设密码', async () => {
-            const password = prompt(`${a.name} 的新密码（至少 10 个字符；其登录会失效）`);
+          button(t('重设密码'), async () => {
+            const password = prompt(t('{0} 的新密码（至少 10 个字符；其登录会失效）', a.name));
             if (!password) return;
             const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ password }));
-            if (res.ok) say(`${a.name} 的密码已重设`); else failed(res);
+            if (res.ok) say(t('{0} 的密码已重设', a.name)); else failed(res);
           }),
-          button('删除', async () => {
-            if (!confirm(`删除账号 ${a.name}？`)) return;
+          button(t('删除'), async () => {
+            if (!confirm(t('删除账号 {0}？', a.name))) return;
             const res = await api(`/api/accounts/${encodeURIComponent(a.name)}`, json({ remove: true }));
-            if (res.ok) { say(`账号 ${a.name} 已删除`); manage(); } else failed(res);
+            if (res.ok) { say(t('账号 {0} 已删除', a.name)); manage(); } else failed(res);
           }, 'reject'));
       }
       return row;
@@ -152,13 +234,13 @@ async function sessions() {
   const items = (await res.json()).items;
   const picker = $('session');
   const chosen = picker.value;
-  picker.replaceChildren(new Option('全部场次', ''), ...items.filter((s) => s.code).map((s) => new Option(`${s.name}（${s.code}${s.open ? '' : '，已关闭'}）`, s.code)));
+  picker.replaceChildren(new Option(t('全部场次'), ''), ...items.filter((s) => s.code).map((s) => new Option(t('{0}（{1}）', s.name, `${s.code}${s.open ? '' : t('，已关闭')}`), s.code)));
   picker.value = chosen;
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  for (const t of ['场次', '待审核', '已通过', '未通过', '已重拍', '已删除', '合计']) {
+  for (const heading of ['场次', '待审核', '已通过', '未通过', '已重拍', '已删除', '合计']) {
     const th = document.createElement('th');
-    th.textContent = t;
+    th.textContent = t(heading);
     th.scope = 'col';
     head.append(th);
   }
@@ -167,7 +249,7 @@ async function sessions() {
     const tr = body.insertRow();
     if (s.code === chosen) tr.className = 'chosen';
     const c = s.counts;
-    const name = s.code ? `${s.name ?? '未登记场次'} ${s.code}${s.open === false ? '（已关闭）' : ''}` : '未指定场次';
+    const name = s.code ? `${s.name ?? t('未登记场次')} ${s.code}${s.open === false ? t('（已关闭）') : ''}` : t('未指定场次');
     for (const v of [name, c.pending, c.approved, c.rejected, c.replaced, c.purged, c.total]) tr.insertCell().textContent = v;
   }
   $('counts').replaceChildren(table);
@@ -185,7 +267,7 @@ function exportLink() {
   $('export').setAttribute('download', '');
 }
 
-const STANDING = { missing: '未提交', pending: '待审核', rejected: '未通过', approved: '已通过' };
+const STANDING = { missing: t('未提交'), pending: t('待审核'), rejected: t('未通过'), approved: t('已通过') };
 
 /** The chosen session's roster: who is expected, and who has not got an approved photo yet. */
 async function roster() {
@@ -197,18 +279,18 @@ async function roster() {
   if (!res.ok) return;
   const { items, counts } = await res.json();
   $('roster-summary').textContent = counts.total
-    ? `名单：应到 ${counts.total} 人 · 未提交 ${counts.missing} · 待审核 ${counts.pending} · 未通过 ${counts.rejected} · 已通过 ${counts.approved}`
-    : '名单：未导入（导入后可查看谁还没有提交）';
+    ? t('名单：应到 {0} 人 · 未提交 {1} · 待审核 {2} · 未通过 {3} · 已通过 {4}', counts.total, counts.missing, counts.pending, counts.rejected, counts.approved)
+    : t('名单：未导入（导入后可查看谁还没有提交）');
   const order = { missing: 0, rejected: 1, pending: 2 };
   const waiting = items.filter((s) => s.status !== 'approved').sort((a, b) => order[a.status] - order[b.status]);
   const table = $('roster-table');
   table.replaceChildren();
   if (!waiting.length) return;
   const head = table.createTHead().insertRow();
-  for (const t of ['状态', '学号', '姓名', '院系', '采集码']) {
+  for (const heading of ['状态', '学号', '姓名', '院系', '采集码']) {
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = t;
+    th.textContent = t(heading);
     head.append(th);
   }
   const body = table.createTBody();
@@ -235,7 +317,7 @@ async function load(fresh) {
   if (res.status === 401) return start();
   const list = $('list');
   if (fresh) { list.replaceChildren(); shown = []; }
-  if (!res.ok) { say(`无法读取：${res.status}`); return; }
+  if (!res.ok) { say(t('无法读取：{0}', res.status)); return; }
   const page = await res.json();
   next = page.next;
   shown.push(...page.items);
@@ -253,7 +335,7 @@ function markDuplicates() {
   for (const el of $('list').children) {
     const c = shown.find((x) => x.id === el.dataset.id);
     el.querySelector('.flag')?.remove();
-    if (c && approved.get(c.captureCode) > 1) el.append(line('同一采集码有多张已通过照片：导出时只取最后通过的一张', 'flag'));
+    if (c && approved.get(c.captureCode) > 1) el.append(line(t('同一采集码有多张已通过照片：导出时只取最后通过的一张'), 'flag'));
   }
 }
 
@@ -265,24 +347,24 @@ function line(text, cls) {
 }
 
 function checkName(id) {
-  return config.checks[id]?.zh ?? FAULTS[id] ?? id;
+  return config.checks[id]?.[LANG] ?? FAULTS[id] ?? id;
 }
 
 function card(c) {
   const el = document.createElement('section');
   el.className = 'card';
   el.dataset.id = c.id;
-  el.setAttribute('aria-label', `采集码 ${c.captureCode ?? '—'}`);
+  el.setAttribute('aria-label', t('采集码 {0}', c.captureCode ?? '—'));
   if (c.purgedAt) {
     const gone = document.createElement('div');
     gone.className = 'gone';
-    gone.textContent = `照片已删除（${when(c.purgedAt)}）`;
+    gone.textContent = t('照片已删除（{0}）', when(c.purgedAt));
     el.append(gone);
   } else {
     const open = document.createElement('button');
     open.type = 'button';
     open.className = 'photo';
-    open.setAttribute('aria-label', `查看大图：采集码 ${c.captureCode ?? c.id}`);
+    open.setAttribute('aria-label', t('查看大图：采集码 {0}', c.captureCode ?? c.id));
     const img = document.createElement('img');
     img.alt = '';
     img.loading = 'lazy';
@@ -294,15 +376,15 @@ function card(c) {
   const v = c.verdict ?? {};
   const decided = c.reviewedBy ? ` · ${c.reviewedBy} ${when(c.reviewedAt)}` : '';
   el.append(
-    line(`采集码 ${c.captureCode ?? '—'} · 场次 ${c.sessionCode ?? '—'}`),
+    line(t('采集码 {0} · 场次 {1}', c.captureCode ?? '—', c.sessionCode ?? '—')),
     line(`${STATUS[c.status] ?? c.status}${c.reason ? `：${c.reason}` : ''}${decided}`, c.status === 'rejected' ? 'fail' : ''),
   );
   if (!c.purgedAt) {
-    el.append(line(v.pass ? '自动检查：通过' : `自动检查：未通过${v.firstFailure ? `（${checkName(v.firstFailure)}）` : ''}`, v.pass ? 'pass' : 'fail'));
-    el.append(line(`上传于 ${when(c.createdAt)}${v.live === false ? ' · 客户端未声明实时拍摄' : ''}`, 'note'));
+    el.append(line(v.pass ? t('自动检查：通过') : v.firstFailure ? t('自动检查：未通过（{0}）', checkName(v.firstFailure)) : t('自动检查：未通过'), v.pass ? 'pass' : 'fail'));
+    el.append(line(t('上传于 {0}', when(c.createdAt)) + (v.live === false ? t(' · 客户端未声明实时拍摄') : ''), 'note'));
   }
-  if (c.replaces) el.append(line(`重拍，取代了之前的一张（${c.replaces.slice(0, 8)}…）`, 'note'));
-  if (c.replacedBy) el.append(line(`已被重拍取代（${c.replacedBy.slice(0, 8)}…）`, 'note'));
+  if (c.replaces) el.append(line(t('重拍，取代了之前的一张（{0}…）', c.replaces.slice(0, 8)), 'note'));
+  if (c.replacedBy) el.append(line(t('已被重拍取代（{0}…）', c.replacedBy.slice(0, 8)), 'note'));
   if (canDecide() && open(c)) {
     const pick = document.createElement('label');
     pick.className = 'pick';
@@ -310,7 +392,7 @@ function card(c) {
     box.type = 'checkbox';
     box.className = 'picked';
     box.onchange = picked;
-    pick.append(box, ' 选择（批量通过）');
+    pick.append(box, t(' 选择（批量通过）'));
     el.append(pick);
   }
   return el;
@@ -331,23 +413,24 @@ function view(i) {
   viewing = i;
   const c = shown[i];
   const v = c.verdict ?? {};
-  $('view-title').textContent = `采集码 ${c.captureCode ?? '—'} · 场次 ${c.sessionCode ?? '—'}（${i + 1} / ${shown.length}）`;
+  $('view-title').textContent = t('采集码 {0} · 场次 {1}（{2} / {3}）', c.captureCode ?? '—', c.sessionCode ?? '—', i + 1, shown.length);
   $('view-status').textContent = `${STATUS[c.status] ?? c.status}${c.reason ? `：${c.reason}` : ''}${c.reviewedBy ? ` · ${c.reviewedBy} ${when(c.reviewedAt)}` : ''}`;
   $('view-photo').src = c.purgedAt ? '' : `/api/captures/${encodeURIComponent(c.id)}/photo`;
   $('view-original-box').hidden = !c.originalSha256 || !!c.purgedAt;
   if (c.originalSha256 && !c.purgedAt) $('view-original').src = `/api/files/${c.originalSha256}`;
-  $('view-summary').textContent = v.width ? `${v.width}×${v.height} · ${(v.bytes / 1024).toFixed(1)} KB${v.sizeOk === false ? '（文件大小不合规格）' : ''} · 自动检查${v.pass ? '通过' : '未通过'}` : '';
+  $('view-summary').textContent = v.width ? `${v.width}×${v.height} · ${(v.bytes / 1024).toFixed(1)} KB${v.sizeOk === false ? t('（文件大小不合规格）') : ''} · ${v.pass ? t('自动检查通过') : t('自动检查未通过')}` : '';
   $('view-checks').replaceChildren(...(v.checks ?? []).map((k) => {
     const li = document.createElement('li');
     li.className = k.pass ? 'pass' : 'fail';
-    li.textContent = `${k.pass ? '✓' : '✗'} ${checkName(k.id)}（${k.score}）`;
+    li.textContent = `${k.pass ? '✓' : '✗'} ${t('{0}（{1}）', checkName(k.id), k.score)}`;
     return li;
   }));
   const self = v.selfCheck;
-  $('view-self').textContent = self ? `成片自检：${self.faults?.length ? self.faults.map(checkName).join('、') : '无问题'}` : '';
+  $('view-self').textContent = self ? t('成片自检：{0}', self.faults?.length ? self.faults.map(checkName).join(t('、')) : t('无问题')) : '';
   const l = v.liveness;
   $('view-liveness').textContent = l && v.live
-    ? `客户端实拍检查：观察 ${(l.watchedMs / 1000).toFixed(1)} 秒 · 立体转动 ${l.deepTurns} 次 · 平面转动 ${l.flatTurns} 次 · 反光滑动 ${l.glareSlides} 次${l.blinkAgeMs == null ? '' : ` · ${(l.blinkAgeMs / 1000).toFixed(1)} 秒前眨眼`}`
+    ? t('客户端实拍检查：观察 {0} 秒 · 立体转动 {1} 次 · 平面转动 {2} 次 · 反光滑动 {3} 次', (l.watchedMs / 1000).toFixed(1), l.deepTurns, l.flatTurns, l.glareSlides)
+      + (l.blinkAgeMs == null ? '' : t(' · {0} 秒前眨眼', (l.blinkAgeMs / 1000).toFixed(1)))
     : '';
   $('preset').value = '';
   $('reason').value = '';
@@ -358,20 +441,20 @@ function view(i) {
 /** Decides on capture `c`; the card is redrawn in place, and a decision someone made since is shown, not overwritten. */
 async function decide(c, status, reason) {
   if (!open(c)) return false;
-  if (c.status !== 'pending' && c.status !== status && !confirm(`这张照片已是「${STATUS[c.status]}」（${c.reviewedBy ?? ''}），确定改为「${STATUS[status]}」？学生可能已看到之前的结果。`)) return false;
-  if (status === 'rejected' && !reason) { say('不通过需要原因：请选择常见原因或填写'); $('preset').focus(); return false; }
+  if (c.status !== 'pending' && c.status !== status && !confirm(t('这张照片已是「{0}」（{1}），确定改为「{2}」？学生可能已看到之前的结果。', STATUS[c.status], c.reviewedBy ?? '', STATUS[status]))) return false;
+  if (status === 'rejected' && !reason) { say(t('不通过需要原因：请选择常见原因或填写')); $('preset').focus(); return false; }
   const res = await api(`/api/captures/${encodeURIComponent(c.id)}/review`, json({ status, reason: reason || null, version: c.version }));
   const body = await res.json().catch(() => ({}));
   if (res.status === 401) { start(); return false; }
   const now = res.ok ? body : body.capture;
   if (now) replace(now);
   if (res.ok) {
-    say(`采集码 ${c.captureCode ?? c.id}：${STATUS[status]}`);
+    say(t('采集码 {0}：{1}', c.captureCode ?? c.id, STATUS[status]));
     return true;
   }
   say(res.status === 409 && body.capture
-    ? `未保存：${body.capture.reviewedBy} 已于 ${when(body.capture.reviewedAt)} 审核为「${STATUS[body.capture.status]}」，请查看后再决定`
-    : `未保存：${body.error?.message ?? res.status}`);
+    ? t('未保存：{0} 已于 {1} 审核为「{2}」，请查看后再决定', body.capture.reviewedBy, when(body.capture.reviewedAt), STATUS[body.capture.status])
+    : t('未保存：{0}', body.error?.message ?? res.status));
   return false;
 }
 
@@ -417,36 +500,36 @@ $('signin').addEventListener('submit', async (e) => {
   const res = await api('/api/staff/sign-in', json({ name: $('name').value, password: $('password').value }));
   $('password').value = '';
   if (res.ok) { $('signin-error').textContent = ''; return start(); }
-  $('signin-error').textContent = res.status === 429 ? '尝试次数过多，请一分钟后再试' : '账号或密码不正确';
+  $('signin-error').textContent = res.status === 429 ? t('尝试次数过多，请一分钟后再试') : t('账号或密码不正确');
 });
 $('add-session').addEventListener('submit', async (e) => {
   e.preventDefault();
   const session = { code: $('new-code').value.trim(), name: $('new-name').value.trim(), school: $('new-school').value.trim(), open: true };
   const res = await api('/api/sessions', json(session));
-  if (res.ok) { say(`场次 ${session.code} 已添加`); e.target.reset(); manage(); sessions(); } else failed(res);
+  if (res.ok) { say(t('场次 {0} 已添加', session.code)); e.target.reset(); manage(); sessions(); } else failed(res);
 });
 $('add-account').addEventListener('submit', async (e) => {
   e.preventDefault();
   const account = { name: $('acc-name').value.trim(), role: $('acc-role').value, password: $('acc-password').value };
   const res = await api('/api/accounts', json(account));
-  if (res.ok) { say(`账号 ${account.name} 已添加`); e.target.reset(); manage(); } else failed(res);
+  if (res.ok) { say(t('账号 {0} 已添加', account.name)); e.target.reset(); manage(); } else failed(res);
 });
 $('password-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const res = await api('/api/staff/password', json({ old: $('old-password').value, new: $('new-password').value }));
   e.target.reset();
-  if (res.ok) say('密码已修改；其他设备上的登录已失效'); else failed(res);
+  if (res.ok) say(t('密码已修改；其他设备上的登录已失效')); else failed(res);
 });
 $('day').addEventListener('change', () => load(true));
 $('naming').addEventListener('change', exportLink);
 $('roster-import').addEventListener('submit', async (e) => {
   e.preventDefault();
   const file = $('roster-file').files[0];
-  if (!file) { say('请选择名单文件（CSV）'); return; }
+  if (!file) { say(t('请选择名单文件（CSV）')); return; }
   const res = await api(`/api/sessions/${encodeURIComponent($('session').value)}/roster`, {
     method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: await file.text(),
   });
-  if (res.ok) { say(`名单已导入：${(await res.json()).imported} 人`); e.target.reset(); roster(); } else failed(res);
+  if (res.ok) { say(t('名单已导入：{0} 人', (await res.json()).imported)); e.target.reset(); roster(); } else failed(res);
 });
 $('signout').addEventListener('click', async () => { await api('/api/staff/sign-out', { method: 'POST' }); start(); });
 $('tools').addEventListener('submit', (e) => { e.preventDefault(); load(true); });
@@ -455,13 +538,13 @@ $('session').addEventListener('change', () => { sessions(); load(true); });
 $('more').addEventListener('click', () => load(false));
 $('bulk').addEventListener('click', async () => {
   const ids = [...$('list').querySelectorAll('input.picked:checked')].map((b) => b.closest('.card').dataset.id);
-  if (!ids.length || !confirm(`确定通过所选的 ${ids.length} 张照片？`)) return;
+  if (!ids.length || !confirm(t('确定通过所选的 {0} 张照片？', ids.length))) return;
   let done = 0;
   for (const id of ids) {
     const c = shown.find((x) => x.id === id);
     if (c && await decide(c, 'approved', null)) done += 1;
   }
-  say(`已通过 ${done} / ${ids.length} 张`);
+  say(t('已通过 {0} / {1} 张', done, ids.length));
   sessions();
   audit();
 });
@@ -480,4 +563,5 @@ $('view').addEventListener('keydown', (e) => {
   else return;
   e.preventDefault();
 });
+translatePage();
 start();
