@@ -193,6 +193,20 @@ impl LumaStats {
         255.0
     }
 
+    /// As [`LumaStats::quantile`], spread evenly through each bin rather than at its centre: a
+    /// measure that moves smoothly with the light.
+    pub fn quantile_smooth(&self, q: f64) -> f64 {
+        let target = q * self.count as f64;
+        let mut seen = 0.0;
+        for (i, &n) in self.histogram.iter().enumerate() {
+            if n > 0 && seen + n as f64 >= target {
+                return 8.0 * (i as f64 + ((target - seen) / n as f64).clamp(0.0, 1.0));
+            }
+            seen += n as f64;
+        }
+        255.0
+    }
+
     /// Histogram intersection with `other`, each normalised to sum 1: 1 for identical
     /// distributions, 0 for disjoint ones.
     pub fn intersection(&self, other: &LumaStats) -> f64 {

@@ -105,8 +105,9 @@ export interface Rules {
    */
   maxRoll?: number;
   /**
-   * Largest turn, degrees (ISO/IEC 19794-5 / ICAO 9303: 5°).
-   * Default: `5`.
+   * Largest turn, degrees. ISO/IEC 19794-5 / ICAO 9303 say 5°; good real photographs read up
+   * to 5.6° and turned ones from 15.5° (docs/checks.md), so 7° leaves the estimator its error.
+   * Default: `7`.
    */
   maxYaw?: number;
   /**
@@ -170,7 +171,7 @@ export interface Rules {
   minChinRatio?: number;
   /**
    * Largest share of the face (eyes left out) whose luma is clipped (≥ 247).
-   * Default: `0.15`.
+   * Default: `0.2`.
    */
   maxClipped?: number;
   /**
@@ -179,8 +180,9 @@ export interface Rules {
    */
   maxSaturated?: number;
   /**
-   * Largest ratio of the background's luminance beside the head to the face's.
-   * Default: `2.1`.
+   * Largest ratio of the background's luminance beside the head to the luminance of the face's
+   * brightest tenth (its lit parts).
+   * Default: `1.85`.
    */
   maxBacklight?: number;
   /**
