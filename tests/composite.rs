@@ -278,7 +278,8 @@ fn the_stages_match_their_golden_images() {
 /// The self-check names what is wrong with a finished photo: obama.jpg standardized passes; with
 /// a patch of the old room left beside the head it fails with photo.leftover (背景中有杂物…);
 /// with the hair above the forehead painted over in blue, with photo.head_cut; with a white
-/// halo 2 px wide around the outline (白边), with photo.fringe.
+/// halo 2 px wide around the outline (白边), with photo.fringe; with rows or columns drawn out
+/// from the picture's edge, with photo.streaks.
 #[test]
 fn the_self_check_names_what_is_wrong() {
     use gradcap::photo::selfcheck::Fault;
@@ -321,10 +322,17 @@ fn the_self_check_names_what_is_wrong() {
             .any(|yy| (x.saturating_sub(2)..(x + 3).min(480)).any(|xx| !is_blue(v.pixel(xx, yy))));
         (is_blue(p) && near_person).then_some([250, 250, 250, 255])
     });
+    // The last 100 rows drawn down from row 540, and the 70 columns at the left drawn out from
+    // column 70 below row 500: a picture's edge stretched to fill the photo.
+    let drawn_down = edit(&|x, y, _| (y >= 540).then(|| v.pixel(x, 540)));
+    let drawn_aside = edit(&|x, y, _| (x < 70 && y >= 500).then(|| v.pixel(70, y)));
+    assert!(clean.streak >= 0.3, "the clean photo: {}", clean.streak);
     for (what, photo, fault) in [
         ("a patch of the room", patched, Fault::Leftover),
         ("the hair painted over", bald, Fault::HeadCut),
         ("a white halo", halo, Fault::Fringe),
+        ("the bottom rows drawn down", drawn_down, Fault::Streaks),
+        ("the left columns drawn aside", drawn_aside, Fault::Streaks),
     ] {
         let found = check(&photo);
         eprintln!("{what}: {found:?}");

@@ -7,6 +7,7 @@ mod common;
 use common::{finder, model, photo};
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::guide::PHOTO_CROWN;
 use gradcap::photo::jpeg::jfif_density;
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::standard::Standard;
@@ -243,5 +244,77 @@ fn the_rehearsal_takes_the_drawn_head_for_a_person_and_makes_its_photo() {
     }
     for (x, y) in [(240, 300), (180, 260), (240, 470)] {
         assert!(!near_blue(v.pixel(x, y)), "the person at ({x}, {y}) is kept: {:?}", v.pixel(x, y));
+    }
+}
+
+/// The part of `frame` from row `top` to row `bottom`.
+fn rows(frame: &Frame, top: u32, bottom: u32) -> Frame {
+    let v = frame.view();
+    let data: Vec<u8> = (top..bottom).flat_map(|y| v.row(y).to_vec()).collect();
+    Frame::from_rgba(data, v.width(), bottom - top).unwrap()
+}
+
+/// The photo's pixels whose place in a `width`×`height` picture lies more than
+/// [`gradcap::photo::EDGE_SLACK`] photo pixels past its edge, worked out again from the
+/// placement.
+fn past_the_edge(placement: &Placement, width: u32, height: u32) -> Vec<(u32, u32)> {
+    let slack = gradcap::photo::EDGE_SLACK / placement.scale;
+    let (w, h) = (width as f64, height as f64);
+    (0..640)
+        .flat_map(|y| (0..480).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let [sx, sy] = placement.to_frame(x as f64 + 0.5, y as f64 + 0.5);
+            sx < -slack || sy < -slack || sx > w + slack || sy > h + slack
+        })
+        .collect()
+}
+
+/// Where the photo reaches past the picture, it shows the standard's blue and nothing else —
+/// never the picture's last row or column drawn out — and where the person would be there the
+/// photo is reported incomplete (docs/photo.md "Nothing invented").
+#[test]
+fn nothing_past_the_pictures_edge_is_invented() {
+    let Some((mut finder, mut segmenter)) = models() else { return };
+    let Some(original) = photo("obama2.jpg") else { return };
+    let face = finder.still(&original.view()).unwrap().unwrap();
+    let whole =
+        standard_photo(&original.view(), Placement::of(&face), Some(&mut finder), &mut segmenter).unwrap();
+    assert!(whole.beyond.whole(), "the whole picture shows the whole person");
+    let at = |y: f64| whole.placement.to_frame(240.0, y)[1];
+    let height = original.view().height();
+
+    // The picture ends a little below the chin: the shoulders are missing.
+    let chin = face.mesh[gradcap::face::landmarks::CHIN][1] as f64;
+    let cut = rows(&original, 0, (chin + 0.25 * (at(640.0) - chin)) as u32);
+    let (w, h) = (cut.view().width(), cut.view().height());
+    let face = finder.still(&cut.view()).unwrap().unwrap();
+    let made = standard_photo(&cut.view(), Placement::of(&face), Some(&mut finder), &mut segmenter).unwrap();
+    let past = past_the_edge(&made.placement, w, h);
+    eprintln!(
+        "cut below the chin: {} px past the edge, {:.1} % of the photo the person",
+        past.len(),
+        100.0 * made.beyond.missing_share()
+    );
+    assert!(past.len() > 20_000, "the photo reaches well past the picture's bottom");
+    assert!(!made.beyond.whole() && made.beyond.sides[2], "the missing shoulders are reported at the bottom");
+    assert!(made.beyond.missing_share() > 0.03, "{}", made.beyond.missing_share());
+    for &(x, y) in &past {
+        let p = made.photo.view().pixel(x, y);
+        assert_eq!(&p[..3], &BACKGROUND, "({x}, {y}) past the edge is not the background");
+    }
+
+    // The picture starts 30 photo pixels above the crown: only background is missing, and the
+    // photo is made, blue above the head.
+    let top = at(PHOTO_CROWN - 30.0).max(0.0) as u32;
+    let cut = rows(&original, top, height);
+    let (w, h) = (cut.view().width(), cut.view().height());
+    let face = finder.still(&cut.view()).unwrap().unwrap();
+    let made = standard_photo(&cut.view(), Placement::of(&face), Some(&mut finder), &mut segmenter).unwrap();
+    let past = past_the_edge(&made.placement, w, h);
+    eprintln!("cut above the crown: {} px past the edge", past.len());
+    assert!(past.len() > 3_000, "the photo reaches past the picture's top");
+    assert!(made.beyond.whole(), "only background lies past the top: {:?}", made.beyond.sides);
+    for &(x, y) in &past {
+        assert_eq!(&made.photo.view().pixel(x, y)[..3], &BACKGROUND, "({x}, {y})");
     }
 }

@@ -55,7 +55,10 @@ enum Command {
         anchor: Option<PathBuf>,
     },
     /// Make the standard photo (CHSI's: 480×640, blue background, 20–40 KB JPEG) from an image;
-    /// prints a JSON report and fails when the photo does not meet the standard.
+    /// prints a JSON report and fails when the photo does not meet the standard. Where the photo
+    /// reaches past the image, it is background if the person would not be there; where the
+    /// person would be (below the chin, beside the shoulders) the photo cannot be made, and no
+    /// file is written unless --force.
     Photo {
         /// A PNG, JPEG or WebP portrait.
         input: PathBuf,
@@ -68,6 +71,10 @@ enum Command {
         /// `gradcap::photo::standard::Standard`), e.g. '{"background": "#ffffff"}'.
         #[arg(long)]
         standard: Option<String>,
+        /// Write the photo even when part of the person lies outside the image, that part
+        /// painted in grey and white stripes (the run still fails).
+        #[arg(long)]
+        force: bool,
     },
     /// Decode the QR codes in image files; prints one JSON object per file.
     Decode {
@@ -552,15 +559,10 @@ fn main() -> std::process::ExitCode {
             parse_rules(rules)
                 .and_then(|rules| evaluation::run(&dir, &models, &rules, json, anchor.as_deref()))
         }
-        Command::Photo { input, output, models, standard } => {
+        Command::Photo { input, output, models, standard, force } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
-            match gradcap_cli::standard(standard.as_deref())
-                .and_then(|standard| photo::run(&input, &output, &models, &standard))
-            {
-                Ok(true) => Ok(()),
-                Ok(false) => Err("the photo does not meet the standard (see the report)".to_string()),
-                Err(e) => Err(e),
-            }
+            gradcap_cli::standard(standard.as_deref())
+                .and_then(|standard| photo::run(&input, &output, &models, &standard, force))
         }
         Command::PackModel { input, output } => std::fs::read(&input)
             .map_err(|e| format!("{}: {e}", input.display()))

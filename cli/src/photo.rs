@@ -6,7 +6,7 @@ use gradcap::frame::{decode_image, DecodeLimits};
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::selfcheck::SelfCheck;
 use gradcap::photo::standard::Standard;
-use gradcap::photo::{standard_photo, Geometry, Placement};
+use gradcap::photo::{standard_photo, Beyond, Geometry, Placement};
 use serde::Serialize;
 use std::path::Path;
 
@@ -17,8 +17,13 @@ struct Report {
     output: String,
     /// The photo's corners in the input, pixels: top-left, top-right, bottom-right, bottom-left.
     crop: [[f64; 2]; 4],
-    /// Whether the whole photo lay inside the input.
+    /// Whether the photo lay inside the input, but for background: where it reaches past the
+    /// input's edge the person would not be there, and it is painted the standard's background.
     fits: bool,
+    /// The part of the person the input does not show (null when it shows all of them).
+    missing: Option<Missing>,
+    /// Whether the file was written (not when the person is incomplete, unless --force).
+    written: bool,
     quality: u8,
     bytes: usize,
     /// The photo's width and height.
@@ -35,8 +40,43 @@ struct Report {
     self_check: SelfCheck,
 }
 
-/// Makes the photo to `standard`; returns whether it meets it.
-pub fn run(input: &Path, output: &Path, models: &Path, standard: &Standard) -> Result<bool, String> {
+/// The part of the person past the input's edge.
+#[derive(Serialize)]
+struct Missing {
+    /// Its share of the photo.
+    share: f64,
+    /// The photo's edges it touches: "top", "right", "bottom", "left".
+    sides: Vec<&'static str>,
+}
+
+impl Missing {
+    fn of(beyond: &Beyond) -> Option<Missing> {
+        let names = ["top", "right", "bottom", "left"];
+        let sides = names.iter().zip(beyond.sides).filter(|(_, at)| *at).map(|(n, _)| *n).collect();
+        (!beyond.whole()).then(|| Missing { share: beyond.missing_share(), sides })
+    }
+
+    /// What to tell the user.
+    fn message(&self) -> String {
+        format!(
+            "the photo cannot be made: {:.1} % of it would be the person beyond the picture's edge ({}); \
+             take a picture that shows the head and both shoulders",
+            100.0 * self.share,
+            self.sides.join(", ")
+        )
+    }
+}
+
+/// Makes the photo to `standard` and writes it (a photo that would need the person invented
+/// only with `force`, the part marked); fails, after printing the report, when it does not meet
+/// the standard.
+pub fn run(
+    input: &Path,
+    output: &Path,
+    models: &Path,
+    standard: &Standard,
+    force: bool,
+) -> Result<(), String> {
     let mut finder = gradcap_cli::face_finder(models)?;
     let mut segmenter =
         Segmenter::new(&gradcap_cli::read_model(models, gradcap::face::models::SEGMENTATION)?)
@@ -52,15 +92,22 @@ pub fn run(input: &Path, output: &Path, models: &Path, standard: &Standard) -> R
     let made =
         standard_photo(&frame.view(), first, Some(&mut finder), &mut segmenter).map_err(|e| e.to_string())?;
     let placement = made.placement;
-    let file = standard.encode(&standard.photo(&made).view()).map_err(|e| e.to_string())?;
-    std::fs::write(output, &file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+    let missing = Missing::of(&made.beyond);
+    let photo = made.beyond.marked(&standard.photo(&made).view());
+    let file = standard.encode(&photo.view()).map_err(|e| e.to_string())?;
+    let written = missing.is_none() || force;
+    if written {
+        std::fs::write(output, &file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+    }
     let (geometry, self_check) = measure(&mut finder, &mut segmenter, &file.bytes, &made.mask, standard)?;
-    let (v, size) = (frame.view(), file.bytes.len());
+    let size = file.bytes.len();
     let report = Report {
         input: input.display().to_string(),
         output: output.display().to_string(),
         crop: placement.corners(),
-        fits: placement.fits(v.width(), v.height()),
+        fits: missing.is_none(),
+        missing,
+        written,
         quality: file.quality,
         bytes: size,
         size: standard.size,
@@ -70,7 +117,14 @@ pub fn run(input: &Path, output: &Path, models: &Path, standard: &Standard) -> R
         self_check,
     };
     println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
-    Ok(report.fits && report.size_ok && report.layout_ok && report.self_check.pass())
+    if let Some(missing) = &report.missing {
+        return Err(missing.message());
+    }
+    if report.size_ok && report.layout_ok && report.self_check.pass() {
+        Ok(())
+    } else {
+        Err("the photo does not meet the standard (see the report)".to_string())
+    }
 }
 
 /// The layout of the face on the written JPEG (the crown from the person mask that made it), and

@@ -5,6 +5,11 @@
 //! judge is deterministic on one machine kind, and a change that moves one is to be looked at.
 
 use gradcap::checks::{CheckId, Rules};
+use gradcap::face::FaceFinder;
+use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::photo::segment::Segmenter;
+use gradcap::photo::standard::Standard;
+use gradcap::photo::{standard_photo, Placement, BACKGROUND, EDGE_SLACK};
 use gradcap_cli::eval::{self, Summary};
 use std::path::PathBuf;
 
@@ -12,8 +17,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The corpus's evaluation, or `None` (with the reason said) when it cannot run here.
-fn evaluate() -> Option<(Summary, Vec<eval::Sample>)> {
+/// The corpus and the face finder, or `None` (with the reason said) when they are not here.
+fn corpus() -> Option<(PathBuf, FaceFinder)> {
     let corpus = std::env::var_os("GRADCAP_FACES_REAL")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/faces-real"));
@@ -21,13 +26,18 @@ fn evaluate() -> Option<(Summary, Vec<eval::Sample>)> {
         eprintln!("skipped: no labelled photographs at {}", corpus.display());
         return None;
     }
-    let mut finder = match gradcap_cli::face_finder(&root().join("models")) {
-        Ok(finder) => finder,
+    match gradcap_cli::face_finder(&root().join("models")) {
+        Ok(finder) => Some((corpus, finder)),
         Err(e) => {
             eprintln!("skipped: {e}");
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// The corpus's evaluation, or `None` (with the reason said) when it cannot run here.
+fn evaluate() -> Option<(Summary, Vec<eval::Sample>)> {
+    let (corpus, mut finder) = corpus()?;
     let samples = eval::evaluate(&mut finder, &corpus, &Rules::default()).expect("the corpus reads");
     Some((eval::summarize(&samples, &Rules::default()), samples))
 }
@@ -81,4 +91,49 @@ fn the_checks_hold_their_floors_on_real_photographs() {
             );
         }
     }
+}
+
+/// The standard photo of every good portrait (most are cropped at the neck or the shoulders): no
+/// pixel of it past the picture's edge (worked out again from the placement) is anything but the
+/// standard's blue — the picture's last row drawn down was what a reviewer saw first — and a
+/// photo whose person runs past the edge is reported incomplete (docs/photo.md).
+#[test]
+fn no_standard_photo_of_a_real_portrait_invents_pixels() {
+    let Some((corpus, mut finder)) = corpus() else { return };
+    let models = root().join("models");
+    let model = gradcap_cli::read_model(&models, gradcap::face::models::SEGMENTATION).expect("the model");
+    let mut segmenter = Segmenter::new(&model).expect("the pinned model loads");
+    let standard = Standard::default();
+    let (mut made, mut incomplete) = (0, 0);
+    for label in eval::labels(&corpus).unwrap().into_iter().filter(|l| l.verdict == "good") {
+        let bytes = std::fs::read(eval::image_path(&corpus, &label)).unwrap();
+        let frame = decode_image(&bytes, DecodeLimits::default()).unwrap();
+        let v = frame.view();
+        let face = finder.still(&v).unwrap().expect("a face on every good photo");
+        let photo =
+            standard_photo(&v, Placement::for_standard(&face, &standard), Some(&mut finder), &mut segmenter)
+                .unwrap();
+        let p = &photo.placement;
+        let slack = EDGE_SLACK / p.scale;
+        let (w, h) = (v.width() as f64, v.height() as f64);
+        let mut past = 0;
+        for y in 0..640u32 {
+            for x in 0..480u32 {
+                let [sx, sy] = p.to_frame(x as f64 + 0.5, y as f64 + 0.5);
+                if sx < -slack || sy < -slack || sx > w + slack || sy > h + slack {
+                    past += 1;
+                    let px = photo.photo.view().pixel(x, y);
+                    assert_eq!(&px[..3], &BACKGROUND, "{}: ({x}, {y}) past the edge", label.file);
+                }
+            }
+        }
+        assert_eq!(past, photo.beyond.pixels.len(), "{}", label.file);
+        if photo.beyond.whole() {
+            made += 1;
+        } else {
+            incomplete += 1;
+        }
+    }
+    eprintln!("good portraits: {made} photos made, {incomplete} with the person past the picture's edge");
+    assert!(made >= 1, "the one good portrait with its shoulders in the picture is made");
 }

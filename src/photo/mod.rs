@@ -110,11 +110,11 @@ impl Placement {
         [self.to_frame(0.0, 0.0), self.to_frame(w, 0.0), self.to_frame(w, h), self.to_frame(0.0, h)]
     }
 
-    /// Whether the whole photo lies inside a `width`×`height` frame, give or take 8 photo pixels
-    /// (a margin that repeated edge pixels fill unseen): otherwise the face is too near an edge to
-    /// cut the standard photo from the frame.
+    /// Whether the whole photo lies inside a `width`×`height` frame, give or take [`EDGE_SLACK`]
+    /// photo pixels (a margin that repeated edge pixels fill unseen): otherwise the face is too
+    /// near an edge to cut the standard photo from the frame.
     pub fn fits(&self, width: u32, height: u32) -> bool {
-        let slack = 8.0 / self.scale;
+        let slack = EDGE_SLACK / self.scale;
         self.corners().iter().all(|&[x, y]| {
             x >= -slack && y >= -slack && x <= width as f64 + slack && y <= height as f64 + slack
         })
@@ -133,7 +133,8 @@ impl Placement {
 }
 
 /// Cuts the 480×640 standard photo out of `frame` (bilinear; edges repeated where the photo
-/// would leave the frame, which [`Placement::fits`] tells beforehand).
+/// would leave the frame, which [`Placement::fits`] tells beforehand and [`standard_photo`]
+/// replaces by background: [`Beyond`]).
 pub fn render(frame: &FrameView<'_>, placement: &Placement) -> Frame {
     let (w, h) = PHOTO_SIZE;
     let mut data = Vec::with_capacity((w * h * 4) as usize);
@@ -146,6 +147,85 @@ pub fn render(frame: &FrameView<'_>, placement: &Placement) -> Frame {
         }
     }
     Frame::from_rgba(data, w, h).expect("480×640 RGBA")
+}
+
+/// How far past the frame's edge a photo pixel may lie and still be cut, photo pixels: a sliver
+/// that repeated edge pixels fill unseen ([`Placement::fits`] allows the same). Anything further
+/// is the standard's background or, where it would be the person, missing ([`Beyond`]).
+pub const EDGE_SLACK: f64 = 8.0;
+
+/// The photo pixels that lie past the edge of the frame they are cut from (by more than
+/// [`EDGE_SLACK`]): what [`render`] could only fill by repeating the frame's edge.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Beyond {
+    /// Indices (row by row) of the photo's pixels past the frame's edge.
+    pub pixels: Vec<u32>,
+    /// Those of them the person would cover (the alpha there over ½): the part of the person the
+    /// frame does not show.
+    pub person: Vec<u32>,
+    /// Which edges of the photo the missing part touches: top, right, bottom, left.
+    pub sides: [bool; 4],
+}
+
+impl Beyond {
+    /// The photo pixels of `placement` past a `width`×`height` frame's edge.
+    pub fn of(placement: &Placement, width: u32, height: u32) -> Beyond {
+        let (pw, ph) = PHOTO_SIZE;
+        let (fw, fh) = (width as f64, height as f64);
+        let slack = EDGE_SLACK / placement.scale;
+        let mut pixels = Vec::new();
+        for y in 0..ph {
+            for x in 0..pw {
+                let [sx, sy] = placement.to_frame(x as f64 + 0.5, y as f64 + 0.5);
+                if sx < -slack || sy < -slack || sx > fw + slack || sy > fh + slack {
+                    pixels.push(y * pw + x);
+                }
+            }
+        }
+        Beyond { pixels, ..Beyond::default() }
+    }
+
+    /// Whether the whole person lies inside the frame (what lies past it is background).
+    pub fn whole(&self) -> bool {
+        self.person.is_empty()
+    }
+
+    /// The missing part of the person as a share of the photo.
+    pub fn missing_share(&self) -> f64 {
+        self.person.len() as f64 / (PHOTO_SIZE.0 * PHOTO_SIZE.1) as f64
+    }
+
+    /// Sorts the pixels past the edge by `alpha`: those the person would cover are missing, and
+    /// every one of them becomes background in `alpha`, so that nothing the frame does not show
+    /// is drawn.
+    fn settle(&mut self, alpha: &mut Mask) {
+        let (pw, ph) = PHOTO_SIZE;
+        self.person.clear();
+        self.sides = [false; 4];
+        for &i in &self.pixels {
+            if alpha.values[i as usize] > 0.5 {
+                self.person.push(i);
+                let (x, y) = (i % pw, i / pw);
+                for (side, at) in self.sides.iter_mut().zip([y == 0, x == pw - 1, y == ph - 1, x == 0]) {
+                    *side |= at;
+                }
+            }
+            alpha.values[i as usize] = 0.0;
+        }
+    }
+
+    /// `photo` with the missing part of the person painted in grey and white stripes (what
+    /// `gradcap photo --force` writes, so that nobody takes it for a photo).
+    pub fn marked(&self, photo: &FrameView<'_>) -> Frame {
+        let width = photo.width();
+        let mut data: Vec<u8> = (0..photo.height()).flat_map(|y| photo.row(y).to_vec()).collect();
+        for &i in &self.person {
+            let (x, y) = (i % width, i / width);
+            let v = if (x + y) / 8 % 2 == 0 { 128 } else { 255 };
+            data[i as usize * 4..i as usize * 4 + 3].copy_from_slice(&[v, v, v]);
+        }
+        Frame::from_rgba(data, width, photo.height()).expect("same size")
+    }
 }
 
 /// Puts [`BACKGROUND`] behind the person, quickly: each pixel is mixed with the blue by how
@@ -205,8 +285,10 @@ pub struct StandardPhoto {
     pub cut: Frame,
     /// Where it lies in the frame it was cut from.
     pub placement: Placement,
-    /// The person's alpha on the cut ([`person_alpha`]).
+    /// The person's alpha on the cut ([`person_alpha`]), 0 past the frame's edge.
     pub mask: Mask,
+    /// The photo's pixels past the frame's edge, and the part of the person among them.
+    pub beyond: Beyond,
 }
 
 /// Makes the standard photo in `frame` from a first placement ([`Placement::of`] the face, with
@@ -239,9 +321,13 @@ pub fn standard_photo(
         }
         _ => (first, cut, mask),
     };
-    let mask = person_alpha(&cut.view(), mask, segmenter)?;
+    let mut mask = person_alpha(&cut.view(), mask, segmenter)?;
+    // Past the frame's edge the cut only repeats the edge: that is background colour, or the
+    // person missing — never streaks of the edge's pixels.
+    let mut beyond = Beyond::of(&placement, frame.width(), frame.height());
+    beyond.settle(&mut mask);
     let photo = compose(&cut.view(), &mask);
-    Ok(StandardPhoto { photo, cut, placement, mask })
+    Ok(StandardPhoto { photo, cut, placement, mask, beyond })
 }
 
 /// The person of a standard cut, and only the person, at the cut's resolution: from the model's

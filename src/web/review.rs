@@ -5,7 +5,7 @@ use super::component::Inner;
 use super::notices::{announce, Announcement};
 use crate::guide::cover_crop;
 use crate::photo::jpeg;
-use crate::photo::selfcheck::SelfCheck;
+use crate::photo::selfcheck::{Fault, SelfCheck};
 use crate::photo::standard::Standard;
 use crate::photo::{render, standard_photo, Placement, StandardPhoto};
 use crate::{Frame, FrameView};
@@ -46,8 +46,11 @@ pub(super) fn take_photo(inner: &mut Inner) -> bool {
     let check_ms = super::component::now_ms() - checking;
     inner.frames.stats.photo = Some(crate::pace::PhotoCost { read_ms, make_ms, encode_ms, check_ms });
     show(inner, &sized.view(), &file, standard.dpi);
-    let faults: Vec<&'static str> = check.iter().flat_map(|c| c.faults.iter().map(|f| f.id())).collect();
-    let fault = check.as_ref().and_then(|c| c.faults.first().copied());
+    // A person the frame does not show whole is never offered: the part is not invented.
+    let incomplete = (!photo.beyond.whole()).then_some(Fault::Incomplete);
+    let found = check.iter().flat_map(|c| c.faults.iter().copied());
+    let faults: Vec<&'static str> = incomplete.into_iter().chain(found).map(Fault::id).collect();
+    let fault = incomplete.or_else(|| check.as_ref().and_then(|c| c.faults.first().copied()));
     if let Some(fault) = fault {
         add_line(inner, fault.id(), fault.hint().get(inner.options.lang), false);
     }
@@ -128,7 +131,7 @@ fn make(inner: &mut Inner, standard: &Standard) -> Option<(StandardPhoto, Frame,
         None => {
             let cut = render(&full.view(), &placement);
             let mask = crate::photo::segment::Mask { width: 480, height: 640, values: vec![1.0; 480 * 640] };
-            StandardPhoto { photo: cut.clone(), cut, placement, mask }
+            StandardPhoto { photo: cut.clone(), cut, placement, mask, beyond: Default::default() }
         }
     };
     Some((made, full, [making - reading, super::component::now_ms() - making]))

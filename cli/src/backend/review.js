@@ -29,6 +29,7 @@ const EN = {
   '审核记录': 'Decisions', '采集记录': 'Captures', '标准照片 480×640': 'Standard photo 480×640',
   '照片中找不到人脸': 'no face in the photo', '背景不均匀': 'background not even', '背景残留原环境': 'leftovers of the room',
   '人像边缘有杂边': 'fringe around the person', '头顶被裁切': 'top of the head cut off', '头像位置或大小不合规格': 'head position or size off',
+  '照片有拉伸的条纹': 'stretched streaks on the photo', '人像不完整': 'part of the person missing',
   '{0}（{1}）': '{0} ({1})', '未完成：{0}': 'Not done: {0}', '采集中': 'open', '已关闭': 'closed', '改名': 'Rename',
   '场次名称': 'Session name', '场次 {0} 已改名': 'Session {0} renamed', '关闭采集': 'Close', '重新开放': 'Reopen',
   '场次 {0} 已关闭': 'Session {0} closed', '场次 {0} 已开放': 'Session {0} reopened', '{0} 的角色': 'Role of {0}',
@@ -90,6 +91,7 @@ const STATUS = { pending: t('待审核'), approved: t('已通过'), rejected: t(
 const FAULTS = {
   'photo.no_face': t('照片中找不到人脸'), 'photo.background': t('背景不均匀'), 'photo.leftover': t('背景残留原环境'),
   'photo.fringe': t('人像边缘有杂边'), 'photo.head_cut': t('头顶被裁切'), 'photo.layout': t('头像位置或大小不合规格'),
+  'photo.streaks': t('照片有拉伸的条纹'), 'photo.incomplete': t('人像不完整'),
 };
 const ROLES = { admin: t('管理'), reviewer: t('审核'), viewer: t('只读') };
 let me = null;
