@@ -79,29 +79,42 @@ fn sharp(frame: &FrameView<'_>, face: &Face, rules: &Rules) -> Check {
     }
 }
 
-/// The larger share, over the two eyes, of clipped colourless pixels in a box 1.8 eye widths
-/// wide and 1.2 high around the eye: where glasses reflect a lamp or a window. A pixel counts
-/// from luma 245, and only when it stands 40 levels above the lit cheek: on an over-exposed face
-/// everything clips, and that is `light.exposure`'s.
+/// Glasses that reflect, by two measures over a box 1.8 eye widths wide and 1.2 high around each
+/// eye, each the larger of the two eyes': the share of clipped colourless pixels, where glasses
+/// reflect a lamp or a window (a pixel counts from luma 245, and only when it stands 40 levels
+/// above the lit cheek: on an over-exposed face everything clips, and that is
+/// `light.exposure`'s), at most `rules.max_glare`; and the share of bluish pixels (blue above
+/// red and green by more than [`TINT_LEVELS`]), where a coated lens reflects a screen or a window
+/// as a blue or violet veil that clips nothing (the webcam frames of faces-real), at most
+/// `rules.max_glare_tint`. Skin, hair and eye whites are never that blue; a blue iris fills at
+/// most a tenth of the box. Scored by the worse of the two.
 fn glare(frame: &FrameView<'_>, face: &Face, cheeks: &Cheeks, rules: &Rules) -> Check {
     let threshold = cheeks.bright_luma().map_or(245.0, |s| (s + 40.0).max(245.0));
-    let share = |outer: usize, inner: usize| {
+    let shares = |outer: usize, inner: usize| {
         let [x0, y0, x1, y1] = eye_box(face, outer, inner);
-        let (mut n, mut spots) = (0u32, 0u32);
+        let (mut n, mut spots, mut tinted) = (0u32, 0u32, 0u32);
         Polygon::rect(x0, y0, x1, y1).for_each_pixel(frame, |_, _, [r, g, b, _]| {
             n += 1;
             let (max, min) = (r.max(g).max(b) as f32, r.min(g).min(b) as f32);
             spots += (luma(r, g, b) >= threshold && max - min < 0.2 * max) as u32;
+            tinted += (b as i32 - r.max(g) as i32 > TINT_LEVELS) as u32;
         });
-        if n == 0 {
-            0.0
-        } else {
-            spots as f64 / n as f64
-        }
+        let n = n.max(1) as f64;
+        [spots as f64 / n, tinted as f64 / n]
     };
-    let value = share(33, 133).max(share(263, 362));
-    graded(CheckId::GlassesGlare, value, 0.0, rules.max_glare)
+    let ([rs, rt], [ls, lt]) = (shares(33, 133), shares(263, 362));
+    let spots = graded(CheckId::GlassesGlare, rs.max(ls), 0.0, rules.max_glare);
+    let tint = graded(CheckId::GlassesGlare, rt.max(lt), 0.0, rules.max_glare_tint);
+    // `graded` passes exactly at 50 and over: the lower score carries both verdicts.
+    if tint.score < spots.score {
+        tint
+    } else {
+        spots
+    }
 }
+
+/// How far blue must stand above red and green for a pixel to count as a lens's bluish glare.
+const TINT_LEVELS: i32 = 10;
 
 /// Share of the pixels of `region` much darker than `cheeks`' skin on their side of the nose.
 fn dark_share(frame: &FrameView<'_>, region: &Polygon, cheeks: &Cheeks, nose_x: f64) -> Option<f64> {

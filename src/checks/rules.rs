@@ -72,6 +72,9 @@ pub struct Rules {
     pub min_contrast: f64,
     /// Largest share of specular pixels around either eye.
     pub max_glare: f64,
+    /// Largest share of the box around an eye whose pixels are bluish (blue over red and green by
+    /// more than 10 levels): a coated lens reflecting a screen or a window.
+    pub max_glare_tint: f64,
     /// Largest share of non-skin pixels just above the eyebrows or over the ears.
     pub max_hair: f64,
     /// Hold the ears to `hair.clear` too: hair over them fails it. Off by default: of the 70 good
@@ -168,6 +171,7 @@ impl Default for Rules {
             min_sharpness: 0.045,
             min_contrast: 0.25,
             max_glare: 0.02,
+            max_glare_tint: 0.12,
             max_hair: 0.5,
             require_ears: false,
             max_stripes: 0.4,

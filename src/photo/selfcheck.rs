@@ -151,7 +151,7 @@ pub struct SelfCheck {
     /// Fringe pixels per outline pixel.
     pub fringe: f64,
     /// How alike neighbouring rows or columns of the person are at their most alike, 0–1: near 0
-    /// where a picture's edge was stretched across the photo ([`streak`]).
+    /// where a picture's edge was stretched across the photo (`photo.streaks`).
     pub streak: f64,
     /// The top of the person at the eyes' column (by colour), and the forehead's top, px from
     /// the top (`null` without a face).

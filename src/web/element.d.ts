@@ -206,6 +206,12 @@ export interface Rules {
    */
   maxGlare?: number;
   /**
+   * Largest share of the box around an eye whose pixels are bluish (blue over red and green by
+   * more than 10 levels): a coated lens reflecting a screen or a window.
+   * Default: `0.12`.
+   */
+  maxGlareTint?: number;
+  /**
    * Largest share of non-skin pixels just above the eyebrows or over the ears.
    * Default: `0.5`.
    */
