@@ -92,3 +92,56 @@ fn over_and_under_exposed_faces_fail_light_exposure_and_the_original_passes() {
         assert!(!bad.pass, "gain {gain}: {bad:?}");
     }
 }
+
+/// `frame` with a face mask painted over `face`'s nose and mouth down to the chin, in `colour`
+/// shaded from its top edge down (pleats every eighth of its height).
+fn masked(frame: &Frame, face: &gradcap::face::Face, colour: [f32; 3]) -> Frame {
+    use gradcap::face::landmarks::{CHIN, LEFT_CHEEK, NOSE_TIP, RIGHT_CHEEK};
+    let v = frame.view();
+    let m = &face.mesh;
+    let (x0, x1) = (m[RIGHT_CHEEK][0].min(m[LEFT_CHEEK][0]), m[RIGHT_CHEEK][0].max(m[LEFT_CHEEK][0]));
+    let inset = 0.08 * (x1 - x0);
+    let (y0, y1) = (m[NOSE_TIP][1] - 0.04 * (x1 - x0), m[CHIN][1] + 0.02 * (x1 - x0));
+    let mut data = Vec::with_capacity((v.width() * v.height() * 4) as usize);
+    for y in 0..v.height() {
+        for x in 0..v.width() {
+            let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+            let p = v.pixel(x, y);
+            if fx > x0 + inset && fx < x1 - inset && fy > y0 && fy < y1 {
+                let t = (fy - y0) / (y1 - y0);
+                let pleat = if ((t * 8.0) as u32) % 2 == 0 { 1.0 } else { 0.93 };
+                data.extend(colour.map(|c| (c * pleat * (1.0 - 0.15 * t)).round() as u8));
+                data.push(255);
+            } else {
+                data.extend(p);
+            }
+        }
+    }
+    Frame::from_rgba(data, v.width(), v.height()).unwrap()
+}
+
+/// A surgical mask (pale blue), a white one and a black one over the nose and mouth fail
+/// `face.uncovered`; the portraits as they are pass it.
+#[test]
+fn a_mask_over_the_mouth_fails_face_uncovered_and_the_bare_face_passes() {
+    let Some(mut finder) = finder() else { return };
+    for name in ["biden.jpg", "obama2.jpg", "astronaut.png"] {
+        let Some(frame) = photo(name) else {
+            eprintln!("skipped: no ../shared/faces/{name}");
+            continue;
+        };
+        let bare = judge(&mut finder, &frame);
+        assert!(get(&bare, CheckId::FaceUncovered).pass, "{name}: {:?}", get(&bare, CheckId::FaceUncovered));
+        let face = finder.still(&frame.view()).unwrap().expect("a face");
+        for (kind, colour) in [
+            ("surgical", [150.0, 190.0, 215.0]),
+            ("white", [235.0, 235.0, 232.0]),
+            ("black", [38.0, 38.0, 42.0]),
+        ] {
+            let checks = judge(&mut finder, &masked(&frame, &face, colour));
+            let cover = get(&checks, CheckId::FaceUncovered);
+            eprintln!("{name} with a {kind} mask: {cover:?}");
+            assert!(!cover.pass, "{name} with a {kind} mask: {cover:?}");
+        }
+    }
+}

@@ -33,6 +33,8 @@ pub const OWNERS: &[(&str, CheckId)] = &[
     ("glasses_glare", CheckId::GlassesGlare),
     ("hair_over_brows", CheckId::HairClear),
     ("eyes_closed", CheckId::EyesOpen),
+    ("occluded_mask", CheckId::FaceUncovered),
+    ("occluded_other", CheckId::FaceUncovered),
     ("teeth", CheckId::MouthClosed),
     ("striped_clothing", CheckId::ClothingStripes),
     ("light_blue_clothing", CheckId::ClothingColor),

@@ -57,6 +57,7 @@ fn a_portrait_gives_the_face_and_a_blank_picture_gives_null() {
             "pose.roll",
             "pose.yaw",
             "pose.pitch",
+            "face.uncovered",
             "light.exposure",
             "light.backlight",
             "light.even",

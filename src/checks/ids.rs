@@ -30,6 +30,9 @@ pub enum CheckId {
     /// The head is neither up nor down.
     #[serde(rename = "pose.pitch")]
     PosePitch,
+    /// Nothing over the face: no mask, scarf, phone or microphone in front of it.
+    #[serde(rename = "face.uncovered")]
+    FaceUncovered,
     /// The face is neither too dark nor too bright.
     #[serde(rename = "light.exposure")]
     LightExposure,
@@ -80,7 +83,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in the order a student should fix them.
-    pub const ALL: [CheckId; 23] = [
+    pub const ALL: [CheckId; 24] = [
         CheckId::FacePresent,
         CheckId::FaceSingle,
         CheckId::LivenessRecapture,
@@ -89,6 +92,7 @@ impl CheckId {
         CheckId::PoseRoll,
         CheckId::PoseYaw,
         CheckId::PosePitch,
+        CheckId::FaceUncovered,
         CheckId::LightExposure,
         CheckId::LightBacklight,
         CheckId::LightEven,
@@ -117,6 +121,7 @@ impl CheckId {
             CheckId::PoseRoll => "pose.roll",
             CheckId::PoseYaw => "pose.yaw",
             CheckId::PosePitch => "pose.pitch",
+            CheckId::FaceUncovered => "face.uncovered",
             CheckId::LightExposure => "light.exposure",
             CheckId::LightBacklight => "light.backlight",
             CheckId::LightEven => "light.even",
@@ -157,6 +162,7 @@ impl CheckId {
             CheckId::PoseRoll => ("头部端正", "Head level"),
             CheckId::PoseYaw => ("正对镜头", "Facing the camera"),
             CheckId::PosePitch => ("平视镜头", "Eyes level with the camera"),
+            CheckId::FaceUncovered => ("面部无遮挡", "Face uncovered"),
             CheckId::LightExposure => ("亮度合适", "Exposure"),
             CheckId::LightBacklight => ("无逆光", "No backlight"),
             CheckId::LightEven => ("光线均匀", "Even light"),
@@ -209,6 +215,10 @@ impl CheckId {
             CheckId::PosePitch => {
                 ("请平视镜头，不要低头或仰头", "Look straight into the camera, chin neither down nor up")
             }
+            CheckId::FaceUncovered => (
+                "请勿遮挡面部，摘下口罩，移开手机或其他物品",
+                "Keep your face uncovered: take off a mask, move a phone or anything else away",
+            ),
             CheckId::LightExposure => (
                 "光线不合适，请到光线均匀、不过暗不过亮的地方拍摄",
                 "The light is wrong: move where the light is even, neither too dark nor too bright",

@@ -7,6 +7,7 @@
 //! [`Gate`] turns a run of judged frames into the shutter's state.
 
 mod clothing;
+mod cover;
 mod face;
 mod gate;
 mod ids;
@@ -97,6 +98,7 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
         }
         checks.extend(placement::checks(scene, face, rules));
         checks.extend(face::pose(face, rules));
+        checks.push(cover::check(&scene.frame, face, rules));
         let cheeks = skin::Cheeks::of(&scene.frame, face);
         checks.extend(light::checks(&scene.frame, face, &cheeks, rules));
         checks.extend(image::checks(&scene.frame, face, &cheeks, rules));

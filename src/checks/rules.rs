@@ -70,6 +70,9 @@ pub struct Rules {
     pub min_sharpness: f64,
     /// Smallest Michelson contrast of the inner face's 2nd and 98th luma percentiles (haze).
     pub min_contrast: f64,
+    /// Largest share of the lower face whose colour is not skin's, beyond that between the eyes
+    /// (`face.uncovered`: a mask, a phone or a microphone over the mouth and chin).
+    pub max_cover: f64,
     /// Largest share of specular pixels around either eye.
     pub max_glare: f64,
     /// Largest share of the box around an eye whose pixels are bluish (blue over red and green by
@@ -170,6 +173,7 @@ impl Default for Rules {
             max_highlights: 0.03,
             min_sharpness: 0.045,
             min_contrast: 0.25,
+            max_cover: 0.3,
             max_glare: 0.02,
             max_glare_tint: 0.12,
             max_hair: 0.5,

@@ -68,6 +68,7 @@ export type CheckId =
   | 'pose.roll'
   | 'pose.yaw'
   | 'pose.pitch'
+  | 'face.uncovered'
   | 'light.exposure'
   | 'light.backlight'
   | 'light.even'
@@ -200,6 +201,12 @@ export interface Rules {
    * Default: `0.25`.
    */
   minContrast?: number;
+  /**
+   * Largest share of the lower face whose colour is not skin's, beyond that between the eyes
+   * (`face.uncovered`: a mask, a phone or a microphone over the mouth and chin).
+   * Default: `0.3`.
+   */
+  maxCover?: number;
   /**
    * Largest share of specular pixels around either eye.
    * Default: `0.02`.
