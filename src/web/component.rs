@@ -375,9 +375,10 @@ fn run(rc: &Rc<RefCell<Inner>>, effect: Effect) {
 }
 
 fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
-    let (host, lang, browser, failure) = {
+    let (host, lang, browser, failure, model_failure) = {
         let inner = rc.borrow();
-        (inner.dom.host.clone(), inner.options.lang, inner.camera.browser, inner.camera.failure)
+        let models = inner.judge.model_failure.clone();
+        (inner.dom.host.clone(), inner.options.lang, inner.camera.browser, inner.camera.failure, models)
     };
     match &notice {
         Notice::Code(_) | Notice::Session(_) => show_binding(rc),
@@ -393,8 +394,9 @@ fn emit_notice(rc: &Rc<RefCell<Inner>>, notice: Notice) {
         Notice::Capture | Notice::Uploaded => return,
         Notice::Verdict(verdict) => Announcement::Verdict(verdict, earlier.as_deref()),
         Notice::Error(code) => {
-            let message = failure.filter(|f| f.code() == *code).map(|f| f.message(lang, browser));
-            Announcement::Error { code, message, key: None }
+            let camera = failure.filter(|f| f.code() == *code).map(|f| f.message(lang, browser));
+            let models = model_failure.as_deref().filter(|_| *code == ErrorCode::ModelLoad.code());
+            Announcement::Error { code, message: camera.or(models), key: None }
         }
     };
     announce(&host, announcement);

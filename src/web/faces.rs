@@ -26,7 +26,10 @@ fn start_fetch(url: &str) -> Result<(String, js_sys::Promise), JsValue> {
 
 /// The body of a download [`start_fetch`] started.
 async fn bytes_of((url, response): (String, js_sys::Promise)) -> Result<Vec<u8>, JsValue> {
-    let response: Response = JsFuture::from(response).await?.dyn_into()?;
+    // A dropped connection or a CSP refusal rejects the fetch without naming the URL.
+    let fetched =
+        JsFuture::from(response).await.map_err(|e| JsValue::from_str(&format!("{url}: {}", reason(&e))))?;
+    let response: Response = fetched.dyn_into()?;
     if !response.ok() {
         return Err(JsValue::from_str(&format!("{url}: HTTP {}", response.status())));
     }
@@ -34,11 +37,20 @@ async fn bytes_of((url, response): (String, js_sys::Promise)) -> Result<Vec<u8>,
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// A failure's words: an `Error`'s message, a string as it is.
+fn reason(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "failed".into())
+}
+
 /// Fetches the face models from the `models` base URL and builds the finder (until then frames
 /// are judged without a face), then the segmentation; tells the flow when all are loaded or one
 /// failed (the flow's `LoadModels`).
 pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
     let base = rc.borrow().options.models.clone();
+    rc.borrow_mut().judge.model_failure = None;
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
         let join = |name: &str| format!("{}/{name}", base.trim_end_matches('/'));
@@ -57,6 +69,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             Ok(finder) => rc.borrow_mut().judge.faces = Some(finder),
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the face models".into(), &e);
+                rc.borrow_mut().judge.model_failure = Some(reason(&e));
                 dispatch(&rc, Event::ModelsFailed);
                 return;
             }
@@ -81,6 +94,7 @@ pub(super) fn load(rc: &Rc<RefCell<Inner>>) {
             }
             Err(e) => {
                 web_sys::console::error_2(&"gradcap: cannot load the segmentation model".into(), &e);
+                rc.borrow_mut().judge.model_failure = Some(reason(&e));
                 dispatch(&rc, Event::ModelsFailed);
             }
         }

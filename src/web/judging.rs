@@ -71,6 +71,9 @@ pub(super) struct Judging {
     pub(super) segmenter: Option<crate::photo::segment::Segmenter>,
     /// What the student was last told.
     pub(super) guidance: Option<Guidance>,
+    /// Why the models did not load — the URL, and the HTTP status or the browser's reason: the
+    /// `model.load` event's `message`.
+    pub(super) model_failure: Option<String>,
 }
 
 impl Judging {
@@ -82,6 +85,7 @@ impl Judging {
             gate: None,
             last_checks: Vec::new(),
             segmenter: None,
+            model_failure: None,
             guidance: None,
         }
     }

@@ -169,6 +169,8 @@ test('a model that cannot be fetched is said once with 重试, which fetches it 
     assert.equal(await shadow(page, 'retry', (el) => el.hidden), false);
     assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
     assert.deepEqual((await page.evaluate(() => window.gradcapErrors)).map((e) => e.code), ['model.load']);
+    const [said] = await page.evaluate(() => window.gradcapErrors);
+    assert.match(said.message ?? '', /models\/selfie_segmentation\.q8\.tflite: \S/, `the message names the model and why: ${said.message}`);
     await page.screenshot({ path: path.join(shots, 'phone-model-failed.png') });
     // The connection is back: 重试 fetches the models again and the panel goes.
     await page.unroute(blocked);
