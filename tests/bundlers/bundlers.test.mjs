@@ -99,6 +99,14 @@ async function open(url) {
 }
 
 let tarball;
+test('the packed package carries its README, both licence texts and the types', { skip }, () => {
+  tarball ??= pack();
+  const listed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+  for (const file of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json', 'gradcap-element.d.ts', 'gradcap_bg.wasm', 'simd/gradcap_bg.wasm']) {
+    assert.ok(listed.includes(`package/${file}`), `${file} in ${listed.join(', ')}`);
+  }
+});
+
 for (const kind of ['vite', 'webpack']) {
   test(`the npm package in a ${kind} production build: both builds emitted, the module loads, a missing .wasm says wasm.load`, { skip, timeout: 600000 }, async () => {
     tarball ??= pack();
