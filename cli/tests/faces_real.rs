@@ -56,7 +56,7 @@ fn the_checks_hold_their_floors_on_real_photographs() {
     let floors: [(CheckId, usize, usize); 13] = [
         (CheckId::PoseYaw, 10, 0),
         (CheckId::PosePitch, 8, 3),
-        (CheckId::PoseRoll, 6, 0),
+        (CheckId::PoseRoll, 12, 0),
         (CheckId::LightExposure, 0, 0),
         (CheckId::LightBacklight, 8, 1),
         (CheckId::LightEven, 0, 0),
