@@ -343,3 +343,18 @@ fn the_documented_error_codes_are_the_ones_the_component_sends() {
         assert!(loader.contains(&format!("'{}'", code.code())), "element.js sends {}", code.code());
     }
 }
+
+#[test]
+fn the_state_type_names_every_state_the_flow_reports() {
+    let flow = read("src/flow.rs");
+    let start = flow.find("pub fn name(&self) -> &'static str {").expect("State::name in src/flow.rs");
+    let body = &flow[start..start + flow[start..].find("\n    }\n").expect("its end")];
+    let mut reported: Vec<&str> = body.split("=> \"").skip(1).filter_map(|s| s.split('"').next()).collect();
+    let types = read("src/web/element.d.ts");
+    let start = types.find("export type GradCaptureState =").expect("GradCaptureState in element.d.ts");
+    let union = &types[start..start + types[start..].find(';').expect("its end")];
+    let mut typed: Vec<&str> = union.split('\'').skip(1).step_by(2).collect();
+    reported.sort_unstable();
+    typed.sort_unstable();
+    assert_eq!(typed, reported, "GradCaptureState and the names State::name reports");
+}

@@ -56,7 +56,10 @@ pub(super) fn now_ms() -> f64 {
 impl GradCapture {
     /// Builds the interface inside `host`. Nothing starts until [`connect`](Self::connect).
     #[wasm_bindgen(constructor)]
-    pub fn new(host: HtmlElement, options: JsValue) -> Result<GradCapture, JsError> {
+    pub fn new(
+        host: HtmlElement,
+        #[wasm_bindgen(unchecked_param_type = "GradCaptureOptions")] options: JsValue,
+    ) -> Result<GradCapture, JsError> {
         let js =
             |e: JsValue| JsError::new(&e.as_string().unwrap_or_else(|| "cannot build the interface".into()));
         let window = web_sys::window().ok_or_else(|| JsError::new("no window"))?;
@@ -215,14 +218,16 @@ impl GradCapture {
         Some(js_sys::Uint8Array::from(&file.bytes[..]))
     }
 
-    /// The flow's state: `idle`, `opening`, `failed`, `framing`, `ready`, `review`, `done`, …
-    #[wasm_bindgen(getter)]
+    /// The flow's state (`GradCaptureState` in the types): `idle`, `opening`, `failed`, `code`,
+    /// `framing`, `ready`, `review`, `done`, …
+    #[wasm_bindgen(getter, unchecked_return_type = "GradCaptureState")]
     pub fn state(&self) -> String {
         self.inner.borrow().flow.as_ref().map_or("idle", |f| f.state().name()).to_string()
     }
 
     /// The frame loop's statistics: `{frames, frameMs, frameMsAvg, fps, last: {width, height,
     /// meanLuma, leftLuma, rightLuma}}`.
+    #[wasm_bindgen(unchecked_return_type = "FrameLoopStats | null")]
     pub fn stats(&self) -> JsValue {
         serde_wasm_bindgen::to_value(&self.inner.borrow().frames.stats).unwrap_or(JsValue::NULL)
     }

@@ -537,6 +537,17 @@ export declare const simd: boolean;
  * awaited); null in browsers without WebAssembly. */
 export declare const ready: Promise<typeof Module> | null;
 /** The loaded module (rejects with "wasm.unsupported" without WebAssembly). */
+/**
+ * The flow's state, on the element and on the plain class: the camera opening or refused, the
+ * code step, the session looked up, framing until every check passes, ready (the shutter lit),
+ * the photo in review, sending, sent (or failed), a return visit's verdict, paused while the page
+ * is hidden, stopped.
+ */
+export type GradCaptureState =
+  | 'idle' | 'opening' | 'failed' | 'code' | 'session' | 'framing' | 'ready' | 'review'
+  | 'uploading' | 'done' | 'upload-failed' | 'in-review' | 'approved' | 'rejected' | 'paused'
+  | 'stopped';
+
 export declare function load(): Promise<typeof Module>;
 
 /**
@@ -563,7 +574,7 @@ export declare class GradCaptureElement extends HTMLElement {
     options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject,
     options?: boolean | EventListenerOptions): void;
-  readonly state: string;
+  readonly state: GradCaptureState;
   readonly cameraActive: boolean;
   stats(): FrameLoopStats | null;
   retry(): void;

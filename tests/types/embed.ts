@@ -1,7 +1,7 @@
 // An embedding written against the published types (pkg/gradcap-element.d.ts, pkg/gradcap.d.ts),
 // type-checked by `tsc --noEmit -p tests/types` in scripts/test. The `@ts-expect-error` lines are
 // uses the types must refuse: were a type loosened, tsc would fail on the unused directive.
-import { load, type GradCaptureOptions, type Rules } from '../../pkg/gradcap-element.js';
+import { load, type GradCaptureOptions, type GradCaptureState, type Rules } from '../../pkg/gradcap-element.js';
 
 const capture = document.querySelector('grad-capture');
 if (capture) {
@@ -41,4 +41,12 @@ const { GradCapture } = await load();
 const plain = new GradCapture(document.createElement('div'), options);
 plain.connect();
 plain.setOption('max-fps', '10');
-console.log(misspelt, unknown, sideways);
+const state: GradCaptureState = plain.state;
+const fps: number | undefined = plain.stats()?.fps;
+// @ts-expect-error: the plain class takes the element's options, typed
+new GradCapture(document.createElement('div'), { facing: 'left' });
+// @ts-expect-error: the state is one of the documented ones
+const sleeping: GradCaptureState = 'sleeping';
+// @ts-expect-error: a state is not any string
+if (capture?.state === 'scanning') console.log('never');
+console.log(misspelt, unknown, sideways, state, fps, sleeping);
