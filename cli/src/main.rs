@@ -269,9 +269,14 @@ struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// The project folder holding www/ and pkg/ (default: the current folder, else the one
-    /// this binary was built from).
+    /// this binary was built from); or, without www/, a built app's folder (an index.html and its
+    /// assets, e.g. a Vite or webpack dist/) served as it is.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// The face models (served under /models/ and used to re-check uploads; default: models/
+    /// under --root).
+    #[arg(long)]
+    models: Option<PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
     /// A bearer token students' requests must carry (the integrator's credential; default: none).
@@ -365,8 +370,12 @@ struct ServeArgs {
 fn serve(args: ServeArgs) -> Result<(), String> {
     serve::return_large_buffers();
     let root = serve::project_root(args.root);
-    let data = args.store.data(&root);
-    let location = args.store.location(&root);
+    let site = serve::Site::at(&root, args.models)?;
+    // A built app's folder is served to anyone: its data lives in the current folder by default.
+    let home = if site.pkg.is_some() { root.clone() } else { PathBuf::from(".") };
+    let data = args.store.data(&home);
+    site.keeps_private(&data)?;
+    let location = args.store.location(&home);
     let mut sessions = serve::sessions(args.sessions.as_deref(), &args.session)?;
     if args.demo {
         sessions.extend(serve::demo_sessions());
@@ -403,14 +412,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         ..backend::Config::default()
     };
-    let backend = backend::Backend::at(&location, &sessions, &root.join("models"), config)?;
+    let backend = backend::Backend::at(&location, &sessions, &site.models, config)?;
     let limits = serve::Limits {
         connections: args.max_connections,
         per_address: args.max_connections_per_address,
         header: std::time::Duration::from_secs(args.header_timeout.max(1)),
         ..serve::Limits::default()
     };
-    serve::run(serve::Serving { addr: args.addr, root, limits, keep_days: args.keep_days, tls }, backend)
+    serve::run(serve::Serving { addr: args.addr, site, limits, keep_days: args.keep_days, tls }, backend)
 }
 
 fn staff(action: StaffAction, store: &StoreArgs) -> Result<(), String> {

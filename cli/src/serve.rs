@@ -59,18 +59,68 @@ pub fn project_root(given: Option<PathBuf>) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// What is served besides the backend, and where its files are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// The pages: `www/` of the project, or the given folder as it is (a bundled app's `dist/`).
+    pub pages: PathBuf,
+    /// The built component under `/pkg` (the project's `pkg/`); `None` for a bundled app, which
+    /// carries its own.
+    pub pkg: Option<PathBuf>,
+    /// The face models, served under `/models` and used by the backend's re-check.
+    pub models: PathBuf,
+}
+
+impl Site {
+    /// The site at `root`: the project's layout (`www/`, `pkg/`, `models/`) when `root` has a
+    /// `www/` folder, else `root` itself as the pages (an app built with the npm package), with the
+    /// models from `models`, else `root/models`.
+    pub fn at(root: &Path, models: Option<PathBuf>) -> Result<Site, String> {
+        if root.join("www").is_dir() {
+            let models = models.unwrap_or_else(|| root.join("models"));
+            return Ok(Site { pages: root.join("www"), pkg: Some(root.join("pkg")), models });
+        }
+        if !root.join("index.html").is_file() {
+            return Err(format!(
+                "{} has neither a www/ folder (this project's layout) nor an index.html (a built app)",
+                root.display()
+            ));
+        }
+        let models = models.unwrap_or_else(|| root.join("models"));
+        Ok(Site { pages: root.to_path_buf(), pkg: None, models })
+    }
+
+    /// Refuses a data folder the pages would serve to anyone who asks.
+    pub fn keeps_private(&self, data: &Path) -> Result<(), String> {
+        let full = |p: &Path| std::path::absolute(p).map(|a| a.components().collect::<PathBuf>());
+        let (Ok(pages), Ok(data_full)) = (full(&self.pages), full(data)) else {
+            return Ok(());
+        };
+        if data_full.starts_with(&pages) {
+            return Err(format!(
+                "the data folder {} is inside the served folder {}: give --data outside it",
+                data.display(),
+                self.pages.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The routes: the backend's `/api` and `/review`, `/pkg/…` from the build output, `/models/…`
-/// from the fetched face models, everything else from `www/`.
-pub fn router(root: &Path, backend: Router) -> Router {
+/// from the face models, everything else from the pages.
+pub fn router(site: &Site, backend: Router) -> Router {
     let overriding =
         |name, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     let unless_set = |name, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    backend
-        .nest_service("/pkg", ServeDir::new(root.join("pkg")))
-        .nest_service("/models", ServeDir::new(root.join("models")))
-        .fallback_service(ServeDir::new(root.join("www")))
+    let mut routes = backend.nest_service("/models", ServeDir::new(&site.models));
+    if let Some(pkg) = &site.pkg {
+        routes = routes.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    routes
+        .fallback_service(ServeDir::new(&site.pages))
         .layer(overriding(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(overriding(header::X_FRAME_OPTIONS, "DENY"))
         .layer(unless_set(header::REFERRER_POLICY, "same-origin"))
@@ -147,8 +197,8 @@ pub fn sessions(file: Option<&Path>, pairs: &[String]) -> Result<Vec<Session>, S
 pub struct Serving {
     /// Address to listen on.
     pub addr: SocketAddr,
-    /// The project folder (`www/`, `pkg/`, `models/`).
-    pub root: PathBuf,
+    /// The pages, the component and the models.
+    pub site: Site,
     /// What one client may hold.
     pub limits: Limits,
     /// Delete captures' data this many days after their decision.
@@ -159,18 +209,12 @@ pub struct Serving {
 
 /// Serves until interrupted. Prints the address once listening, so scripts can read the port.
 pub fn run(serving: Serving, backend: Backend) -> Result<(), String> {
-    let Serving { addr, root, limits, keep_days, tls } = serving;
-    if !root.join("www").is_dir() {
-        return Err(format!("no www/ folder under {}", root.display()));
-    }
-    if !root.join("pkg").join("gradcap_bg.wasm").is_file() {
-        eprintln!(
-            "gradcap: warning: {} has no built component yet; run scripts/build-web",
-            root.join("pkg").display()
-        );
+    let Serving { addr, site, limits, keep_days, tls } = serving;
+    if let Some(pkg) = site.pkg.as_ref().filter(|pkg| !pkg.join("gradcap_bg.wasm").is_file()) {
+        eprintln!("gradcap: warning: {} has no built component yet; run scripts/build-web", pkg.display());
     }
     let shared: Shared = Arc::new(backend);
-    let app = router(&root, Backend::routes(shared.clone()));
+    let app = router(&site, Backend::routes(shared.clone()));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let listener =

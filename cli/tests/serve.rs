@@ -173,7 +173,7 @@ fn missing_files_and_paths_outside_the_folders_are_not_served() {
 }
 
 #[test]
-fn a_folder_without_www_is_refused_with_a_message() {
+fn a_folder_with_neither_www_nor_an_index_is_refused_with_a_message() {
     let dir = tempdir::Dir::new();
     let out = Command::new(env!("CARGO_BIN_EXE_gradcap"))
         .args(["serve", "--addr", "127.0.0.1:0", "--root"])
@@ -181,7 +181,72 @@ fn a_folder_without_www_is_refused_with_a_message() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no www/ folder"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("neither a www/ folder") && stderr.contains("index.html"), "{stderr}");
+}
+
+/// An app built with the npm package (a bundler's `dist/`: index.html and hashed assets) served as
+/// it is, with the backend beside it and the models from `--models`; nothing of the project's
+/// layout (`/pkg/`) is asked for.
+#[test]
+fn a_built_apps_folder_is_served_as_it_is() {
+    let dir = tempdir::Dir::new();
+    let (dist, models, data) = (dir.path().join("dist"), dir.path().join("models"), dir.path().join("data"));
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>school</title><grad-capture>").unwrap();
+    std::fs::write(dist.join("assets/index-3f9a.js"), "export {};").unwrap();
+    std::fs::write(dist.join("assets/gradcap_bg-77c1.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(models.join("face_landmark.q8.tflite"), b"TFL3").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(&dist)
+        .arg("--models")
+        .arg(&models)
+        .arg("--data")
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gradcap serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr =
+        line.trim().strip_prefix("gradcap serving http://").expect(&line).trim_end_matches('/').to_string();
+    let server = Server { child, addr };
+    for (path, mime) in [
+        ("/", "text/html"),
+        ("/assets/index-3f9a.js", "text/javascript"),
+        ("/assets/gradcap_bg-77c1.wasm", "application/wasm"),
+        ("/models/face_landmark.q8.tflite", "application/octet-stream"),
+        ("/review", "text/html"),
+    ] {
+        let (status, headers, _) = get(&server.addr, path);
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        let ty = header(&headers, "content-type").unwrap_or("");
+        assert!(ty.starts_with(mime), "{path}: {ty}");
+    }
+    let (status, _, _) = get(&server.addr, "/pkg/gradcap.js");
+    assert!(status.contains(" 404 "), "no project layout: {status}");
+    assert!(data.is_dir(), "the data kept in --data");
+    assert!(!dist.join("data").exists(), "nothing written into the served folder");
+}
+
+/// Run from inside a built app's folder, the default data folder (`./data`) would be served to
+/// anyone: refused, with the flag that fixes it.
+#[test]
+fn a_data_folder_inside_the_served_folder_is_refused() {
+    let dir = tempdir::Dir::new();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gradcap"))
+        .current_dir(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--root", "."])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("inside the served folder") && stderr.contains("--data"), "{stderr}");
+    assert!(!dir.path().join("data").exists(), "nothing written before the refusal");
 }
 
 /// The flags table of `docs/deploy.md` names every flag of `gradcap serve`, and no other.

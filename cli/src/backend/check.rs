@@ -137,15 +137,19 @@ pub struct Checker {
 impl Checker {
     /// Loads the face models from `models`, if they are there; photos are held to `standard`.
     pub fn new(models: &std::path::Path, standard: Standard) -> Checker {
+        use gradcap::face::models::{DETECTOR, MESH, MESH_Q8, SEGMENTATION, SEGMENTATION_Q8};
         let read = |n: &str| std::fs::read(models.join(n)).ok();
-        let finder = match (read(gradcap::face::models::DETECTOR), read(gradcap::face::models::MESH)) {
+        // The float models where `scripts/fetch-models` put them; else the browser's int8 ones
+        // (the npm package gradcap-models), which the same engine runs.
+        let finder = match (read(DETECTOR), read(MESH).or_else(|| read(MESH_Q8))) {
             (Some(d), Some(m)) => FaceFinder::new(&d, &m).ok(),
             _ => None,
         };
         if finder.is_none() {
             eprintln!("gradcap: no face models in {}: uploads are checked for format only", models.display());
         }
-        let segmenter = read(gradcap::face::models::SEGMENTATION).and_then(|m| Segmenter::new(&m).ok());
+        let segmenter =
+            read(SEGMENTATION).or_else(|| read(SEGMENTATION_Q8)).and_then(|m| Segmenter::new(&m).ok());
         Checker { finder, segmenter, standard }
     }
 
