@@ -2,15 +2,18 @@
 // fresh Vite app and a webpack 5 app (pinned versions from npm), each built for production, then
 // served as a static site and opened in headless Chromium: both builds of the module must be in
 // the output, the element must load the module (no 404, no "too old" message), and a failed load
-// must say `wasm.load`, not `wasm.unsupported`. Run by scripts/test (needs the npm registry once;
-// the apps' node_modules stay in target/bundlers/).
+// must say `wasm.load`, not `wasm.unsupported`; then each app served by `gradcap serve --root dist`
+// takes a portrait from the fake camera and uploads it, stored once. Run by scripts/test (needs the
+// npm registry once; the apps' node_modules stay in target/bundlers/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root, contentType, launchChromium } from '../../bench/serve.mjs';
+import { startServer, staffFetch, launchPhone, shadow, nextEvent, media } from '../e2e/harness.mjs';
 
 const VERSIONS = { vite: '8.4.1', webpack: '5.113.0', 'webpack-cli': '7.3.1', 'html-webpack-plugin': '5.6.8' };
 const work = path.join(root, 'target/bundlers');
@@ -27,8 +30,9 @@ const PAGE_JS = `import { ready } from 'gradcap';
 window.gradcapLoad = ready.then(() => 'loaded', (e) => 'failed: ' + e.message);
 document.querySelector('grad-capture').addEventListener('error', (e) => { window.gradcapError = e.detail; });
 `;
+// The element at the size of the demo's on a phone (390×699), which the fake camera's film fills.
 const PAGE_HTML = (script) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>gradcap in a bundler</title></head>
-<body><grad-capture steps="portrait" models="/models/"></grad-capture>${script}</body></html>
+<body style="margin:0"><grad-capture steps="portrait,upload" models="/models/" style="display:block;width:390px;height:699px"></grad-capture>${script}</body></html>
 `;
 
 /** A fresh app of `kind` ('vite' or 'webpack') depending on `tarball`, built; its output folder. */
@@ -86,13 +90,17 @@ async function open(url) {
   const { page, close } = await launchChromium({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
   try {
     const failed = [];
-    page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+    const wasm = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      else if (r.headers()['content-type'] === 'application/wasm') wasm.push(r.url());
+    });
     await page.goto(url);
     const load = await page.evaluate(() => window.gradcapLoad);
     await page.waitForTimeout(300);
     const error = await page.evaluate(() => window.gradcapError ?? null);
     const text = await page.evaluate(() => document.querySelector('grad-capture').shadowRoot?.textContent ?? '');
-    return { load, error, text, failed };
+    return { load, error, text, failed, wasm };
   } finally {
     await close();
   }
@@ -106,6 +114,48 @@ test('the packed package carries its README, both licence texts and the types', 
     assert.ok(listed.includes(`package/${file}`), `${file} in ${listed.join(', ')}`);
   }
 });
+
+const FACE = path.join(media, 'variants', 'biden-frontal.png');
+const noFlow = skip || (!existsSync(FACE) && 'no portrait variants (needs ../shared/faces and models/)')
+  || (!existsSync(path.join(root, 'pkg-models/face_landmark.q8.tflite')) && 'no pkg-models/ (scripts/build-web)');
+
+/** The fake camera's film: the good face filling the guide of a 390×699 element (as upload.test.mjs). */
+function faceCamera() {
+  const name = 'bundled-face.y4m';
+  if (!existsSync(path.join(media, name))) {
+    execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', FACE, path.join(media, name), '390', '699', '150']);
+  }
+  return name;
+}
+
+/** `dist` served by `gradcap serve --root dist`, the browser's models from the gradcap-models
+ * package's folder: the portrait taken, confirmed and uploaded; the stored photo is the one sent. */
+async function portraitUploaded(dist) {
+  const srv = await startServer(['--models', path.join(root, 'pkg-models')], { site: dist });
+  const { page, close } = await launchPhone(faceCamera());
+  try {
+    await page.goto(srv.url);
+    const uploaded = nextEvent(page, ['uploaded', 'error'], 120000);
+    await page.waitForFunction(() => {
+      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+      if (el && !el.disabled) { el.click(); return true; }
+      return false;
+    }, null, { timeout: 60000, polling: 50 });
+    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+    const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+    await shadow(page, 'confirm', (el) => el.click());
+    const { type, detail } = await uploaded;
+    assert.equal(type, 'uploaded', JSON.stringify(detail));
+    const staff = await staffFetch(srv.url);
+    const stored = (await (await staff('/api/captures?limit=10')).json()).items;
+    assert.equal(stored.length, 1, JSON.stringify(stored));
+    assert.equal(stored[0].photoSha256, createHash('sha256').update(sent).digest('hex'), 'the stored photo is the one sent');
+    assert.deepEqual(stored[0].verdict.selfCheck?.faults, [], 'the backend re-checked it (with the int8 models)');
+  } finally {
+    await close();
+    srv.stop();
+  }
+}
 
 for (const kind of ['vite', 'webpack']) {
   test(`the npm package in a ${kind} production build: both builds emitted, the module loads, a missing .wasm says wasm.load`, { skip, timeout: 600000 }, async () => {
@@ -135,4 +185,37 @@ for (const kind of ['vite', 'webpack']) {
       broken.server.close();
     }
   });
+
+  test(`the ${kind} app served by gradcap serve --root dist: a portrait taken and uploaded, stored once`, { skip: noFlow, timeout: 300000 }, async () => {
+    await portraitUploaded(path.join(work, kind, 'dist'));
+  });
 }
+
+// Vite's dev server (what a developer runs first): the module and both .wasm builds served from
+// node_modules through Vite's transforms, no optimizeDeps setting needed.
+test('the npm package under Vite\'s dev server: the module loads, no file of it missing', { skip, timeout: 300000 }, async () => {
+  const dir = path.join(work, 'vite');
+  if (!existsSync(path.join(dir, 'node_modules/.bin/vite'))) {
+    tarball ??= pack();
+    buildApp('vite', tarball);
+  }
+  const vite = spawn(path.join(dir, 'node_modules/.bin/vite'), ['--host', '127.0.0.1', '--port', '0', '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      vite.stdout.on('data', (chunk) => {
+        out += chunk;
+        const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(/(http:\/\/127\.0\.0\.1:\d+)\//);
+        if (m) resolve(m[1]);
+      });
+      vite.on('exit', (code) => reject(new Error(`vite exited with ${code}: ${out}`)));
+    });
+    const seen = await open(url);
+    assert.equal(seen.load, 'loaded', JSON.stringify(seen));
+    assert.deepEqual(seen.failed.filter((f) => /\.(wasm|js)(\?|$)/.test(f)), [], 'no file of the module missing');
+    assert.equal(seen.wasm.length, 1, `one .wasm fetched as application/wasm: ${JSON.stringify(seen)}`);
+    assert.ok(!/过旧/.test(seen.text), seen.text);
+  } finally {
+    vite.kill();
+  }
+});

@@ -15,14 +15,14 @@ export const PHONE = { width: 390, height: 844 };
 export const STAFF = { name: 'e2e-reviewer', password: 'e2e staff password' };
 
 /** Starts `gradcap serve` on a free port with a fresh database, the demo's sessions and the [STAFF] account; resolves
- * to `{url, data, stop}`. */
-export async function startServer(args = []) {
+ * to `{url, data, stop}`. `site`: a built app's folder served instead of the project (with `--models`). */
+export async function startServer(args = [], { site } = {}) {
   const data = mkdtempSync(path.join(tmpdir(), 'gradcap-e2e-'));
   const added = spawnSync(path.join(root, 'target/release/gradcap'), ['staff', 'add', STAFF.name, '--data', data],
     { input: `${STAFF.password}\n`, encoding: 'utf8' });
   if (added.status !== 0) throw new Error(`gradcap staff add: ${added.stderr}`);
   const child = spawn(path.join(root, 'target/release/gradcap'),
-    ['serve', '--addr', '127.0.0.1:0', '--root', root, '--data', data, '--demo', ...args],
+    ['serve', '--addr', '127.0.0.1:0', '--root', site ?? root, '--data', data, '--demo', ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const tls = args.includes('--tls');
   const { url, spki } = await new Promise((resolve, reject) => {
