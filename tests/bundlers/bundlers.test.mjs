@@ -3,7 +3,7 @@
 // served as a static site and opened in headless Chromium: both builds of the module must be in
 // the output, the element must load the module (no 404, no "too old" message), and a failed load
 // must say `wasm.load`, not `wasm.unsupported`; then each app served by `gradcap serve --root dist`
-// takes a portrait from the fake camera and uploads it, stored once. Run by scripts/test (needs the
+// reads the capture code and takes a portrait from the fake camera and uploads it, stored once. Run by scripts/test (needs the
 // npm registry once; the apps' node_modules stay in target/bundlers/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ document.querySelector('grad-capture').addEventListener('error', (e) => { window
 `;
 // The element at the size of the demo's on a phone (390×699), which the fake camera's film fills.
 const PAGE_HTML = (script) => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>gradcap in a bundler</title></head>
-<body style="margin:0"><grad-capture steps="portrait,upload" models="/models/" style="display:block;width:390px;height:699px"></grad-capture>${script}</body></html>
+<body style="margin:0"><grad-capture steps="code,portrait,upload" models="/models/" style="display:block;width:390px;height:699px"></grad-capture>${script}</body></html>
 `;
 
 /** A fresh app of `kind` ('vite' or 'webpack') depending on `tarball`, built; its output folder. */
@@ -119,17 +119,19 @@ const FACE = path.join(media, 'variants', 'biden-frontal.png');
 const noFlow = skip || (!existsSync(FACE) && 'no portrait variants (needs ../shared/faces and models/)')
   || (!existsSync(path.join(root, 'pkg-models/face_landmark.q8.tflite')) && 'no pkg-models/ (scripts/build-web)');
 
-/** The fake camera's film: the good face filling the guide of a 390×699 element (as upload.test.mjs). */
+const CODE = 'CHSI-2026-BUNDLED-0042';
+
+/** The fake camera's film: a capture code, then the good face filling the guide of a 390×699
+ * element (as upload.test.mjs). */
 function faceCamera() {
-  const name = 'bundled-face.y4m';
-  if (!existsSync(path.join(media, name))) {
-    execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', FACE, path.join(media, name), '390', '699', '150']);
-  }
+  const name = 'bundled-code-face.y4m';
+  execFileSync(path.join(root, 'target/release/gradcap-fixtures'), ['guided', FACE, path.join(media, name), '390', '699', '150', CODE, '20']);
   return name;
 }
 
 /** `dist` served by `gradcap serve --root dist`, the browser's models from the gradcap-models
- * package's folder: the portrait taken, confirmed and uploaded; the stored photo is the one sent. */
+ * package's folder: the code read, the portrait taken, confirmed and uploaded; the stored photo is
+ * the one sent, under that code. */
 async function portraitUploaded(dist) {
   const srv = await startServer(['--models', path.join(root, 'pkg-models')], { site: dist });
   const { page, close } = await launchPhone(faceCamera());
@@ -151,6 +153,7 @@ async function portraitUploaded(dist) {
     assert.equal(stored.length, 1, JSON.stringify(stored));
     assert.equal(stored[0].photoSha256, createHash('sha256').update(sent).digest('hex'), 'the stored photo is the one sent');
     assert.deepEqual(stored[0].verdict.selfCheck?.faults, [], 'the backend re-checked it (with the int8 models)');
+    assert.equal(stored[0].captureCode, CODE);
   } finally {
     await close();
     srv.stop();
@@ -186,7 +189,7 @@ for (const kind of ['vite', 'webpack']) {
     }
   });
 
-  test(`the ${kind} app served by gradcap serve --root dist: a portrait taken and uploaded, stored once`, { skip: noFlow, timeout: 300000 }, async () => {
+  test(`the ${kind} app served by gradcap serve --root dist: the code read, a portrait taken and uploaded, stored once`, { skip: noFlow, timeout: 300000 }, async () => {
     await portraitUploaded(path.join(work, kind, 'dist'));
   });
 }
