@@ -61,7 +61,7 @@ fn the_checks_hold_their_floors_on_real_photographs() {
         (CheckId::LightBacklight, 8, 1),
         (CheckId::LightEven, 0, 0),
         (CheckId::HairClear, 13, 2),
-        (CheckId::EyesOpen, 8, 0),
+        (CheckId::EyesOpen, 10, 0),
         (CheckId::MouthClosed, 20, 0),
         (CheckId::ClothingColor, 6, 0),
         (CheckId::ImageSharp, 3, 0),

@@ -41,7 +41,7 @@ pub struct Rules {
     pub min_ofiq_score: u8,
     /// Smallest openness of the less open eye on a still picture: its lid gap over its width
     /// times the contrast inside its opening (docs/checks.md; good real photographs from 0.27,
-    /// closed eyes mostly under 0.2).
+    /// closed and half-closed eyes mostly under 0.24).
     pub min_eye_open: f64,
     /// Largest inner-lip gap over T (the eyes' middle to the mouth's), OFIQ MouthClosed's
     /// measure: OFIQ's mapping passes up to ~0.2, lips visibly apart (docs/checks.md).
@@ -161,7 +161,7 @@ impl Default for Rules {
             max_pitch: 10.0,
             level_pitch: 3.5,
             min_ofiq_score: 50,
-            min_eye_open: 0.2,
+            min_eye_open: 0.24,
             max_mouth_gap: 0.125,
             max_teeth: 0.15,
             standard: Standard::default(),

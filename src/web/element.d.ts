@@ -134,8 +134,8 @@ export interface Rules {
   /**
    * Smallest openness of the less open eye on a still picture: its lid gap over its width
    * times the contrast inside its opening (docs/checks.md; good real photographs from 0.27,
-   * closed eyes mostly under 0.2).
-   * Default: `0.2`.
+   * closed and half-closed eyes mostly under 0.24).
+   * Default: `0.24`.
    */
   minEyeOpen?: number;
   /**
