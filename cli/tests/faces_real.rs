@@ -62,7 +62,7 @@ fn the_checks_hold_their_floors_on_real_photographs() {
         (CheckId::LightEven, 0, 0),
         (CheckId::HairClear, 13, 2),
         (CheckId::EyesOpen, 10, 0),
-        (CheckId::MouthClosed, 20, 0),
+        (CheckId::MouthClosed, 23, 0),
         (CheckId::ClothingColor, 10, 0),
         (CheckId::ImageSharp, 3, 0),
         (CheckId::GlassesGlare, 5, 0),
