@@ -406,6 +406,28 @@ test('a half-shadowed face keeps the shutter off and says 阴阳脸', { skip: no
   }
 });
 
+test('a face behind a mask keeps the shutter off and says 请勿遮挡面部', { skip: noGuided }, async () => {
+  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal-mask.png') });
+  try {
+    await page.goto(`${baseUrl}?steps=portrait`);
+    await page.waitForFunction(() => {
+      const text = document.getElementById('stats').value;
+      const s = text && JSON.parse(text);
+      return s && s.face && s.guidance === 'face.uncovered';
+    }, null, { timeout: 30000 });
+    for (let i = 0; i < 30; i++) {
+      await page.waitForTimeout(100);
+      assert.equal(await shutterOff(page), true, `frame ${i}`);
+    }
+    assert.match(await guidance(page), /请勿遮挡面部/);
+    const s = JSON.parse(await page.evaluate(() => document.getElementById('stats').value));
+    assert.equal(s.gate.state, 'waiting');
+    await page.screenshot({ path: path.join(shots, 'phone-mask.png') });
+  } finally {
+    await close();
+  }
+});
+
 test('the good face shown on a phone screen keeps the shutter off and says 请勿翻拍照片', { skip: noGuided }, async () => {
   const [w, h] = await componentSize();
   const camera = 'recaptured.y4m';

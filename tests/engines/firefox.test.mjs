@@ -1,6 +1,6 @@
 // The student flows in Firefox's engine (Gecko, Debian's Firefox ESR, headless): the demo loads
 // the module, the capture code is read from the camera, a good face in the guide opens the
-// shutter after the countdown, a half-shadowed one keeps it off with the 阴阳脸 hint, and 拍照
+// shutter after the countdown, a half-shadowed one keeps it off with the 阴阳脸 hint (a masked one with 请勿遮挡面部), and 拍照
 // shows the calibration view; without wasm SIMD the scalar build is loaded and works; a camera
 // track that ends is said with camera.ended and 重试 reopens it. The camera answers with a canvas stream of the fixtures' frames
 // (gecko.mjs); skips without Firefox or without the fixtures (scripts/test makes them).
@@ -138,6 +138,23 @@ test('Firefox: a half-shadowed face keeps the shutter off and says 阴阳脸', {
     assert.equal(await state(page), 'framing');
     assert.match(await shadow(page, 'guidance', (el) => el.textContent), /阴阳脸/);
     await page.screenshot({ path: path.join(shots, 'firefox-half-shadow.png') });
+  } finally {
+    await close();
+  }
+});
+
+test('Firefox: a face behind a mask keeps the shutter off and says 请勿遮挡面部', { skip }, async () => {
+  const frame = await guided('biden-frontal-mask.png');
+  const { page, close } = await launchFirefox();
+  try {
+    await showOnCamera(page, frame);
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitForFunction(() => /请勿遮挡面部/.test(document.querySelector('grad-capture')?.shadowRoot?.getElementById('guidance')?.textContent ?? ''), { timeout: 60000 });
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await shadow(page, 'shutter', (el) => el.disabled), true);
+    assert.equal(await state(page), 'framing');
+    assert.match(await shadow(page, 'guidance', (el) => el.textContent), /请勿遮挡面部/);
+    await page.screenshot({ path: path.join(shots, 'firefox-mask.png') });
   } finally {
     await close();
   }

@@ -1,6 +1,6 @@
 // The student flows in Safari's engine (WebKitGTK under Xvfb, through webkit_driver.py): the
 // capture code read from the camera, a good face in the guide opening the shutter after the
-// countdown and 拍照 showing the calibration view, a half-shadowed face held with 阴阳脸; without
+// countdown and 拍照 showing the calibration view, a half-shadowed face held with 阴阳脸 and a masked one with 请勿遮挡面部; without
 // wasm SIMD the scalar build loaded and working; a camera track that ends said with camera.ended
 // and reopened by 重试; the code read from a screenshot picked in the album. The
 // camera answers with a canvas stream of the fixtures' frames (camera.mjs); skips without
@@ -146,6 +146,23 @@ test('WebKit: a half-shadowed face keeps the shutter off and says 阴阳脸', { 
     assert.match(text, /阴阳脸/);
     assert.equal(state, 'framing');
     await page.screenshot(path.join(shots, 'webkit-half-shadow.png'));
+  });
+});
+
+test('WebKit: a face behind a mask keeps the shutter off and says 请勿遮挡面部', { skip }, async () => {
+  const frame = await guided('biden-frontal-mask.png');
+  await withWebKit(frame, async (page) => {
+    await page.goto(`${server.url}?steps=portrait`);
+    await page.waitFor(() => /请勿遮挡面部/.test(document.querySelector('grad-capture')?.shadowRoot?.getElementById('guidance')?.textContent ?? ''), 60000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const [off, text, state] = await page.evaluate(() => {
+      const root = document.querySelector('grad-capture').shadowRoot;
+      return [root.getElementById('shutter').disabled, root.getElementById('guidance').textContent, document.querySelector('grad-capture').state];
+    });
+    assert.equal(off, true);
+    assert.match(text, /请勿遮挡面部/);
+    assert.equal(state, 'framing');
+    await page.screenshot(path.join(shots, 'webkit-mask.png'));
   });
 });
 
