@@ -173,10 +173,16 @@ impl Beyond {
         let (pw, ph) = PHOTO_SIZE;
         let (fw, fh) = (width as f64, height as f64);
         let slack = EDGE_SLACK / placement.scale;
+        // The placement is affine: the first pixel's centre and one step along each axis.
+        let origin = placement.to_frame(0.5, 0.5);
+        let [across, down] = [placement.to_frame(1.5, 0.5), placement.to_frame(0.5, 1.5)]
+            .map(|p| [p[0] - origin[0], p[1] - origin[1]]);
         let mut pixels = Vec::new();
         for y in 0..ph {
             for x in 0..pw {
-                let [sx, sy] = placement.to_frame(x as f64 + 0.5, y as f64 + 0.5);
+                let (fx, fy) = (x as f64, y as f64);
+                let sx = origin[0] + fx * across[0] + fy * down[0];
+                let sy = origin[1] + fx * across[1] + fy * down[1];
                 if sx < -slack || sy < -slack || sx > fw + slack || sy > fh + slack {
                     pixels.push(y * pw + x);
                 }
