@@ -19,9 +19,15 @@ impl Drop for Server {
 
 /// Starts the server on a project folder with a `www/` and a `pkg/` of known files.
 fn serve(root: &Path) -> Server {
+    serve_with(root, &[])
+}
+
+/// [`serve`] with more arguments.
+fn serve_with(root: &Path, more: &[&std::ffi::OsStr]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
         .args(["serve", "--addr", "127.0.0.1:0", "--root"])
         .arg(root)
+        .args(more)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -198,22 +204,8 @@ fn a_built_apps_folder_is_served_as_it_is() {
     std::fs::write(dist.join("assets/index-3f9a.js"), "export {};").unwrap();
     std::fs::write(dist.join("assets/gradcap_bg-77c1.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(models.join("face_landmark.q8.tflite"), b"TFL3").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gradcap"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
-        .arg(&dist)
-        .arg("--models")
-        .arg(&models)
-        .arg("--data")
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start gradcap serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr =
-        line.trim().strip_prefix("gradcap serving http://").expect(&line).trim_end_matches('/').to_string();
-    let server = Server { child, addr };
+    let server =
+        serve_with(&dist, &["--models".as_ref(), models.as_os_str(), "--data".as_ref(), data.as_os_str()]);
     for (path, mime) in [
         ("/", "text/html"),
         ("/assets/index-3f9a.js", "text/javascript"),

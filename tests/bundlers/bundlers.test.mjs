@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root, contentType, launchChromium } from '../../bench/serve.mjs';
-import { startServer, staffFetch, launchPhone, shadow, nextEvent, media } from '../e2e/harness.mjs';
+import { startServer, staffFetch, launchPhone, shadow, nextEvent, shootPhoto, media } from '../e2e/harness.mjs';
 
 const VERSIONS = { vite: '8.4.1', webpack: '5.113.0', 'webpack-cli': '7.3.1', 'html-webpack-plugin': '5.6.8' };
 const work = path.join(root, 'target/bundlers');
@@ -138,13 +138,7 @@ async function portraitUploaded(dist) {
   try {
     await page.goto(srv.url);
     const uploaded = nextEvent(page, ['uploaded', 'error'], 120000);
-    await page.waitForFunction(() => {
-      const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
-      if (el && !el.disabled) { el.click(); return true; }
-      return false;
-    }, null, { timeout: 60000, polling: 50 });
-    await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
-    const sent = Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+    const sent = await shootPhoto(page);
     await shadow(page, 'confirm', (el) => el.click());
     const { type, detail } = await uploaded;
     assert.equal(type, 'uploaded', JSON.stringify(detail));

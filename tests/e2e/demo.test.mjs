@@ -382,51 +382,37 @@ test('a good face in the guide turns the shutter on after the hold-still countdo
   }
 });
 
-test('a half-shadowed face keeps the shutter off and says 阴阳脸', { skip: noGuided }, async () => {
-  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal-half-shadow.png') });
+/** The variant `photo` filmed to fill the guide keeps the shutter off with the hint of check
+ * `id` (its words matching `words`); a screenshot `shot`. */
+async function heldBack(photo, id, words, shot) {
+  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera(photo) });
   try {
     await page.goto(`${baseUrl}?steps=portrait`);
-    await page.waitForFunction(() => {
+    await page.waitForFunction((id) => {
       const text = document.getElementById('stats').value;
       const s = text && JSON.parse(text);
-      return s && s.face && s.guidance === 'light.even';
-    }, null, { timeout: 30000 });
+      return s && s.face && s.guidance === id;
+    }, id, { timeout: 30000 });
     // Long enough for a good face to have opened the gate several times over.
     for (let i = 0; i < 30; i++) {
       await page.waitForTimeout(100);
       assert.equal(await shutterOff(page), true, `frame ${i}`);
     }
-    assert.match(await guidance(page), /阴阳脸/);
+    assert.match(await guidance(page), words);
     const s = JSON.parse(await page.evaluate(() => document.getElementById('stats').value));
     assert.equal(s.gate.state, 'waiting');
     assert.notEqual(await ovalColour(page), 'rgb(61, 220, 132)');
-    await page.screenshot({ path: path.join(shots, 'phone-shadow.png') });
+    await page.screenshot({ path: path.join(shots, shot) });
   } finally {
     await close();
   }
-});
+}
 
-test('a face behind a mask keeps the shutter off and says 请勿遮挡面部', { skip: noGuided }, async () => {
-  const { page, close } = await launch({ allowCamera: true, camera: await guidedCamera('biden-frontal-mask.png') });
-  try {
-    await page.goto(`${baseUrl}?steps=portrait`);
-    await page.waitForFunction(() => {
-      const text = document.getElementById('stats').value;
-      const s = text && JSON.parse(text);
-      return s && s.face && s.guidance === 'face.uncovered';
-    }, null, { timeout: 30000 });
-    for (let i = 0; i < 30; i++) {
-      await page.waitForTimeout(100);
-      assert.equal(await shutterOff(page), true, `frame ${i}`);
-    }
-    assert.match(await guidance(page), /请勿遮挡面部/);
-    const s = JSON.parse(await page.evaluate(() => document.getElementById('stats').value));
-    assert.equal(s.gate.state, 'waiting');
-    await page.screenshot({ path: path.join(shots, 'phone-mask.png') });
-  } finally {
-    await close();
-  }
-});
+test('a half-shadowed face keeps the shutter off and says 阴阳脸', { skip: noGuided }, () =>
+  heldBack('biden-frontal-half-shadow.png', 'light.even', /阴阳脸/, 'phone-shadow.png'));
+
+test('a face behind a mask keeps the shutter off and says 请勿遮挡面部', { skip: noGuided }, () =>
+  heldBack('biden-frontal-mask.png', 'face.uncovered', /请勿遮挡面部/, 'phone-mask.png'));
 
 test('the good face shown on a phone screen keeps the shutter off and says 请勿翻拍照片', { skip: noGuided }, async () => {
   const [w, h] = await componentSize();

@@ -74,3 +74,15 @@ export const nextEvent = (page, types, ms = 60000) => page.evaluate(([types, ms]
     el.addEventListener(type, (e) => { clearTimeout(timer); resolve({ type, detail: e.detail }); }, { once: true });
   }
 }), [types, ms]);
+
+/** Presses the shutter as soon as it is on (within 60 s), then waits for the calibration view;
+ * resolves to the standard photo the page holds (bytes). */
+export async function shootPhoto(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
+    if (el && !el.disabled) { el.click(); return true; }
+    return false;
+  }, null, { timeout: 60000, polling: 50 });
+  await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
+  return Buffer.from(await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo)));
+}

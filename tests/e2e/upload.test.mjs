@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, staffFetch, launchPhone, shadow, nextEvent, root, media, shots } from './harness.mjs';
+import { startServer, staffFetch, launchPhone, shadow, nextEvent, shootPhoto, root, media, shots } from './harness.mjs';
 
 const CODE = 'CHSI-2026-ABCDEFGH12345';
 const base = path.join(media, 'variants', 'biden-frontal.png');
@@ -25,20 +25,14 @@ function camera(withCode) {
 /** Waits for the shutter, presses it, waits for the calibration view, presses 确认 and returns
  * the photo the page holds (bytes). */
 async function shootAndConfirm(page, beforeConfirm) {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('grad-capture')?.shadowRoot?.getElementById('shutter');
-    if (el && !el.disabled) { el.click(); return true; }
-    return false;
-  }, null, { timeout: 60000, polling: 50 });
-  await page.waitForFunction(() => !document.querySelector('grad-capture').shadowRoot.getElementById('review').hidden);
-  const photo = await page.evaluate(() => Array.from(document.querySelector('grad-capture').photo));
+  const photo = await shootPhoto(page);
   await beforeConfirm?.();
   // The photo passed its self-check: 确认 is offered, and no photo.* fault is listed.
   const faults = await shadow(page, 'report', (el) => [...el.querySelectorAll('[data-check^="photo."]')].map((li) => li.textContent));
   assert.deepEqual(faults, [], 'the self-check lists no fault');
   assert.equal(await shadow(page, 'confirm', (el) => el.disabled), false, '确认 is offered');
   await shadow(page, 'confirm', (el) => el.click());
-  return Buffer.from(photo);
+  return photo;
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
