@@ -116,3 +116,28 @@ fn the_server_holds_uploads_to_its_standard() {
     assert_eq!(verdict["sizeOk"], true);
     assert_eq!(verdict["selfCheck"]["faults"], serde_json::json!([]), "{verdict}");
 }
+
+/// The backend's re-check of a standard photo the program made judges the photo, not whether a
+/// photo could be cut from it: Obama's CHSI photo is refused for his teeth (mouth.closed), not
+/// for its placement (face.in_guide or face.size, which estimate the crown from the mesh where
+/// the photo was cut with the crown the person mask shows), and its self-check finds no fault.
+#[test]
+fn the_re_check_of_a_made_photo_does_not_refuse_its_placement() {
+    let Some(face) = portrait() else { return };
+    let (ok, _, bytes) = make(&face, None, "recheck");
+    assert!(ok, "the photo is made");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let mut checker =
+        gradcap_cli::backend::check::Checker::new(&models, gradcap::photo::standard::Standard::default());
+    let verdict = checker.check(&bytes).unwrap_or_else(|e| panic!("refused: {e:?}"));
+    let failing: Vec<&str> = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pass"] == false)
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["mouth.closed"], "{verdict}");
+    assert_eq!(verdict["firstFailure"], "mouth.closed");
+    assert_eq!(verdict["selfCheck"]["faults"], serde_json::json!([]), "{verdict}");
+}
