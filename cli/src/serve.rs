@@ -76,8 +76,8 @@ impl Site {
     /// `www/` folder, else `root` itself as the pages (an app built with the npm package), with the
     /// models from `models`, else `root/models`.
     pub fn at(root: &Path, models: Option<PathBuf>) -> Result<Site, String> {
+        let models = models.unwrap_or_else(|| root.join("models"));
         if root.join("www").is_dir() {
-            let models = models.unwrap_or_else(|| root.join("models"));
             return Ok(Site { pages: root.join("www"), pkg: Some(root.join("pkg")), models });
         }
         if !root.join("index.html").is_file() {
@@ -86,7 +86,6 @@ impl Site {
                 root.display()
             ));
         }
-        let models = models.unwrap_or_else(|| root.join("models"));
         Ok(Site { pages: root.to_path_buf(), pkg: None, models })
     }
 

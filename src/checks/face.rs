@@ -2,7 +2,7 @@
 //! mouth, and holding still.
 
 use super::ofiq::Measure;
-use super::region::Polygon;
+use super::region::{level_quantile, Polygon};
 use super::skin::Cheeks;
 use super::{graded, teeth, Check, CheckId, Rules, Scene};
 use crate::face::landmarks::{
@@ -94,17 +94,7 @@ fn eye_openness(frame: &FrameView<'_>, face: &Face, eye: usize) -> Option<f64> {
     if (count as usize) < MIN_EYE_PIXELS {
         return None;
     }
-    let at = |q: f64| {
-        let rank = ((count - 1) as f64 * q).round() as u32;
-        let mut seen = 0;
-        levels
-            .iter()
-            .position(|&n| {
-                seen += n;
-                seen > rank
-            })
-            .unwrap_or(255) as f64
-    };
+    let at = |q: f64| level_quantile(&levels, count, q);
     Some(gap * (at(0.9) - at(0.1)) / at(0.5).max(1.0))
 }
 

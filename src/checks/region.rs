@@ -146,6 +146,20 @@ impl Polygon {
     }
 }
 
+/// The `q` quantile (0–1) of `count` values held as a histogram of whole levels 0–255: the
+/// level of the value of rank `round((count − 1) · q)`, without a sort.
+pub fn level_quantile(levels: &[u32; 256], count: u32, q: f64) -> f64 {
+    let rank = (count.saturating_sub(1) as f64 * q).round() as u32;
+    let mut seen = 0;
+    levels
+        .iter()
+        .position(|&n| {
+            seen += n;
+            seen > rank
+        })
+        .unwrap_or(255) as f64
+}
+
 /// Count, mean and a 32-bin histogram of luma.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LumaStats {

@@ -1,6 +1,6 @@
 //! Teeth between the lips: bright, nearly colourless pixels inside the inner lip contour.
 
-use super::region::Polygon;
+use super::region::{level_quantile, Polygon};
 use super::skin::{saturation, Cheeks};
 use crate::FrameView;
 
@@ -15,8 +15,7 @@ const OUTER_LIPS: [usize; 20] =
 
 /// The lips' own median luma and saturation: the pixels between the outer and the inner lip
 /// contours. `None` when too few.
-fn lips(frame: &FrameView<'_>, mesh: &[[f32; 3]]) -> Option<(f64, f64)> {
-    let inner = Polygon::of_mesh(mesh, &INNER_LIPS);
+fn lips(frame: &FrameView<'_>, mesh: &[[f32; 3]], inner: &Polygon) -> Option<(f64, f64)> {
     // Histograms of whole levels (saturation in 256ths): the medians without a sort.
     let (mut lumas, mut sats, mut count) = ([0u32; 256], [0u32; 256], 0u32);
     Polygon::of_mesh(mesh, &OUTER_LIPS).for_each_pixel(frame, |x, y, [r, g, b, _]| {
@@ -29,17 +28,7 @@ fn lips(frame: &FrameView<'_>, mesh: &[[f32; 3]]) -> Option<(f64, f64)> {
     if (count as f64) < MIN_AREA {
         return None;
     }
-    let median = |levels: &[u32; 256]| {
-        let mut seen = 0;
-        levels
-            .iter()
-            .position(|&n| {
-                seen += n;
-                2 * seen > count
-            })
-            .unwrap_or(255) as f64
-    };
-    Some((median(&lumas), median(&sats) / 255.0))
+    Some((level_quantile(&lumas, count, 0.5), level_quantile(&sats, count, 0.5) / 255.0))
 }
 
 /// Smallest mouth opening, in pixels of area, worth looking into.
@@ -65,9 +54,10 @@ pub fn share(frame: &FrameView<'_>, mesh: &[[f32; 3]], cheeks: &Cheeks) -> f64 {
     if mesh.len() < 468 {
         return 0.0;
     }
-    let lips = lips(frame, mesh);
+    let inner = Polygon::of_mesh(mesh, &INNER_LIPS);
+    let lips = lips(frame, mesh, &inner);
     let (mut total, mut teeth) = (0u32, 0u32);
-    Polygon::of_mesh(mesh, &INNER_LIPS).for_each_pixel(frame, |_, _, [r, g, b, _]| {
+    inner.for_each_pixel(frame, |_, _, [r, g, b, _]| {
         total += 1;
         let luma = crate::frame::luma(r, g, b) as f64;
         let sat = saturation(r, g, b) as f64;

@@ -3,8 +3,9 @@
 // served as a static site and opened in headless Chromium: both builds of the module must be in
 // the output, the element must load the module (no 404, no "too old" message), and a failed load
 // must say `wasm.load`, not `wasm.unsupported`; then each app served by `gradcap serve --root dist`
-// reads the capture code and takes a portrait from the fake camera and uploads it, stored once. Run by scripts/test (needs the
-// npm registry once; the apps' node_modules stay in target/bundlers/).
+// reads the capture code, takes a portrait from the fake camera and uploads it, stored once; and
+// Vite's dev server loads the module. Run by scripts/test (needs the npm registry once; the apps'
+// node_modules stay in target/bundlers/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
