@@ -143,11 +143,40 @@ pub struct Summary {
     pub bad_passed: Vec<String>,
 }
 
-/// Reads `DIR/labels.json`.
+/// Reads `DIR/labels.json`; without one, every PNG, JPEG and WebP file of `DIR` (and `DIR/img/`)
+/// in name order, verdict `unlabelled` (a folder of pictures a school already has).
 pub fn labels(dir: &Path) -> Result<Vec<Label>, String> {
     let path = dir.join("labels.json");
+    if !path.exists() {
+        return unlabelled(dir);
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn unlabelled(dir: &Path) -> Result<Vec<Label>, String> {
+    let picture = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        [".png", ".jpg", ".jpeg", ".webp"].iter().any(|ext| name.ends_with(ext))
+    };
+    let mut files = Vec::new();
+    for folder in [dir.join("img"), dir.to_path_buf()] {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if picture(&name) && entry.path().is_file() && !files.contains(&name) {
+                files.push(name);
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("{}: no labels.json and no pictures", dir.display()));
+    }
+    files.sort();
+    Ok(files
+        .into_iter()
+        .map(|file| Label { file, verdict: "unlabelled".to_string(), faults: Vec::new() })
+        .collect())
 }
 
 /// Where the image of `label` is: `DIR/img/FILE`, else `DIR/FILE`.
@@ -191,7 +220,12 @@ pub fn judge(finder: &mut FaceFinder, dir: &Path, label: Label, rules: &Rules) -
 
 /// Judges every labelled image of `dir`.
 pub fn evaluate(finder: &mut FaceFinder, dir: &Path, rules: &Rules) -> Result<Vec<Sample>, String> {
-    Ok(labels(dir)?.into_iter().map(|label| judge(finder, dir, label, rules)).collect())
+    Ok(judge_all(finder, dir, labels(dir)?, rules))
+}
+
+/// Judges the images `labels` lists in `dir`.
+pub fn judge_all(finder: &mut FaceFinder, dir: &Path, labels: Vec<Label>, rules: &Rules) -> Vec<Sample> {
+    labels.into_iter().map(|label| judge(finder, dir, label, rules)).collect()
 }
 
 fn row(samples: &[Sample], id: CheckId, rules: &Rules) -> Row {

@@ -2,6 +2,7 @@
 //! [`gradcap_cli::eval`]), with the head pose compared to another estimator's when one is given.
 
 use gradcap::checks::Rules;
+use gradcap::photo::standard::Standard;
 use gradcap_cli::eval::{self, Sample};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,39 +65,84 @@ fn compare(samples: &[Sample], anchor: &BTreeMap<String, AnchorPose>) -> Vec<Dif
     ]
 }
 
+/// For pictures without labels: how many each content check refused.
+fn unlabelled_table(samples: &[Sample]) -> String {
+    let mut refused: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in samples.iter().flat_map(|s| &s.refused_by) {
+        *refused.entry(id.id()).or_insert(0) += 1;
+    }
+    let passed = samples.iter().filter(|s| s.refused_by.is_empty()).count();
+    let mut text = format!(
+        "{} pictures without labels: {passed} pass every content check; no face found in {}.\n\n\
+         | check | refused |\n|---|---|\n",
+        samples.len(),
+        samples.iter().filter(|s| !s.face).count()
+    );
+    for (id, n) in refused {
+        text += &format!("| `{id}` | {n} |\n");
+    }
+    text
+}
+
+/// What `gradcap eval` is asked for besides the folder.
+pub struct Options<'a> {
+    /// The folder holding the models.
+    pub models: &'a Path,
+    /// The checks' thresholds.
+    pub rules: &'a Rules,
+    /// Print JSON instead of the table.
+    pub json: bool,
+    /// Another estimator's head poses to compare with.
+    pub anchor: Option<&'a Path>,
+    /// Only the pictures of this verdict (`good`, `bad`, `borderline`).
+    pub only: Option<&'a str>,
+    /// Make the standard photo of every picture into this folder, with a contact sheet.
+    pub photos: Option<&'a Path>,
+    /// The photo standard.
+    pub standard: &'a Standard,
+}
+
 /// Evaluates `dir` and prints the table (or JSON); fails only when the corpus cannot be read.
-pub fn run(
-    dir: &Path,
-    models: &Path,
-    rules: &Rules,
-    json: bool,
-    anchor: Option<&Path>,
-) -> Result<(), String> {
-    let anchor: Option<BTreeMap<String, AnchorPose>> = anchor
+pub fn run(dir: &Path, options: &Options<'_>) -> Result<(), String> {
+    let anchor: Option<BTreeMap<String, AnchorPose>> = options
+        .anchor
         .map(|path| {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
         })
         .transpose()?;
-    let mut finder = gradcap_cli::face_finder(models)?;
-    let samples = eval::evaluate(&mut finder, dir, rules)?;
-    let summary = eval::summarize(&samples, rules);
-    let differences = anchor.map(|a| compare(&samples, &a));
-    if json {
-        let output = Output { summary: &summary, anchor: differences, samples: &samples };
-        println!("{}", serde_json::to_string(&output).map_err(|e| e.to_string())?);
-        return Ok(());
-    }
-    print!("{}", summary.table());
-    if let Some(differences) = differences {
-        println!("\nHead pose against the anchor (gradcap − anchor, degrees):\n");
-        println!("| axis | photos | median | median abs | 90th pct abs |\n|---|---|---|---|---|");
-        for d in differences {
-            println!(
-                "| {} | {} | {:+.1} | {:.1} | {:.1} |",
-                d.axis, d.photos, d.median, d.median_abs, d.p90_abs
-            );
+    let mut labels = eval::labels(dir)?;
+    if let Some(only) = options.only {
+        labels.retain(|l| l.verdict == only);
+        if labels.is_empty() {
+            return Err(format!("{}: no picture labelled {only}", dir.display()));
         }
     }
-    Ok(())
+    let mut finder = gradcap_cli::face_finder(options.models)?;
+    let samples = eval::judge_all(&mut finder, dir, labels.clone(), options.rules);
+    drop(finder);
+    let summary = eval::summarize(&samples, options.rules);
+    let differences = anchor.map(|a| compare(&samples, &a));
+    if options.json {
+        let output = Output { summary: &summary, anchor: differences, samples: &samples };
+        println!("{}", serde_json::to_string(&output).map_err(|e| e.to_string())?);
+    } else if samples.iter().all(|s| s.label.verdict == "unlabelled") {
+        print!("{}", unlabelled_table(&samples));
+    } else {
+        print!("{}", summary.table());
+        if let Some(differences) = differences {
+            println!("\nHead pose against the anchor (gradcap − anchor, degrees):\n");
+            println!("| axis | photos | median | median abs | 90th pct abs |\n|---|---|---|---|---|");
+            for d in differences {
+                println!(
+                    "| {} | {} | {:+.1} | {:.1} | {:.1} |",
+                    d.axis, d.photos, d.median, d.median_abs, d.p90_abs
+                );
+            }
+        }
+    }
+    match options.photos {
+        Some(out) => crate::photos::run(dir, &labels, out, options.models, options.standard),
+        None => Ok(()),
+    }
 }

@@ -5,6 +5,7 @@ use gradcap_cli::backend;
 mod decode;
 mod evaluation;
 mod photo;
+mod photos;
 mod serve;
 mod tls;
 
@@ -53,6 +54,18 @@ enum Command {
         /// (scripts/eval writes MediaPipe FaceLandmarker's): the differences are reported.
         #[arg(long)]
         anchor: Option<PathBuf>,
+        /// Only the pictures labelled so.
+        #[arg(long, value_parser = ["good", "bad", "borderline"])]
+        only: Option<String>,
+        /// Also make the standard photo of every picture into this folder (as `gradcap photo
+        /// --force`: NAME.jpg), with photos.json (made, failing or incomplete, and the
+        /// self-check's faults) and sheet.png, a contact sheet of them all. DIR needs no
+        /// labels.json for this: without one every picture in it is taken.
+        #[arg(long, value_name = "OUT")]
+        photos: Option<PathBuf>,
+        /// The photo standard for --photos, as for `gradcap photo`.
+        #[arg(long, requires = "photos")]
+        standard: Option<String>,
     },
     /// Make the standard photo (CHSI's: 480×640, blue background, 20–40 KB JPEG) from an image;
     /// prints a JSON report and fails when the photo does not meet the standard. Where the photo
@@ -563,10 +576,21 @@ fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Eval { dir, models, rules, json, anchor } => {
+        Command::Eval { dir, models, rules, json, anchor, only, photos, standard } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
-            parse_rules(rules)
-                .and_then(|rules| evaluation::run(&dir, &models, &rules, json, anchor.as_deref()))
+            parse_rules(rules).and_then(|rules| {
+                let standard = gradcap_cli::standard(standard.as_deref())?;
+                let options = evaluation::Options {
+                    models: &models,
+                    rules: &rules,
+                    json,
+                    anchor: anchor.as_deref(),
+                    only: only.as_deref(),
+                    photos: photos.as_deref(),
+                    standard: &standard,
+                };
+                evaluation::run(&dir, &options)
+            })
         }
         Command::Photo { input, output, models, standard, force } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));

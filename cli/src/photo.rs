@@ -3,6 +3,7 @@
 
 use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::photo::jpeg::Jpeg;
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::selfcheck::SelfCheck;
 use gradcap::photo::standard::Standard;
@@ -42,11 +43,11 @@ struct Report {
 
 /// The part of the person past the input's edge.
 #[derive(Serialize)]
-struct Missing {
+pub struct Missing {
     /// Its share of the photo.
-    share: f64,
+    pub share: f64,
     /// The photo's edges it touches: "top", "right", "bottom", "left".
-    sides: Vec<&'static str>,
+    pub sides: Vec<&'static str>,
 }
 
 impl Missing {
@@ -57,13 +58,102 @@ impl Missing {
     }
 
     /// What to tell the user.
-    fn message(&self) -> String {
+    pub fn message(&self) -> String {
         format!(
             "the photo cannot be made: {:.1} % of it would be the person beyond the picture's edge ({}); \
              take a picture that shows the head and both shoulders",
             100.0 * self.share,
             self.sides.join(", ")
         )
+    }
+}
+
+/// The models that make a standard photo and check it: the face finder and the segmentation.
+pub struct Maker {
+    finder: FaceFinder,
+    segmenter: Segmenter,
+}
+
+/// A standard photo made from an image, checked as [`Report`] says.
+pub struct Made {
+    /// The photo's corners in the input.
+    pub crop: [[f64; 2]; 4],
+    /// The part of the person the input does not show.
+    pub missing: Option<Missing>,
+    /// The photo as a file, the missing part marked in stripes.
+    pub file: Jpeg,
+    /// The layout measured again on the file.
+    pub geometry: Option<Geometry>,
+    /// The file checked as a reviewer would look at it.
+    pub self_check: SelfCheck,
+    /// With a missing part: the self-check of the photo with that part left background
+    /// (what the picture's cut-out is, unmarked); without one, none.
+    pub self_check_unmarked: Option<SelfCheck>,
+}
+
+impl Maker {
+    /// Loads the models from the folder `models`.
+    pub fn new(models: &Path) -> Result<Maker, String> {
+        let finder = gradcap_cli::face_finder(models)?;
+        let segmenter =
+            Segmenter::new(&gradcap_cli::read_model(models, gradcap::face::models::SEGMENTATION)?)
+                .map_err(|e| e.to_string())?;
+        Ok(Maker { finder, segmenter })
+    }
+
+    /// Makes the photo of the image file `input` to `standard` and checks it; with `unmarked`,
+    /// an incomplete photo is also checked with its missing part left background.
+    pub fn make(&mut self, input: &Path, standard: &Standard, unmarked: bool) -> Result<Made, String> {
+        let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+        let frame =
+            decode_image(&bytes, DecodeLimits::default()).map_err(|e| format!("{}: {e}", input.display()))?;
+        let face = self
+            .finder
+            .still(&frame.view())
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{}: no face", input.display()))?;
+        let first = Placement::for_standard(&face, standard);
+        let made = standard_photo(&frame.view(), first, Some(&mut self.finder), &mut self.segmenter)
+            .map_err(|e| e.to_string())?;
+        let missing = Missing::of(&made.beyond);
+        let photo = standard.photo(&made);
+        let file = standard.encode(&made.beyond.marked(&photo.view()).view()).map_err(|e| e.to_string())?;
+        let (geometry, self_check) = self.measure(&file.bytes, &made.mask, standard)?;
+        let self_check_unmarked = match missing.is_some() && unmarked {
+            true => {
+                let plain = standard.encode(&photo.view()).map_err(|e| e.to_string())?;
+                Some(self.measure(&plain.bytes, &made.mask, standard)?.1)
+            }
+            false => None,
+        };
+        Ok(Made { crop: made.placement.corners(), missing, file, geometry, self_check, self_check_unmarked })
+    }
+
+    /// The layout of the face on the JPEG (the crown from the person mask that made it), and
+    /// the self-check of the JPEG with the person found on it again, both at the working size.
+    fn measure(
+        &mut self,
+        jpeg: &[u8],
+        mask: &Mask,
+        standard: &Standard,
+    ) -> Result<(Option<Geometry>, SelfCheck), String> {
+        let written = decode_image(jpeg, DecodeLimits::default()).map_err(|e| e.to_string())?;
+        let written = standard.at_working_size(&written.view());
+        let face = self.finder.still(&written.view()).map_err(|e| e.to_string())?;
+        let person = self.segmenter.mask(&written.view()).map_err(|e| e.to_string())?;
+        let check = SelfCheck::of(&written.view(), face.as_ref(), &person, standard);
+        Ok((face.map(|f| Geometry::of(&f, Some(mask))), check))
+    }
+}
+
+impl Made {
+    /// Whether the photo meets `standard`: the person whole, the file's size, the layout and
+    /// the self-check.
+    pub fn meets(&self, standard: &Standard) -> bool {
+        self.missing.is_none()
+            && standard.size_ok(self.file.bytes.len())
+            && self.geometry.is_some_and(|g| standard.meets(&g))
+            && self.self_check.pass()
     }
 }
 
@@ -77,69 +167,34 @@ pub fn run(
     standard: &Standard,
     force: bool,
 ) -> Result<(), String> {
-    let mut finder = gradcap_cli::face_finder(models)?;
-    let mut segmenter =
-        Segmenter::new(&gradcap_cli::read_model(models, gradcap::face::models::SEGMENTATION)?)
-            .map_err(|e| e.to_string())?;
-    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let frame =
-        decode_image(&bytes, DecodeLimits::default()).map_err(|e| format!("{}: {e}", input.display()))?;
-    let face = finder
-        .still(&frame.view())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}: no face", input.display()))?;
-    let first = Placement::for_standard(&face, standard);
-    let made =
-        standard_photo(&frame.view(), first, Some(&mut finder), &mut segmenter).map_err(|e| e.to_string())?;
-    let placement = made.placement;
-    let missing = Missing::of(&made.beyond);
-    let photo = made.beyond.marked(&standard.photo(&made).view());
-    let file = standard.encode(&photo.view()).map_err(|e| e.to_string())?;
-    let written = missing.is_none() || force;
+    let made = Maker::new(models)?.make(input, standard, false)?;
+    let written = made.missing.is_none() || force;
     if written {
-        std::fs::write(output, &file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+        std::fs::write(output, &made.file.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
     }
-    let (geometry, self_check) = measure(&mut finder, &mut segmenter, &file.bytes, &made.mask, standard)?;
-    let size = file.bytes.len();
+    let size = made.file.bytes.len();
+    let meets = made.meets(standard);
     let report = Report {
         input: input.display().to_string(),
         output: output.display().to_string(),
-        crop: placement.corners(),
-        fits: missing.is_none(),
-        missing,
+        crop: made.crop,
+        fits: made.missing.is_none(),
         written,
-        quality: file.quality,
+        quality: made.file.quality,
         bytes: size,
         size: standard.size,
         size_ok: standard.size_ok(size),
-        layout_ok: geometry.is_some_and(|g| standard.meets(&g)),
-        geometry,
-        self_check,
+        layout_ok: made.geometry.is_some_and(|g| standard.meets(&g)),
+        geometry: made.geometry,
+        self_check: made.self_check,
+        missing: made.missing,
     };
     println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
     if let Some(missing) = &report.missing {
         return Err(missing.message());
     }
-    if report.size_ok && report.layout_ok && report.self_check.pass() {
-        Ok(())
-    } else {
-        Err("the photo does not meet the standard (see the report)".to_string())
+    match meets {
+        true => Ok(()),
+        false => Err("the photo does not meet the standard (see the report)".to_string()),
     }
-}
-
-/// The layout of the face on the written JPEG (the crown from the person mask that made it), and
-/// the self-check of the JPEG with the person found on it again, both at the working size.
-fn measure(
-    finder: &mut FaceFinder,
-    segmenter: &mut Segmenter,
-    jpeg: &[u8],
-    mask: &Mask,
-    standard: &Standard,
-) -> Result<(Option<Geometry>, SelfCheck), String> {
-    let written = decode_image(jpeg, DecodeLimits::default()).map_err(|e| e.to_string())?;
-    let written = standard.at_working_size(&written.view());
-    let face = finder.still(&written.view()).map_err(|e| e.to_string())?;
-    let person = segmenter.mask(&written.view()).map_err(|e| e.to_string())?;
-    let check = SelfCheck::of(&written.view(), face.as_ref(), &person, standard);
-    Ok((face.map(|f| Geometry::of(&f, Some(mask))), check))
 }

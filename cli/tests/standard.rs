@@ -141,3 +141,54 @@ fn the_re_check_of_a_made_photo_does_not_refuse_its_placement() {
     assert_eq!(verdict["firstFailure"], "mouth.closed");
     assert_eq!(verdict["selfCheck"]["faults"], serde_json::json!([]), "{verdict}");
 }
+
+/// `gradcap eval DIR --photos OUT` on a folder without labels (a school's own pictures): a photo
+/// of each picture, what became of it in photos.json and one contact sheet; a picture cut at the
+/// chin is incomplete (its photo written with the missing part marked), one without a face has no
+/// photo.
+#[test]
+fn a_folder_of_pictures_gets_its_photos_and_a_contact_sheet() {
+    let Some(face) = portrait() else { return };
+    let dir = std::env::temp_dir().join(format!("gradcap-folder-{}", std::process::id()));
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&face, dir.join("a_whole.jpg")).unwrap();
+    let whole = image::open(&face).unwrap().to_rgb8();
+    // Below the chin: the photo reaches the source down to y ≈ 610.
+    let cut = image::imageops::crop_imm(&whole, 0, 0, whole.width(), 470).to_image();
+    cut.save(dir.join("b_cut.png")).unwrap();
+    image::RgbImage::from_pixel(300, 400, image::Rgb([200, 190, 180])).save(dir.join("c_blank.png")).unwrap();
+
+    let (ok, text) = gradcap(&["eval", dir.to_str().unwrap(), "--photos", out.to_str().unwrap()], "");
+    assert!(ok, "{text}");
+    assert!(text.contains("| made, meets the standard | 1 |"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("photos.json")).unwrap()).unwrap();
+    let totals = &report["totals"];
+    assert_eq!((totals["pictures"].as_u64(), totals["made"].as_u64()), (Some(3), Some(1)), "{totals}");
+    assert_eq!((totals["incomplete"].as_u64(), totals["error"].as_u64()), (Some(1), Some(1)), "{totals}");
+    let photos = report["photos"].as_array().unwrap();
+    let outcome = |n: usize| (photos[n]["file"].as_str().unwrap(), photos[n]["outcome"].as_str().unwrap());
+    assert_eq!(
+        [outcome(0), outcome(1), outcome(2)],
+        [("a_whole.jpg", "made"), ("b_cut.png", "incomplete"), ("c_blank.png", "error")]
+    );
+    assert!(photos[1]["missing"][1].as_array().unwrap().contains(&"bottom".into()), "{}", photos[1]);
+    assert_eq!(photos[1]["faults_unmarked"], serde_json::json!([]), "the cut-out is clean: {}", photos[1]);
+    assert!(photos[1]["missing"][0].as_f64().unwrap() > 0.05, "{}", photos[1]);
+    assert!(photos[2]["error"].as_str().unwrap().contains("no face"), "{}", photos[2]);
+    for name in ["a_whole.jpg", "b_cut.jpg"] {
+        let photo = image::open(out.join(name)).unwrap();
+        assert_eq!((photo.width(), photo.height()), (480, 640), "{name}");
+    }
+    assert!(!out.join("c_blank.jpg").exists());
+    // The sheet: a row of ten cells 124×178, each thumbnail over a band in its outcome's colour.
+    let sheet = image::open(out.join("sheet.png")).unwrap().to_rgb8();
+    assert_eq!(sheet.dimensions(), (1240, 178));
+    let band = |cell: u32| sheet.get_pixel(cell * 124 + 62, 2 + 160 + 7).0;
+    assert_eq!([band(0), band(1), band(2)], [[40, 150, 60], [190, 40, 40], [90, 90, 90]]);
+    let top = sheet.get_pixel(62, 6).0; // the made photo's blue above the head
+    assert!(top[2] > 200 && top[0] < 130, "{top:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
