@@ -51,14 +51,14 @@ fn the_checks_hold_their_floors_on_real_photographs() {
     let Some((summary, samples)) = evaluate() else { return };
     println!("{}", summary.table());
     assert!(summary.no_face.is_empty(), "a face is found on every photograph: {:?}", summary.no_face);
-    assert!(summary.good_passed >= 64, "good photos passing every content check: {}", summary.good_passed);
+    assert!(summary.good_passed >= 65, "good photos passing every content check: {}", summary.good_passed);
     // Caught of the faults each check owns, at least; good photos refused, at most.
     let floors: [(CheckId, usize, usize); 13] = [
         (CheckId::PoseYaw, 10, 0),
         (CheckId::PosePitch, 8, 3),
         (CheckId::PoseRoll, 12, 0),
         (CheckId::LightExposure, 0, 0),
-        (CheckId::LightBacklight, 8, 1),
+        (CheckId::LightBacklight, 8, 0),
         (CheckId::LightEven, 0, 0),
         (CheckId::HairClear, 13, 2),
         (CheckId::EyesOpen, 10, 0),

@@ -170,7 +170,7 @@ impl Default for Rules {
             min_chin_ratio: 0.48,
             max_clipped: 0.2,
             max_saturated: 0.7,
-            max_backlight: 1.85,
+            max_backlight: 2.0,
             max_highlights: 0.03,
             min_sharpness: 0.045,
             min_contrast: 0.25,

@@ -184,7 +184,7 @@ export interface Rules {
   /**
    * Largest ratio of the background's luminance beside the head to the luminance of the face's
    * brightest tenth (its lit parts).
-   * Default: `1.85`.
+   * Default: `2`.
    */
   maxBacklight?: number;
   /**
