@@ -54,6 +54,10 @@ struct Entry {
     /// picture shows apart from what is missing.
     #[serde(skip_serializing_if = "Option::is_none")]
     faults_unmarked: Option<Vec<&'static str>>,
+    /// The self-check's figures (leftover, outgrowth, fringe, streak, layout…): of the cut-out
+    /// with its missing part left background when incomplete, else of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    self_check: Option<gradcap::photo::selfcheck::SelfCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -127,6 +131,7 @@ fn entry(
         missing: None,
         faults: Vec::new(),
         faults_unmarked: None,
+        self_check: None,
         error: None,
     };
     let made = match made {
@@ -146,7 +151,9 @@ fn entry(
     };
     entry.missing = made.missing.as_ref().map(|m| (m.share, m.sides.clone()));
     entry.faults = made.self_check.faults.iter().map(|f| f.id()).collect();
-    entry.faults_unmarked = made.self_check_unmarked.map(|c| c.faults.iter().map(|f| f.id()).collect());
+    entry.faults_unmarked =
+        made.self_check_unmarked.as_ref().map(|c| c.faults.iter().map(|f| f.id()).collect());
+    entry.self_check = Some(made.self_check_unmarked.unwrap_or_else(|| made.self_check.clone()));
     let thumb = decode_image(&made.file.bytes, DecodeLimits::default())
         .map(|photo| resize(&photo.view(), THUMB.0, THUMB.1))
         .map_err(|e| e.to_string())?;

@@ -178,6 +178,11 @@ fn a_folder_of_pictures_gets_its_photos_and_a_contact_sheet() {
     assert_eq!(photos[1]["faults_unmarked"], serde_json::json!([]), "the cut-out is clean: {}", photos[1]);
     assert!(photos[1]["missing"][0].as_f64().unwrap() > 0.05, "{}", photos[1]);
     assert!(photos[2]["error"].as_str().unwrap().contains("no face"), "{}", photos[2]);
+    assert!(
+        photos[0]["self_check"]["outgrowth"].is_u64() && photos[1]["self_check"]["streak"].is_f64(),
+        "{report}"
+    );
+    assert!(photos[2].get("self_check").is_none(), "{}", photos[2]);
     for name in ["a_whole.jpg", "b_cut.jpg"] {
         let photo = image::open(out.join(name)).unwrap();
         assert_eq!((photo.width(), photo.height()), (480, 640), "{name}");
