@@ -41,14 +41,21 @@ pub const FRINGE_MAX_WIDTH: f64 = 0.35;
 /// The person's parts narrower than twice this (px, at the working size) are the outgrowths
 /// [`outgrowth`] measures: a head, its hair and its ears are wider.
 pub const OUTGROWTH_RADIUS: u32 = 20;
-/// The largest outgrowth above the brows a photo passes with, pixels: on the cut-outs of the
-/// faces-real pictures the good ones reach 129 (curls at a temple) but for a door frame joined to
-/// the hair (605); the room's things joined to the head on the others 196–933 (a toy, red clutter
-/// beside the hair, a picture's border, a raised hand; docs/photo.md).
+/// The largest outgrowth a photo passes with, pixels: on the cut-outs of the faces-real pictures
+/// the good ones reach 129 (curls at a temple) but for a door frame joined to the hair (605); the
+/// room's things joined to the head on the others 196–933 (a toy, red clutter beside the hair,
+/// an object at the temple, a picture's border, a raised hand; docs/photo.md).
 pub const OUTGROWTH_MAX: usize = 160;
 /// The brows lie about this far above the eye line (px, at the working size): an outgrowth must
-/// lie wholly above that, so that ears and hair beside the face are not counted.
+/// lie wholly above that, so that ears and hair beside the face are not counted…
 const BROWS_ABOVE_EYES: f64 = 40.0;
+/// …or, above the eyes, further out beside the face than this share of its width from its sides
+/// (the mesh's points at the ears, [`FACE_SIDES`]): on faces-real the ears' narrow parts reach
+/// 0.05 of it out, curls at the temples 0.16, a dark object joined to the head at `032_nuaa`'s
+/// temple 0.43.
+const EAR_REACH: f64 = 0.25;
+/// The mesh's points on the face's sides at the ears.
+const FACE_SIDES: [usize; 2] = [234, 454];
 
 /// The lines of the photo compared at a time for streaks ([`streak`]).
 const STREAK_WINDOW: usize = 16;
@@ -160,8 +167,9 @@ pub struct SelfCheck {
     /// The largest patch of such pixels, or the room's light left joined to a shoulder
     /// ([`super::person::light_beside_shoulders`]), in pixels.
     pub leftover_patch: usize,
-    /// The largest part of the person above the brows narrower than `2 ×`
-    /// [`OUTGROWTH_RADIUS`] px, in pixels: a thing of the room joined to the head.
+    /// The largest part of the person narrower than `2 ×` [`OUTGROWTH_RADIUS`] px above the
+    /// brows, or above the eyes and further out beside the face than an ear reaches, in pixels:
+    /// a thing of the room joined to the head.
     pub outgrowth: usize,
     /// Fringe pixels per outline pixel.
     pub fringe: f64,
@@ -206,7 +214,7 @@ impl SelfCheck {
         let leftover_patch = on_blue.max(beside_shoulders);
         // A thing of the room the segmentation joined to the head (a door frame standing out
         // of the hair, an object on it): narrow parts of the person above the brows.
-        let outgrowth = face.map_or(0, |f| outgrowth(person, f.eyes_middle()[1] - BROWS_ABOVE_EYES));
+        let outgrowth = face.map_or(0, |f| outgrowth(person, f));
         let fringe = fringe(photo, person, background);
         let streak = streak(photo, background, false).min(streak(photo, background, true));
         // The top of the head by colour: a segmentation's idea of a head's shape carries it on
@@ -361,19 +369,20 @@ fn leftover(photo: &FrameView<'_>, clear: &[bool], background: [u8; 3]) -> (f64,
         }
     }
     let share = if total == 0 { 1.0 } else { count as f64 / total as f64 };
-    (share, largest_patch(&mut off, w, h, h))
+    (share, largest_patch(&mut off, w, h, |_| true))
 }
 
-/// The size of the largest 8-connected patch of `set` (cleared on the way) lying wholly above the
-/// row `above`.
-fn largest_patch(set: &mut [bool], w: usize, h: usize, above: usize) -> usize {
+/// The size of the largest 8-connected patch of `set` (cleared on the way) whose last row
+/// `counts`.
+fn largest_patch(set: &mut [bool], w: usize, h: usize, counts: impl Fn(usize) -> bool) -> usize {
     let mut largest = 0;
     for start in 0..w * h {
         if !set[start] {
             continue;
         }
         set[start] = false;
-        let (mut stack, mut size, mut bottom) = (vec![start], 0, 0);
+        let (mut stack, mut size) = (vec![start], 0);
+        let mut bottom = 0;
         while let Some(i) = stack.pop() {
             size += 1;
             let (x, y) = (i % w, i / w);
@@ -388,7 +397,7 @@ fn largest_patch(set: &mut [bool], w: usize, h: usize, above: usize) -> usize {
                 }
             }
         }
-        if bottom < above {
+        if counts(bottom) {
             largest = largest.max(size);
         }
     }
@@ -549,10 +558,20 @@ fn thin_parts(person: &Mask, radius: u32) -> Vec<bool> {
     inside.iter().zip(&to_core).map(|(&i, &d)| i && d > 3 * radius).collect()
 }
 
-/// The largest part of `person` narrower than `2 ×` [`OUTGROWTH_RADIUS`] lying wholly above the
-/// row `above`, in pixels.
-fn outgrowth(person: &Mask, above: f64) -> usize {
-    let mut thin = thin_parts(person, OUTGROWTH_RADIUS);
-    let above = above.clamp(0.0, person.height as f64) as usize;
-    largest_patch(&mut thin, person.width as usize, person.height as usize, above)
+/// The largest part of `person` narrower than `2 ×` [`OUTGROWTH_RADIUS`] that lies wholly above
+/// `face`'s brows, or wholly above its eyes and further out beside the face than an ear reaches
+/// ([`EAR_REACH`]; counted from there out, as a thing joined to the hair is), in pixels.
+fn outgrowth(person: &Mask, face: &Face) -> usize {
+    let (w, h) = (person.width as usize, person.height as usize);
+    let thin = thin_parts(person, OUTGROWTH_RADIUS);
+    let eyes = face.eyes_middle()[1];
+    let brows = eyes - BROWS_ABOVE_EYES;
+    let above_brows = largest_patch(&mut thin.clone(), w, h, |bottom| (bottom as f64) < brows);
+    let [a, b] = [face.mesh[FACE_SIDES[0]][0] as f64, face.mesh[FACE_SIDES[1]][0] as f64];
+    let reach = EAR_REACH * (b - a).abs();
+    let (left, right) = (a.min(b) - reach, a.max(b) + reach);
+    let mut beside: Vec<bool> =
+        thin.iter().enumerate().map(|(i, &t)| t && !(left..=right).contains(&((i % w) as f64))).collect();
+    let beside = largest_patch(&mut beside, w, h, |bottom| (bottom as f64) < eyes);
+    above_brows.max(beside)
 }
