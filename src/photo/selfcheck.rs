@@ -39,7 +39,7 @@ const FRINGE_LEVELS: f64 = 40.0;
 pub const FRINGE_MAX_WIDTH: f64 = 0.35;
 
 /// The person's parts narrower than twice this (px, at the working size) are the outgrowths
-/// [`outgrowth`] measures: a head, its hair and its ears are wider.
+/// [`SelfCheck::outgrowth`] measures: a head, its hair and its ears are wider.
 pub const OUTGROWTH_RADIUS: u32 = 20;
 /// The largest outgrowth a photo passes with, pixels: on the cut-outs of the faces-real pictures
 /// the good ones reach 129 (curls at a temple) but for a door frame joined to the hair (605); the
