@@ -369,12 +369,12 @@ fn leftover(photo: &FrameView<'_>, clear: &[bool], background: [u8; 3]) -> (f64,
         }
     }
     let share = if total == 0 { 1.0 } else { count as f64 / total as f64 };
-    (share, largest_patch(&mut off, w, h, |_| true))
+    (share, largest_patch(&mut off, w, h, &|_| true))
 }
 
 /// The size of the largest 8-connected patch of `set` (cleared on the way) whose last row
 /// `counts`.
-fn largest_patch(set: &mut [bool], w: usize, h: usize, counts: impl Fn(usize) -> bool) -> usize {
+fn largest_patch(set: &mut [bool], w: usize, h: usize, counts: &dyn Fn(usize) -> bool) -> usize {
     let mut largest = 0;
     for start in 0..w * h {
         if !set[start] {
@@ -497,8 +497,17 @@ fn head_cut(face: Option<&Face>, head_top: Option<[f64; 2]>) -> bool {
 /// City-block-ish (3-4 chamfer) distance, in pixels ×3, from every pixel where `inside` holds to
 /// the nearest where it does not (0 outside).
 fn chamfer(inside: &[bool], w: usize, h: usize) -> Vec<u32> {
-    const FAR: u32 = u32::MAX / 2;
-    let mut d: Vec<u32> = inside.iter().map(|&i| if i { FAR } else { 0 }).collect();
+    let mut d: Vec<u32> = inside.iter().map(|&i| if i { u32::MAX / 2 } else { 0 }).collect();
+    // The backward pass is the forward one over the reversed picture (turned half a turn).
+    chamfer_pass(&mut d, w, h);
+    d.reverse();
+    chamfer_pass(&mut d, w, h);
+    d.reverse();
+    d
+}
+
+/// One pass of [`chamfer`]: each pixel from its neighbours to the left and above.
+fn chamfer_pass(d: &mut [u32], w: usize, h: usize) {
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
@@ -521,29 +530,6 @@ fn chamfer(inside: &[bool], w: usize, h: usize) -> Vec<u32> {
             d[i] = best;
         }
     }
-    for y in (0..h).rev() {
-        for x in (0..w).rev() {
-            let i = y * w + x;
-            if d[i] == 0 {
-                continue;
-            }
-            let mut best = d[i];
-            if x + 1 < w {
-                best = best.min(d[i + 1] + 3);
-            }
-            if y + 1 < h {
-                best = best.min(d[i + w] + 3);
-                if x + 1 < w {
-                    best = best.min(d[i + w + 1] + 4);
-                }
-                if x > 0 {
-                    best = best.min(d[i + w - 1] + 4);
-                }
-            }
-            d[i] = best;
-        }
-    }
-    d
 }
 
 /// The parts of the person narrower than `2 × radius` px: the person less its opening by a
@@ -566,12 +552,12 @@ fn outgrowth(person: &Mask, face: &Face) -> usize {
     let thin = thin_parts(person, OUTGROWTH_RADIUS);
     let eyes = face.eyes_middle()[1];
     let brows = eyes - BROWS_ABOVE_EYES;
-    let above_brows = largest_patch(&mut thin.clone(), w, h, |bottom| (bottom as f64) < brows);
+    let above_brows = largest_patch(&mut thin.clone(), w, h, &|bottom| (bottom as f64) < brows);
     let [a, b] = [face.mesh[FACE_SIDES[0]][0] as f64, face.mesh[FACE_SIDES[1]][0] as f64];
     let reach = EAR_REACH * (b - a).abs();
     let (left, right) = (a.min(b) - reach, a.max(b) + reach);
     let mut beside: Vec<bool> =
         thin.iter().enumerate().map(|(i, &t)| t && !(left..=right).contains(&((i % w) as f64))).collect();
-    let beside = largest_patch(&mut beside, w, h, |bottom| (bottom as f64) < eyes);
+    let beside = largest_patch(&mut beside, w, h, &|bottom| (bottom as f64) < eyes);
     above_brows.max(beside)
 }
