@@ -213,7 +213,8 @@ impl SelfCheck {
             super::person::light_beside_shoulders(photo, person).iter().filter(|&&l| l).count();
         let leftover_patch = on_blue.max(beside_shoulders);
         // A thing of the room the segmentation joined to the head (a door frame standing out
-        // of the hair, an object on it): narrow parts of the person above the brows.
+        // of the hair, an object on it or at a temple): narrow parts of the person above the
+        // brows, or beside the face further out than the ears.
         let outgrowth = face.map_or(0, |f| outgrowth(person, f));
         let fringe = fringe(photo, person, background);
         let streak = streak(photo, background, false).min(streak(photo, background, true));
@@ -494,8 +495,8 @@ fn head_cut(face: Option<&Face>, head_top: Option<[f64; 2]>) -> bool {
     }
 }
 
-/// City-block-ish (3-4 chamfer) distance, in pixels ×3, from every pixel where `inside` holds to
-/// the nearest where it does not (0 outside).
+/// The 3-4 chamfer distance (within a few per cent of the straight-line one), in pixels ×3,
+/// from every pixel where `inside` holds to the nearest where it does not (0 outside).
 fn chamfer(inside: &[bool], w: usize, h: usize) -> Vec<u32> {
     let mut d: Vec<u32> = inside.iter().map(|&i| if i { u32::MAX / 2 } else { 0 }).collect();
     // The backward pass is the forward one over the reversed picture (turned half a turn).
