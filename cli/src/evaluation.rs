@@ -120,7 +120,6 @@ pub fn run(dir: &Path, options: &Options<'_>) -> Result<(), String> {
     }
     let mut finder = gradcap_cli::face_finder(options.models)?;
     let samples = eval::judge_all(&mut finder, dir, labels.clone(), options.rules);
-    drop(finder);
     let summary = eval::summarize(&samples, options.rules);
     let differences = anchor.map(|a| compare(&samples, &a));
     if options.json {
@@ -142,7 +141,10 @@ pub fn run(dir: &Path, options: &Options<'_>) -> Result<(), String> {
         }
     }
     match options.photos {
-        Some(out) => crate::photos::run(dir, &labels, out, options.models, options.standard),
+        Some(out) => {
+            let mut maker = crate::photo::Maker::with_finder(finder, options.models)?;
+            crate::photos::run(dir, &labels, out, &mut maker, options.standard)
+        }
         None => Ok(()),
     }
 }

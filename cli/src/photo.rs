@@ -2,7 +2,7 @@
 //! standard unless `--standard` gives another.
 
 use gradcap::face::FaceFinder;
-use gradcap::frame::{decode_image, DecodeLimits};
+use gradcap::frame::{decode_image, DecodeLimits, Frame};
 use gradcap::photo::jpeg::Jpeg;
 use gradcap::photo::segment::{Mask, Segmenter};
 use gradcap::photo::selfcheck::SelfCheck;
@@ -58,7 +58,7 @@ impl Missing {
     }
 
     /// What to tell the user.
-    pub fn message(&self) -> String {
+    fn message(&self) -> String {
         format!(
             "the photo cannot be made: {:.1} % of it would be the person beyond the picture's edge ({}); \
              take a picture that shows the head and both shoulders",
@@ -84,6 +84,8 @@ pub struct Made {
     pub file: Jpeg,
     /// The layout measured again on the file.
     pub geometry: Option<Geometry>,
+    /// The file decoded at the working size, as the self-check looked at it.
+    pub written: Frame,
     /// The file checked as a reviewer would look at it.
     pub self_check: SelfCheck,
     /// With a missing part: the self-check of the photo with that part left background
@@ -94,7 +96,11 @@ pub struct Made {
 impl Maker {
     /// Loads the models from the folder `models`.
     pub fn new(models: &Path) -> Result<Maker, String> {
-        let finder = gradcap_cli::face_finder(models)?;
+        Maker::with_finder(gradcap_cli::face_finder(models)?, models)
+    }
+
+    /// With a face finder already loaded, loads the segmentation from the folder `models`.
+    pub fn with_finder(finder: FaceFinder, models: &Path) -> Result<Maker, String> {
         let segmenter =
             Segmenter::new(&gradcap_cli::read_model(models, gradcap::face::models::SEGMENTATION)?)
                 .map_err(|e| e.to_string())?;
@@ -118,31 +124,32 @@ impl Maker {
         let missing = Missing::of(&made.beyond);
         let photo = standard.photo(&made);
         let file = standard.encode(&made.beyond.marked(&photo.view()).view()).map_err(|e| e.to_string())?;
-        let (geometry, self_check) = self.measure(&file.bytes, &made.mask, standard)?;
+        let (written, geometry, self_check) = self.measure(&file.bytes, &made.mask, standard)?;
         let self_check_unmarked = match missing.is_some() && unmarked {
             true => {
                 let plain = standard.encode(&photo.view()).map_err(|e| e.to_string())?;
-                Some(self.measure(&plain.bytes, &made.mask, standard)?.1)
+                Some(self.measure(&plain.bytes, &made.mask, standard)?.2)
             }
             false => None,
         };
-        Ok(Made { crop: made.placement.corners(), missing, file, geometry, self_check, self_check_unmarked })
+        let crop = made.placement.corners();
+        Ok(Made { crop, missing, file, geometry, written, self_check, self_check_unmarked })
     }
 
-    /// The layout of the face on the JPEG (the crown from the person mask that made it), and
-    /// the self-check of the JPEG with the person found on it again, both at the working size.
+    /// The JPEG decoded at the working size, the layout of the face on it (the crown from the
+    /// person mask that made it), and its self-check with the person found on it again.
     fn measure(
         &mut self,
         jpeg: &[u8],
         mask: &Mask,
         standard: &Standard,
-    ) -> Result<(Option<Geometry>, SelfCheck), String> {
+    ) -> Result<(Frame, Option<Geometry>, SelfCheck), String> {
         let written = decode_image(jpeg, DecodeLimits::default()).map_err(|e| e.to_string())?;
         let written = standard.at_working_size(&written.view());
         let face = self.finder.still(&written.view()).map_err(|e| e.to_string())?;
         let person = self.segmenter.mask(&written.view()).map_err(|e| e.to_string())?;
         let check = SelfCheck::of(&written.view(), face.as_ref(), &person, standard);
-        Ok((face.map(|f| Geometry::of(&f, Some(mask))), check))
+        Ok((written, face.map(|f| Geometry::of(&f, Some(mask))), check))
     }
 }
 

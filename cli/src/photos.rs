@@ -4,7 +4,7 @@
 //! a contact sheet of all of them to look at (docs/photo.md).
 
 use crate::photo::{Made, Maker};
-use gradcap::frame::{decode_image, DecodeLimits, Frame};
+use gradcap::frame::Frame;
 use gradcap::photo::standard::{resize, Standard};
 use gradcap_cli::eval::{image_path, Label};
 use serde::Serialize;
@@ -90,11 +90,10 @@ pub fn run(
     dir: &Path,
     labels: &[Label],
     out: &Path,
-    models: &Path,
+    maker: &mut Maker,
     standard: &Standard,
 ) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut maker = Maker::new(models)?;
     let mut entries = Vec::new();
     let mut thumbs = Vec::new();
     for (i, label) in labels.iter().enumerate() {
@@ -154,10 +153,7 @@ fn entry(
     entry.faults_unmarked =
         made.self_check_unmarked.as_ref().map(|c| c.faults.iter().map(|f| f.id()).collect());
     entry.self_check = Some(made.self_check_unmarked.unwrap_or_else(|| made.self_check.clone()));
-    let thumb = decode_image(&made.file.bytes, DecodeLimits::default())
-        .map(|photo| resize(&photo.view(), THUMB.0, THUMB.1))
-        .map_err(|e| e.to_string())?;
-    Ok((entry, Some(thumb)))
+    Ok((entry, Some(resize(&made.written.view(), THUMB.0, THUMB.1))))
 }
 
 fn totals(entries: &[Entry]) -> Totals {
