@@ -79,6 +79,35 @@ fn window_axis(
     }
 }
 
+/// MediaPipe's `Landmarks2TransformMatrix` (version 2): the 4×4 matrix (row-major) that takes a
+/// pixel of an `output_width × output_height` crop to the feature map the landmarks were placed
+/// in. The crop is the box of the `subset` landmarks, measured after turning the image so that the
+/// line from `left` to `right` lies at `target_rotation`, scaled by `scale_x`, `scale_y`.
+fn landmarks_to_matrix(points: &[f32], o: &super::tflite::LandmarksMatrix, dst: &mut [f32]) {
+    let at =
+        |i: usize| [points.get(3 * i).copied().unwrap_or(0.0), points.get(3 * i + 1).copied().unwrap_or(0.0)];
+    let ([lx, ly], [rx, ry]) = (at(o.left), at(o.right));
+    let turn = o.target_rotation - (ry - ly).atan2(rx - lx);
+    let (s, c) = turn.sin_cos();
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for &i in &o.subset {
+        let [x, y] = at(i);
+        let (u, v) = (x * c - y * s, x * s + y * c);
+        (x0, y0, x1, y1) = (x0.min(u), y0.min(v), x1.max(u), y1.max(v));
+    }
+    // The box's middle, turned back into the map.
+    let (mu, mv) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (cx, cy) = (mu * c + mv * s, -mu * s + mv * c);
+    let sx = o.scale_x * (x1 - x0) / o.output_width;
+    let sy = o.scale_y * (y1 - y0) / o.output_height;
+    let (hx, hy) = (-o.output_width / 2.0, -o.output_height / 2.0);
+    // Shift to the middle · turn back · scale · shift the crop's centre to its origin.
+    let (a, b, d, e) = (c * sx, s * sy, -s * sx, c * sy);
+    let m = [a, b, 0.0, a * hx + b * hy + cx, d, e, 0.0, d * hx + e * hy + cy];
+    dst[..8].copy_from_slice(&m);
+    dst[8..].copy_from_slice(&[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+}
+
 /// The four dimensions of a 4-D shape; `what` names it in the error.
 fn dims4(shape: &[usize], what: &str) -> Result<[usize; 4], Error> {
     <[usize; 4]>::try_from(shape).map_err(|_| bad(format!("{what} are not 4-D")))
@@ -290,8 +319,116 @@ impl Engine {
             Op::Reshape => self.unary(arg(0)?, dst, |x| x),
             Op::Pad => self.pad(arg(0)?, arg(1)?, out, dst),
             Op::Concatenation(axis, a) => self.concat(ins, out, *axis, *a, dst),
+            Op::StridedSlice { begin_mask, end_mask, shrink_axis_mask } => {
+                let masks = [*begin_mask, *end_mask, *shrink_axis_mask];
+                self.strided_slice(arg(0)?, [arg(1)?, arg(2)?, arg(3)?], masks, dst)
+            }
+            Op::LandmarksToMatrix(options) => {
+                if dst.len() != 16 {
+                    return Err(bad("a transform matrix is 4×4"));
+                }
+                landmarks_to_matrix(&self.values[arg(0)?], options, dst);
+                Ok(())
+            }
+            Op::TransformTensorBilinear => {
+                let [h, wd, c] = hwc(&self.shapes[arg(0)?])?;
+                let [oh, ow, oc] = hwc(&self.shapes[out])?;
+                let matrix = &self.values[arg(1)?];
+                if oc != c || dst.len() != oh * ow * c || matrix.len() != 16 {
+                    return Err(bad("transform shapes do not agree"));
+                }
+                layers::transform_bilinear(&self.values[arg(0)?], [h, wd, c], matrix, [oh, ow], dst);
+                Ok(())
+            }
+            Op::TransformLandmarks => {
+                let (points, matrix) = (&self.values[arg(0)?], &self.values[arg(1)?]);
+                let dims = self.shapes[out].last().copied().unwrap_or(0);
+                if !(2..=3).contains(&dims) || points.len() != dst.len() || matrix.len() != 16 {
+                    return Err(bad("landmark transform shapes do not agree"));
+                }
+                for (d, p) in dst.chunks_exact_mut(dims).zip(points.chunks_exact(dims)) {
+                    d.copy_from_slice(p);
+                    d[0] = matrix[0] * p[0] + matrix[1] * p[1] + matrix[3];
+                    d[1] = matrix[4] * p[0] + matrix[5] * p[1] + matrix[7];
+                }
+                Ok(())
+            }
             Op::Dequantize | Op::Unsupported(..) => Err(bad(format!("operator {op:?} cannot run here"))),
         }
+    }
+
+    /// TFLite's strided slice over up to four axes (no ellipsis, no new axes).
+    fn strided_slice(
+        &self,
+        a: usize,
+        [b, e, s]: [usize; 3],
+        masks: [i32; 3],
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
+        let shape = &self.shapes[a];
+        let (begin, end, strides) = (&self.ints[b], &self.ints[e], &self.ints[s]);
+        let n = shape.len();
+        if n > 4 || begin.len() != n || end.len() != n || strides.len() != n {
+            return Err(bad("strided slice wants constant begin, end and strides"));
+        }
+        // The indices taken along each axis.
+        let mut axes: Vec<Vec<usize>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let (dim, stride) = (shape[i] as i64, strides[i] as i64);
+            if stride == 0 {
+                return Err(bad("strided slice with a zero stride"));
+            }
+            let at = |v: i32| if (v as i64) < 0 { v as i64 + dim } else { v as i64 };
+            let bit = |m: i32| m >> i & 1 == 1;
+            let (lo, hi) = if stride > 0 { (0, dim) } else { (-1, dim - 1) };
+            let first = if bit(masks[0]) {
+                if stride > 0 {
+                    0
+                } else {
+                    dim - 1
+                }
+            } else {
+                at(begin[i]).clamp(lo, hi)
+            };
+            let last = if bit(masks[2]) {
+                first + 1
+            } else if bit(masks[1]) {
+                if stride > 0 {
+                    dim
+                } else {
+                    -1
+                }
+            } else {
+                at(end[i]).clamp(lo, hi)
+            };
+            let mut taken = Vec::new();
+            let mut k = first;
+            while (stride > 0 && k < last) || (stride < 0 && k > last) {
+                taken.push(k as usize);
+                k += stride;
+            }
+            axes.push(taken);
+        }
+        if axes.iter().map(Vec::len).product::<usize>() != dst.len() {
+            return Err(bad("strided slice output does not match its shape"));
+        }
+        let src = &self.values[a];
+        let mut pitch = vec![1usize; n];
+        for i in (0..n.saturating_sub(1)).rev() {
+            pitch[i] = pitch[i + 1] * shape[i + 1];
+        }
+        let mut index = vec![0usize; n];
+        for d in dst.iter_mut() {
+            *d = src[(0..n).map(|i| axes[i][index[i]] * pitch[i]).sum::<usize>()];
+            for i in (0..n).rev() {
+                index[i] += 1;
+                if index[i] < axes[i].len() {
+                    break;
+                }
+                index[i] = 0;
+            }
+        }
+        Ok(())
     }
 
     fn unary(&self, a: usize, dst: &mut [f32], f: impl Fn(f32) -> f32) -> Result<(), Error> {
@@ -680,5 +817,57 @@ mod tests {
         for bytes in [&b""[..], b"TFL3", &[0xff; 64], &[4, 0, 0, 0, 0xf0, 0xff, 0xff, 0xff]] {
             assert!(Engine::load(bytes).is_err());
         }
+    }
+
+    /// A slice of a 2×4 tensor: row 1 (shrunk away), every other column.
+    #[test]
+    fn strided_slice_takes_what_its_masks_say() {
+        let node = Node {
+            op: Op::StridedSlice { begin_mask: 0, end_mask: 2, shrink_axis_mask: 1 },
+            inputs: vec![0, 1, 2, 3],
+            outputs: vec![4],
+        };
+        let mut engine = Engine {
+            shapes: vec![vec![2, 4], vec![2], vec![2], vec![2], vec![2]],
+            values: vec![vec![0.0; 8], Vec::new(), Vec::new(), Vec::new(), vec![0.0; 2]],
+            ints: vec![Vec::new(), vec![1, 0], vec![0, 1], vec![1, 2], Vec::new()],
+            plan: vec![Step { node, residual: None, act: Folded::Fused(Activation::None) }],
+            inputs: vec![0],
+            outputs: vec![4],
+        };
+        let input: Vec<f32> = (0..8).map(|i| i as f32).collect();
+        assert_eq!(engine.run(&input).unwrap()[0], &[4.0, 6.0]);
+    }
+
+    /// The crop is set on the subset's box: with the reference line level, its middle pixel
+    /// lands on the box's middle and one crop pixel spans box ÷ output size; turned a quarter,
+    /// the crop's x axis runs down the map.
+    #[test]
+    fn landmarks_matrix_centres_the_crop_on_the_subset() {
+        let mut points = vec![0.0f32; 3 * 4];
+        for (i, [x, y]) in [[10.0, 20.0], [30.0, 20.0], [10.0, 40.0], [30.0, 40.0]].into_iter().enumerate() {
+            points[3 * i] = x;
+            points[3 * i + 1] = y;
+        }
+        let mut options = crate::face::tflite::LandmarksMatrix {
+            left: 0,
+            right: 1,
+            target_rotation: 0.0,
+            output_width: 16.0,
+            output_height: 16.0,
+            scale_x: 1.0,
+            scale_y: 1.0,
+            subset: vec![0, 1, 2, 3],
+        };
+        let mut m = [0f32; 16];
+        landmarks_to_matrix(&points, &options, &mut m);
+        let at = |m: &[f32; 16], x: f32, y: f32| [m[0] * x + m[1] * y + m[3], m[4] * x + m[5] * y + m[7]];
+        assert_eq!(at(&m, 8.0, 8.0), [20.0, 30.0]);
+        assert_eq!(at(&m, 0.0, 0.0), [10.0, 20.0]);
+        // The line from landmark 0 to 2 points down the map; turned level, it runs along x.
+        options.right = 2;
+        landmarks_to_matrix(&points, &options, &mut m);
+        let [x, y] = at(&m, 16.0, 8.0);
+        assert!((x - 20.0).abs() < 1e-4 && (y - 40.0).abs() < 1e-4, "{x}, {y}");
     }
 }

@@ -139,6 +139,48 @@ pub fn transpose_conv(
     }
 }
 
+/// MediaPipe's `TransformTensorBilinear` (version 2): output pixel `(x, y)` samples `src` at the
+/// point the first two rows of the row-major 4×4 `matrix` send it to, pixel centres lined up;
+/// zero where that point falls outside the map.
+pub fn transform_bilinear(
+    src: &[f32],
+    [h, w, c]: [usize; 3],
+    matrix: &[f32],
+    [oh, ow]: [usize; 2],
+    dst: &mut [f32],
+) {
+    let (mx, my) = (&matrix[0..4], &matrix[4..8]);
+    // Pixel centres: shift by half a pixel on both sides of the transform.
+    let tx = mx[3] + (mx[0] + mx[1]) * 0.5 - 0.5;
+    let ty = my[3] + (my[0] + my[1]) * 0.5 - 0.5;
+    let at = |y: isize, x: isize, k: usize| {
+        if y < 0 || x < 0 || y >= h as isize || x >= w as isize {
+            0.0
+        } else {
+            src[(y as usize * w + x as usize) * c + k]
+        }
+    };
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let (fx, fy) = (ox as f32, oy as f32);
+            let (sx, sy) = (mx[0] * fx + mx[1] * fy + tx, my[0] * fx + my[1] * fy + ty);
+            let out = &mut dst[(oy * ow + ox) * c..(oy * ow + ox + 1) * c];
+            if !(sx >= 0.0 && sx <= (w - 1) as f32 && sy >= 0.0 && sy <= (h - 1) as f32) {
+                out.iter_mut().for_each(|v| *v = 0.0);
+                continue;
+            }
+            let (x0, y0) = (sx.floor(), sy.floor());
+            let (ax, ay) = (sx - x0, sy - y0);
+            let (x0, y0) = (x0 as isize, y0 as isize);
+            for (k, v) in out.iter_mut().enumerate() {
+                let top = (1.0 - ax) * at(y0, x0, k) + ax * at(y0, x0 + 1, k);
+                let bottom = (1.0 - ax) * at(y0 + 1, x0, k) + ax * at(y0 + 1, x0 + 1, k);
+                *v = ay * bottom + (1.0 - ay) * top;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +229,21 @@ mod tests {
             (self.dilation_h, self.dilation_w) = (h, w);
             self
         }
+    }
+
+    #[test]
+    fn transforming_by_the_identity_copies_the_map_and_half_a_pixel_averages() {
+        let src: Vec<f32> = (0..3 * 4 * 2).map(|i| i as f32).collect();
+        let identity = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let mut out = vec![-1.0; src.len()];
+        transform_bilinear(&src, [3, 4, 2], &identity, [3, 4], &mut out);
+        assert_eq!(out, src);
+        // Half a pixel to the right: each output averages two neighbours; the last column's
+        // point lies past the map and reads zero.
+        let mut shifted = identity;
+        shifted[3] = 0.5;
+        transform_bilinear(&src, [3, 4, 2], &shifted, [3, 4], &mut out);
+        assert_eq!(&out[0..2], &[1.0, 2.0]);
+        assert_eq!(&out[6..8], &[0.0, 0.0]);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod detect;
 pub mod engine;
+mod flex;
 mod kernels;
 pub mod landmarks;
 mod layers;

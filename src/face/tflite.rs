@@ -230,8 +230,76 @@ pub enum Op {
     /// MediaPipe's custom transposed convolution with bias (`Convolution2DTransposeBias`):
     /// weights `[Co, Kh, Kw, Ci]`, the output's size from its tensor.
     TransposeConvBias(Window),
+    /// A strided slice; begin, end and strides come from constant tensors.
+    StridedSlice {
+        /// Axes whose begin is ignored (start from the first element).
+        begin_mask: i32,
+        /// Axes whose end is ignored (run to the last element).
+        end_mask: i32,
+        /// Axes taken at one index and dropped from the output's shape.
+        shrink_axis_mask: i32,
+    },
+    /// MediaPipe's `Landmarks2TransformMatrix` (version 2): the matrix that maps a crop of a
+    /// feature map, set around a subset of landmarks and turned level, into the map.
+    LandmarksToMatrix(Box<LandmarksMatrix>),
+    /// MediaPipe's `TransformTensorBilinear`: samples a 1×H×W×C map at the points a 4×4 matrix
+    /// sends the output's pixels to.
+    TransformTensorBilinear,
+    /// MediaPipe's `TransformLandmarks` (version 2): 1×N×D landmarks through a 4×4 matrix.
+    TransformLandmarks,
     /// An operator the engine does not run (its builtin code, or -1 for a custom one).
     Unsupported(i32, String),
+}
+
+/// The options of `Landmarks2TransformMatrix` (version 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LandmarksMatrix {
+    /// The landmarks whose line sets the rotation, from `left` to `right`.
+    pub left: usize,
+    /// See `left`.
+    pub right: usize,
+    /// The angle that line is turned to, radians.
+    pub target_rotation: f32,
+    /// The crop's size in the output map, pixels.
+    pub output_width: f32,
+    /// See `output_width`.
+    pub output_height: f32,
+    /// The crop is the subset's box times these.
+    pub scale_x: f32,
+    /// See `scale_x`.
+    pub scale_y: f32,
+    /// The landmarks whose box the crop is set around.
+    pub subset: Vec<usize>,
+}
+
+/// Reads `Landmarks2TransformMatrix`'s FlexBuffer options (version 2 only).
+fn landmarks_matrix(raw: &[u8]) -> Result<LandmarksMatrix, Error> {
+    let map = super::flex::Map::root(raw)?;
+    if !map.has("subset_idxs") {
+        return Err(bad("Landmarks2TransformMatrix version 1 is not supported"));
+    }
+    let index = |v: i64| usize::try_from(v).map_err(|_| bad("negative landmark index"));
+    let size = |k: &str| -> Result<f32, Error> {
+        let v = map.int(k)?;
+        if v <= 0 {
+            return Err(bad("non-positive crop size"));
+        }
+        Ok(v as f32)
+    };
+    let options = LandmarksMatrix {
+        left: index(map.int("left_rotation_idx")?)?,
+        right: index(map.int("right_rotation_idx")?)?,
+        target_rotation: map.float("target_rotation_radians")? as f32,
+        output_width: size("output_width")?,
+        output_height: size("output_height")?,
+        scale_x: map.float("scale_x")? as f32,
+        scale_y: map.float("scale_y")? as f32,
+        subset: map.ints("subset_idxs")?.into_iter().map(index).collect::<Result<_, _>>()?,
+    };
+    if options.subset.is_empty() || !(options.scale_x > 0.0 && options.scale_y > 0.0) {
+        return Err(bad("Landmarks2TransformMatrix options out of range"));
+    }
+    Ok(options)
 }
 
 /// An operator with its input and output tensor indices (-1 for an absent optional input).
@@ -350,7 +418,21 @@ fn op_of(code: i32, custom: String, options: Option<Table<'_>>, raw: &[u8]) -> R
         23 => {
             Op::ResizeBilinear { align_corners: opt_u8(2, 0)? != 0, half_pixel_centers: opt_u8(3, 0)? != 0 }
         }
+        45 => Op::StridedSlice {
+            begin_mask: opt(0, 0)?,
+            end_mask: opt(1, 0)?,
+            shrink_axis_mask: if opt(2, 0)? != 0 || opt(3, 0)? != 0 {
+                return Ok(Op::Unsupported(45, "ellipsis or new axis".into()));
+            } else {
+                opt(4, 0)?
+            },
+        },
         32 if custom == "Convolution2DTransposeBias" => Op::TransposeConvBias(transpose_conv_options(raw)?),
+        32 if custom == "Landmarks2TransformMatrix" => {
+            Op::LandmarksToMatrix(Box::new(landmarks_matrix(raw)?))
+        }
+        32 if custom == "TransformTensorBilinear" => Op::TransformTensorBilinear,
+        32 if custom == "TransformLandmarks" => Op::TransformLandmarks,
         32 => Op::Unsupported(-1, custom),
         other => Op::Unsupported(other, custom),
     })
