@@ -12,3 +12,7 @@ pub const MESH_Q8: &str = "face_landmark.q8.tflite";
 pub const SEGMENTATION: &str = "selfie_segmentation.tflite";
 /// The same segmentation with int8 weights, packed for the browser by `scripts/fetch-models`.
 pub const SEGMENTATION_Q8: &str = "selfie_segmentation.q8.tflite";
+/// MediaPipe's attention mesh (the 468 points with refined eyes and lips, and five points per
+/// iris), with float weights: extracted by `scripts/fetch-models` for the native tests and
+/// measurements; the component does not load it yet.
+pub const ATTENTION_MESH: &str = "face_landmark_with_attention.tflite";
