@@ -1,5 +1,8 @@
-//! The 468-point face mesh (MediaPipe's `face_landmark.tflite`): a rotated square around the face
-//! is sampled at 192×192 and the model places the points in it.
+//! The 468-point face mesh: a rotated square around the face is sampled at 192×192 and the model
+//! places the points in it. Either of MediaPipe's two meshes: `face_landmark.tflite`, or
+//! `face_landmark_with_attention.tflite`, whose extra heads place the eyelids again from crops
+//! of the eyes; its refined lids replace the mesh's (the lips, brows and irises it also
+//! refines are not used).
 
 use super::detect::{bilinear, Detection};
 use super::engine::Engine;
@@ -84,6 +87,14 @@ pub struct Mesh {
     pub points: Vec<[f32; 3]>,
 }
 
+/// The mesh points on each eye's outline, in the order of the attention mesh's eye heads (the
+/// first 16 of their 71 points): the lower lid from the outer corner to the inner, then the upper
+/// lid between them; the image's left eye first.
+const EYE_OUTLINES: [[usize; 16]; 2] = [
+    [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173],
+    [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398],
+];
+
 /// The mesh model.
 pub struct MeshModel {
     engine: Engine,
@@ -114,18 +125,33 @@ impl MeshModel {
             }
         }
         let outputs = self.engine.run(&self.input)?;
-        let (raw, flag) = match outputs[..] {
-            [p, f] if p.len() == POINTS * 3 && f.len() == 1 => (p, f[0]),
+        let eye_point = 2 * EYE_OUTLINES[0].len();
+        let (raw, flag, eyes) = match outputs[..] {
+            [p, f] if p.len() == POINTS * 3 && f.len() == 1 => (p, f[0], None),
+            // The attention mesh: the mesh, the lips, the two eyes (71 points each, x and y),
+            // the two irises and the face flag.
+            [p, _, l, r, _, _, f]
+                if p.len() == POINTS * 3 && l.len() >= eye_point && r.len() >= eye_point && f.len() == 1 =>
+            {
+                (p, f[0], Some([l, r]))
+            }
             _ => return Err(Error::new(ErrorKind::ModelFormat, "unexpected mesh outputs")),
         };
         let side = SIDE as f32;
-        let points = raw
+        let mut points: Vec<[f32; 3]> = raw
             .chunks_exact(3)
             .map(|p| {
                 let [x, y] = roi.to_image_point(p[0] / side, p[1] / side);
                 [x, y, p[2] / side * roi.side]
             })
             .collect();
+        for (outline, refined) in EYE_OUTLINES.iter().zip(eyes.into_iter().flatten()) {
+            for (&i, xy) in outline.iter().zip(refined.chunks_exact(2)) {
+                let [x, y] = roi.to_image_point(xy[0] / side, xy[1] / side);
+                points[i][0] = x;
+                points[i][1] = y;
+            }
+        }
         Ok(Mesh { presence: 1.0 / (1.0 + (-flag).exp()), points })
     }
 }
