@@ -2,6 +2,7 @@
 //! [`gradcap_cli::eval`]), with the head pose compared to another estimator's when one is given.
 
 use gradcap::checks::Rules;
+use gradcap::face::FaceFinder;
 use gradcap::photo::standard::Standard;
 use gradcap_cli::eval::{self, Sample};
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,8 @@ pub struct Options<'a> {
     pub anchor: Option<&'a Path>,
     /// Only the pictures of this verdict (`good`, `bad`, `borderline`).
     pub only: Option<&'a str>,
+    /// A face mesh model to judge with instead of the models folder's.
+    pub mesh: Option<&'a Path>,
     /// Make the standard photo of every picture into this folder, with a contact sheet.
     pub photos: Option<&'a Path>,
     /// The photo standard.
@@ -118,7 +121,14 @@ pub fn run(dir: &Path, options: &Options<'_>) -> Result<(), String> {
             return Err(format!("{}: no picture labelled {only}", dir.display()));
         }
     }
-    let mut finder = gradcap_cli::face_finder(options.models)?;
+    let mut finder = match options.mesh {
+        None => gradcap_cli::face_finder(options.models)?,
+        Some(mesh) => {
+            let detector = gradcap_cli::read_model(options.models, gradcap::face::models::DETECTOR)?;
+            let mesh_bytes = std::fs::read(mesh).map_err(|e| format!("{}: {e}", mesh.display()))?;
+            FaceFinder::new(&detector, &mesh_bytes).map_err(|e| format!("{}: {e}", mesh.display()))?
+        }
+    };
     let samples = eval::judge_all(&mut finder, dir, labels.clone(), options.rules);
     let summary = eval::summarize(&samples, options.rules);
     let differences = anchor.map(|a| compare(&samples, &a));

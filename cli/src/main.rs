@@ -57,6 +57,10 @@ enum Command {
         /// Only the pictures labelled so.
         #[arg(long, value_parser = ["good", "bad", "borderline"])]
         only: Option<String>,
+        /// Judge with this face mesh model instead of the models folder's face_landmark.tflite,
+        /// e.g. models/face_landmark_with_attention.tflite (its refined eyelids), to measure it.
+        #[arg(long, value_name = "FILE")]
+        mesh: Option<PathBuf>,
         /// Also make the standard photo of every picture into this folder (as `gradcap photo
         /// --force`: NAME.jpg), with photos.json (made, failing or incomplete, and the
         /// self-check's faults) and sheet.png, a contact sheet of them all. DIR needs no
@@ -576,7 +580,7 @@ fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Eval { dir, models, rules, json, anchor, only, photos, standard } => {
+        Command::Eval { dir, models, rules, json, anchor, only, mesh, photos, standard } => {
             let models = models.unwrap_or_else(|| serve::project_root(None).join("models"));
             parse_rules(rules).and_then(|rules| {
                 let standard = gradcap_cli::standard(standard.as_deref())?;
@@ -586,6 +590,7 @@ fn main() -> std::process::ExitCode {
                     json,
                     anchor: anchor.as_deref(),
                     only: only.as_deref(),
+                    mesh: mesh.as_deref(),
                     photos: photos.as_deref(),
                     standard: &standard,
                 };

@@ -139,3 +139,44 @@ fn no_standard_photo_of_a_real_portrait_invents_pixels() {
     eprintln!("good portraits: {made} photos made, {incomplete} with the person past the picture's edge");
     assert!(made >= 1, "the one good portrait with its shoulders in the picture is made");
 }
+
+/// `gradcap eval --mesh` judges with another face mesh: with the attention mesh the closed eyes of
+/// `012_nuaa` (the only picture of a folder) read a smaller `eyes.open` value than with the
+/// 468-point mesh, whose lids do not close; a model that is not a face mesh is refused by name.
+#[test]
+fn eval_judges_with_the_mesh_it_is_given() {
+    let Some((corpus, _)) = corpus() else { return };
+    let attention = root().join("models").join(gradcap::face::models::ATTENTION_MESH);
+    if !attention.is_file() {
+        eprintln!("skipped: no {} (run scripts/fetch-models)", attention.display());
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("gradcap-eval-mesh-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(corpus.join("img/012_nuaa.jpg"), dir.join("012_nuaa.jpg")).unwrap();
+    let run = |mesh: Option<&std::path::Path>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gradcap"));
+        command.args(["eval", dir.to_str().unwrap(), "--json"]);
+        if let Some(mesh) = mesh {
+            command.arg("--mesh").arg(mesh);
+        }
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let eyes = |text: &str| -> f64 {
+        let report: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let checks = report["samples"][0]["checks"].as_array().unwrap();
+        let check = checks.iter().find(|c| c["id"] == "eyes.open").unwrap();
+        check["value"].as_f64().unwrap_or_else(|| panic!("eyes.open unmeasured: {check}"))
+    };
+    let (plain, refined) = (run(None), run(Some(&attention)));
+    assert!(plain.0 && refined.0, "{}\n{}", plain.1, refined.1);
+    let (a, b) = (eyes(&plain.1), eyes(&refined.1));
+    assert!(b < a, "the refined lids read {b}, the plain mesh's {a}");
+    let detector = root().join("models").join(gradcap::face::models::DETECTOR);
+    let (ok, text) = run(Some(&detector));
+    assert!(!ok && text.contains("face_detection_short_range.tflite") && text.contains("face mesh"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
