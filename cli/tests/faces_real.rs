@@ -177,6 +177,9 @@ fn eval_judges_with_the_mesh_it_is_given() {
     assert!(b < a, "the refined lids read {b}, the plain mesh's {a}");
     let detector = root().join("models").join(gradcap::face::models::DETECTOR);
     let (ok, text) = run(Some(&detector));
-    assert!(!ok && text.contains("face_detection_short_range.tflite") && text.contains("face mesh"), "{text}");
+    assert!(
+        !ok && text.contains("face_detection_short_range.tflite") && text.contains("face mesh"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
