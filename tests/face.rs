@@ -243,3 +243,30 @@ fn the_attention_mesh_tells_closed_eyes_on_real_photographs() {
     assert!(closed.iter().filter(|&&o| o < 0.15).count() >= 13, "closed eyes read {closed:.3?}");
     assert!(good.iter().all(|&o| o >= 0.15), "good eyes from {:.3?}", &good[..4]);
 }
+
+/// Packed without its iris heads (`pack_without`, as `gradcap pack-model --drop` does), the
+/// attention mesh places the mesh and the eyelids exactly where the whole packed model does,
+/// computes no irises (their outputs stay zero) and stores the irises' weights no more.
+#[test]
+fn the_attention_mesh_packs_without_its_iris_heads() {
+    use gradcap::face::pack::{pack, pack_without};
+    use gradcap::face::{models, FaceFinder};
+    let read = |name: &str| std::fs::read(root().join("models").join(name));
+    let (Ok(det), Ok(attention)) = (read(models::DETECTOR), read(models::ATTENTION_MESH)) else {
+        eprintln!("skipped: no models/ with the attention mesh (run scripts/fetch-models)");
+        return;
+    };
+    let whole = pack(&attention).unwrap();
+    let lean = pack_without(&attention, &["output_left_iris", "output_right_iris"]).unwrap();
+    assert!(lean.len() + 150_000 < whole.len(), "{} bytes against {}", lean.len(), whole.len());
+    assert!(pack_without(&attention, &["output_nose"]).is_err(), "an output the model lacks");
+    let mut engine = gradcap::face::engine::Engine::load(&lean).unwrap();
+    let outputs = engine.run(&vec![0.5; 192 * 192 * 3]).unwrap();
+    assert!(outputs[4].iter().chain(outputs[5]).all(|&v| v == 0.0), "irises computed");
+    let (mut a, mut b) = (FaceFinder::new(&det, &whole).unwrap(), FaceFinder::new(&det, &lean).unwrap());
+    for path in faces() {
+        let frame = load(&path);
+        let (x, y) = (a.still(&frame.view()).unwrap().unwrap(), b.still(&frame.view()).unwrap().unwrap());
+        assert_eq!(x.mesh, y.mesh, "{}", path.display());
+    }
+}

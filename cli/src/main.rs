@@ -105,6 +105,10 @@ enum Command {
         input: PathBuf,
         /// Where to write the packed model.
         output: PathBuf,
+        /// Leave out what only this output needs (its weights are not shipped and the engine does
+        /// not compute it), e.g. output_left_iris; may be repeated.
+        #[arg(long, value_name = "OUTPUT")]
+        drop: Vec<String>,
     },
     /// Serve the demo page (www/), the built component (pkg/) and the reference backend.
     Serve(Box<ServeArgs>),
@@ -602,9 +606,12 @@ fn main() -> std::process::ExitCode {
             gradcap_cli::standard(standard.as_deref())
                 .and_then(|standard| photo::run(&input, &output, &models, &standard, force))
         }
-        Command::PackModel { input, output } => std::fs::read(&input)
+        Command::PackModel { input, output, drop } => std::fs::read(&input)
             .map_err(|e| format!("{}: {e}", input.display()))
-            .and_then(|bytes| gradcap::face::pack::pack(&bytes).map_err(|e| e.to_string()))
+            .and_then(|bytes| {
+                let drop: Vec<&str> = drop.iter().map(String::as_str).collect();
+                gradcap::face::pack::pack_without(&bytes, &drop).map_err(|e| e.to_string())
+            })
             .and_then(|packed| {
                 std::fs::write(&output, packed).map_err(|e| format!("{}: {e}", output.display()))
             }),

@@ -172,15 +172,26 @@ impl Engine {
             }
             engine.values.push(value);
         }
-        for (t, values) in packed.into_iter().flatten() {
+        let (weights, dropped) = packed.map_or((Vec::new(), Vec::new()), |p| (p.weights, p.dropped));
+        for (t, values) in weights {
             let expected = engine.shapes.get(t).map(|s| s.iter().product::<usize>());
             if expected != Some(values.len()) {
                 return Err(bad("packed weights do not match their tensor"));
             }
             engine.values[t] = values;
         }
-        for node in model.nodes {
-            engine.prepare(node)?;
+        // A packed model whose heads for some outputs were left out: only what the others need
+        // runs; the dropped outputs stay zeros.
+        let keep = if dropped.is_empty() {
+            vec![true; model.nodes.len()]
+        } else {
+            let kept: Vec<usize> = model.outputs.iter().copied().filter(|t| !dropped.contains(t)).collect();
+            super::pack::needed_nodes(&model.nodes, &kept)
+        };
+        for (node, keep) in model.nodes.into_iter().zip(keep) {
+            if keep {
+                engine.prepare(node)?;
+            }
         }
         Ok(engine)
     }

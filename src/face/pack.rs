@@ -7,6 +7,10 @@
 //! for each tensor `index: u32, channels: u32, len: u32, last: u32, scales: [f32; channels],
 //! values: [i8; len]` (`last` is 1 when the channel is the last dimension), then
 //! `trailer_start: u32` and the magic `GCQ8`. [`unpack`] turns the trailer back into f32 weights.
+//!
+//! [`pack_without`] also leaves out the heads of outputs that will not be read (the attention
+//! mesh's irises): the weights that only those outputs need are zeroed and not stored, and each
+//! such output is recorded as an entry `index, 0, 0, 0`; the engine then does not compute them.
 
 use super::tflite::{DType, Model};
 use crate::{Error, ErrorKind};
@@ -25,10 +29,53 @@ fn f16_tensors(model: &Model, file: &[u8]) -> Vec<usize> {
 
 /// Packs `file` (a `.tflite` with fp16 weights).
 pub fn pack(file: &[u8]) -> Result<Vec<u8>, Error> {
+    pack_without(file, &[])
+}
+
+/// The nodes that compute the tensors `wanted` (by index), by walking the graph back from them.
+pub(crate) fn needed_nodes(nodes: &[super::tflite::Node], wanted: &[usize]) -> Vec<bool> {
+    let tensors = nodes.iter().flat_map(|n| n.inputs.iter().chain(&n.outputs)).map(|&t| t.max(0) as usize);
+    let mut need = vec![false; tensors.chain(wanted.iter().copied()).max().map_or(0, |m| m + 1)];
+    wanted.iter().for_each(|&t| need[t] = true);
+    let mut keep = vec![false; nodes.len()];
+    for (k, node) in nodes.iter().enumerate().rev() {
+        if node.outputs.iter().any(|&o| o >= 0 && need[o as usize]) {
+            keep[k] = true;
+            node.inputs.iter().filter(|&&i| i >= 0).for_each(|&i| need[i as usize] = true);
+        }
+    }
+    keep
+}
+
+/// Packs `file` without the heads that only the outputs named in `drop` need.
+pub fn pack_without(file: &[u8], drop: &[&str]) -> Result<Vec<u8>, Error> {
     let model = Model::parse(file)?;
+    let mut dropped = Vec::new();
+    for name in drop {
+        match model.outputs.iter().find(|&&t| model.tensors[t].name == *name) {
+            Some(&t) => dropped.push(t),
+            None => return Err(bad(&format!("the model has no output {name}"))),
+        }
+    }
+    let kept: Vec<usize> = model.outputs.iter().copied().filter(|t| !dropped.contains(t)).collect();
+    let keep = needed_nodes(&model.nodes, &kept);
+    let used: std::collections::HashSet<i32> = model
+        .nodes
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .flat_map(|(n, _)| n.inputs.iter().copied())
+        .collect();
     let mut out = file.to_vec();
     let mut trailer = Vec::new();
-    for t in f16_tensors(&model, file) {
+    for t in 0..model.tensors.len() {
+        if !dropped.is_empty() && !used.contains(&(t as i32)) && !model.data(file, t).is_empty() {
+            out[model.buffers[model.tensors[t].buffer].clone()].fill(0);
+        }
+    }
+    for t in
+        f16_tensors(&model, file).into_iter().filter(|&t| dropped.is_empty() || used.contains(&(t as i32)))
+    {
         let range = model.buffers[model.tensors[t].buffer].clone();
         let values: Vec<f32> = file[range.clone()]
             .chunks_exact(2)
@@ -62,6 +109,11 @@ pub fn pack(file: &[u8]) -> Result<Vec<u8>, Error> {
         }));
         out[range].fill(0);
     }
+    for t in dropped {
+        for word in [t, 0, 0, 0] {
+            trailer.extend((word as u32).to_le_bytes());
+        }
+    }
     let start = out.len() as u32;
     out.extend(trailer);
     out.extend(start.to_le_bytes());
@@ -69,8 +121,14 @@ pub fn pack(file: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Weights restored from a packed file: `(tensor index, f32 values)`.
-pub type Unpacked = Vec<(usize, Vec<f32>)>;
+/// What a packed file's trailer holds.
+#[derive(Debug, PartialEq)]
+pub struct Unpacked {
+    /// Weights restored: `(tensor index, f32 values)`.
+    pub weights: Vec<(usize, Vec<f32>)>,
+    /// Outputs whose heads were left out (tensor indices): not to be computed.
+    pub dropped: Vec<usize>,
+}
 
 /// The weights stored in a packed file's trailer; `None` for a file that is not packed.
 pub fn unpack(file: &[u8]) -> Result<Option<Unpacked>, Error> {
@@ -87,11 +145,15 @@ pub fn unpack(file: &[u8]) -> Result<Option<Unpacked>, Error> {
     if at > end {
         return Err(bad("trailer starts past the end"));
     }
-    let mut out = Vec::new();
+    let mut out = Unpacked { weights: Vec::new(), dropped: Vec::new() };
     while at < end {
         let (tensor, channels, len) = (word(at)? as usize, word(at + 4)? as usize, word(at + 8)? as usize);
         let last = word(at + 12)? == 1;
         at += 16;
+        if channels == 0 && len == 0 {
+            out.dropped.push(tensor);
+            continue;
+        }
         if channels == 0 || len % channels != 0 || at + 4 * channels + len > end {
             return Err(bad("bad trailer entry"));
         }
@@ -105,7 +167,7 @@ pub fn unpack(file: &[u8]) -> Result<Option<Unpacked>, Error> {
             .map(|(i, &q)| q as i8 as f32 * scales[if last { i % channels } else { i / per }])
             .collect();
         at += len;
-        out.push((tensor, values));
+        out.weights.push((tensor, values));
     }
     Ok(Some(out))
 }
@@ -133,6 +195,21 @@ mod tests {
         file.extend([2u8, 254, 4, 0]);
         file.extend(start.to_le_bytes());
         file.extend(MAGIC);
-        assert_eq!(unpack(&file).unwrap(), Some(vec![(7, vec![1.0, -1.0, 1.0, 0.0])]));
+        assert_eq!(
+            unpack(&file).unwrap(),
+            Some(Unpacked { weights: vec![(7, vec![1.0, -1.0, 1.0, 0.0])], dropped: Vec::new() })
+        );
+    }
+
+    #[test]
+    fn a_dropped_output_is_read_back() {
+        let mut file = b"model bytes".to_vec();
+        let start = file.len() as u32;
+        for word in [9u32, 0, 0, 0] {
+            file.extend(word.to_le_bytes());
+        }
+        file.extend(start.to_le_bytes());
+        file.extend(MAGIC);
+        assert_eq!(unpack(&file).unwrap(), Some(Unpacked { weights: Vec::new(), dropped: vec![9] }));
     }
 }
