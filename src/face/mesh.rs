@@ -1,8 +1,8 @@
 //! The 468-point face mesh: a rotated square around the face is sampled at 192×192 and the model
 //! places the points in it. Either of MediaPipe's two meshes: `face_landmark.tflite`, or
-//! `face_landmark_with_attention.tflite`, whose extra heads place the eyelids again from crops
-//! of the eyes; its refined lids replace the mesh's (the lips, brows and irises it also
-//! refines are not used).
+//! `face_landmark_with_attention.tflite`, whose extra heads place the eyelids and the lips again
+//! from crops of them; its refined lids and lips replace the mesh's (the brows around the eyes
+//! and the irises it also places are not used).
 
 use super::detect::{bilinear, Detection};
 use super::engine::Engine;
@@ -95,6 +95,16 @@ const EYE_OUTLINES: [[usize; 16]; 2] = [
     [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398],
 ];
 
+/// The mesh points of the lips, in the order of the attention mesh's lips head: the lower outer
+/// contour from corner to corner, the upper outer between the corners, then the same for the
+/// inner contour, the semi-outer and the semi-inner rings.
+const LIPS: [usize; 80] = [
+    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88,
+    178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16,
+    315, 404, 320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179, 86, 15, 316, 403, 319,
+    325, 292, 183, 42, 41, 38, 12, 268, 271, 272, 407,
+];
+
 /// The mesh model.
 pub struct MeshModel {
     engine: Engine,
@@ -126,14 +136,20 @@ impl MeshModel {
         }
         let outputs = self.engine.run(&self.input)?;
         let eye_point = 2 * EYE_OUTLINES[0].len();
-        let (raw, flag, eyes) = match outputs[..] {
+        let (raw, flag, refined) = match outputs[..] {
             [p, f] if p.len() == POINTS * 3 && f.len() == 1 => (p, f[0], None),
             // The attention mesh: the mesh, the lips, the two eyes (71 points each, x and y),
             // the two irises and the face flag.
-            [p, _, l, r, _, _, f]
-                if p.len() == POINTS * 3 && l.len() >= eye_point && r.len() >= eye_point && f.len() == 1 =>
+            [p, lips, l, r, _, _, f]
+                if p.len() == POINTS * 3
+                    && lips.len() == 2 * LIPS.len()
+                    && l.len() >= eye_point
+                    && r.len() >= eye_point
+                    && f.len() == 1 =>
             {
-                (p, f[0], Some([l, r]))
+                let parts: [(&[usize], &[f32]); 3] =
+                    [(&LIPS, lips), (&EYE_OUTLINES[0], l), (&EYE_OUTLINES[1], r)];
+                (p, f[0], Some(parts))
             }
             _ => return Err(Error::new(ErrorKind::ModelFormat, "unexpected mesh outputs")),
         };
@@ -145,8 +161,8 @@ impl MeshModel {
                 [x, y, p[2] / side * roi.side]
             })
             .collect();
-        for (outline, refined) in EYE_OUTLINES.iter().zip(eyes.into_iter().flatten()) {
-            for (&i, xy) in outline.iter().zip(refined.chunks_exact(2)) {
+        for &(indices, places) in refined.iter().flatten() {
+            for (&i, xy) in indices.iter().zip(places.chunks_exact(2)) {
                 let [x, y] = roi.to_image_point(xy[0] / side, xy[1] / side);
                 points[i][0] = x;
                 points[i][1] = y;
