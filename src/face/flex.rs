@@ -34,6 +34,9 @@ struct Value<'a> {
 }
 
 fn read_uint(buf: &[u8], at: usize, width: usize) -> Result<u64, Error> {
+    if !matches!(width, 1 | 2 | 4 | 8) {
+        return Err(bad("a value of an odd width"));
+    }
     let bytes = buf.get(at..at + width).ok_or_else(|| bad("reads past the end"))?;
     Ok(bytes.iter().rev().fold(0u64, |v, &b| (v << 8) | b as u64))
 }
@@ -150,7 +153,7 @@ impl<'a> Map<'a> {
             .ok_or_else(|| bad("keys before the start"))?;
         let key_width = read_uint(buf, meta + width, width)? as usize;
         let len = read_uint(buf, meta + 2 * width, width)? as usize;
-        if !matches!(key_width, 1 | 2 | 4 | 8) || values + len * (width + 1) > n {
+        if !matches!(key_width, 1 | 2 | 4 | 8) || len > n || values + len * (width + 1) > n {
             return Err(bad("a malformed map"));
         }
         Ok(Map { buf, values, width, len, keys, key_width })
@@ -227,5 +230,8 @@ mod tests {
         assert!(map.has("v") && !map.has("w"));
         assert!(map.int("w").is_err());
         assert!(Map::root(&buf[..buf.len() - 1]).is_err(), "a cut buffer is not read");
+        let mut odd = buf.clone();
+        *odd.last_mut().unwrap() = 3;
+        assert!(Map::root(&odd).is_err(), "a root three bytes wide");
     }
 }

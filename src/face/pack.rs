@@ -59,23 +59,17 @@ pub fn pack_without(file: &[u8], drop: &[&str]) -> Result<Vec<u8>, Error> {
     }
     let kept: Vec<usize> = model.outputs.iter().copied().filter(|t| !dropped.contains(t)).collect();
     let keep = needed_nodes(&model.nodes, &kept);
-    let used: std::collections::HashSet<i32> = model
-        .nodes
-        .iter()
-        .zip(&keep)
-        .filter(|(_, &k)| k)
-        .flat_map(|(n, _)| n.inputs.iter().copied())
-        .collect();
+    // The tensors the kept nodes read: every other constant is only the dropped heads'.
+    let mut used = vec![dropped.is_empty(); model.tensors.len()];
+    for (node, _) in model.nodes.iter().zip(&keep).filter(|(_, &k)| k) {
+        node.inputs.iter().filter_map(|&i| usize::try_from(i).ok()).for_each(|i| used[i] = true);
+    }
     let mut out = file.to_vec();
     let mut trailer = Vec::new();
-    for t in 0..model.tensors.len() {
-        if !dropped.is_empty() && !used.contains(&(t as i32)) && !model.data(file, t).is_empty() {
-            out[model.buffers[model.tensors[t].buffer].clone()].fill(0);
-        }
+    for t in (0..model.tensors.len()).filter(|&t| !used[t] && !model.data(file, t).is_empty()) {
+        out[model.buffers[model.tensors[t].buffer].clone()].fill(0);
     }
-    for t in
-        f16_tensors(&model, file).into_iter().filter(|&t| dropped.is_empty() || used.contains(&(t as i32)))
-    {
+    for t in f16_tensors(&model, file).into_iter().filter(|&t| used[t]) {
         let range = model.buffers[model.tensors[t].buffer].clone();
         let values: Vec<f32> = file[range.clone()]
             .chunks_exact(2)
