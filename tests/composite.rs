@@ -218,8 +218,11 @@ fn people_in_front_of_troublesome_rooms(model_file: &str) {
         bare_worst[0], bare_worst[1], bare_worst[3]
     );
     // Measured: blue ≥ 0.9955, kept ≥ 0.983, fringe ≤ 0.088, hair error 0.14; with the model's
-    // mask alone 0.990, 0.985, 0.577 and 0.16.
-    let floors = |w: [f64; 4], hair: f64| w[0] >= 0.995 && w[1] >= 0.98 && w[3] <= 0.15 && hair <= 0.15;
+    // mask alone 0.990, 0.985, 0.577 and 0.16. Placed by the attention mesh (2026-12-07) the
+    // photos are cut a few pixels differently and take in other parts of the rooms: worst blue
+    // 0.9947 (obama2 before the pattern, both weights), the rest as before; the mask alone still
+    // fails on its fringe (0.49).
+    let floors = |w: [f64; 4], hair: f64| w[0] >= 0.994 && w[1] >= 0.98 && w[3] <= 0.15 && hair <= 0.15;
     assert!(floors(worst, hair), "{worst:?}, hair {hair:.3}");
     assert!(!floors(bare_worst, bare_hair), "the floors tell the refinement from none: {bare_worst:?}");
     assert!(hair < bare_hair, "the refined outline is nearer the truth: {hair:.3} vs {bare_hair:.3}");

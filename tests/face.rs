@@ -171,7 +171,7 @@ fn both_meshes() -> Option<(gradcap::face::FaceFinder, gradcap::face::FaceFinder
     use gradcap::face::{models, FaceFinder};
     let read = |name: &str| std::fs::read(root().join("models").join(name));
     let (Ok(det), Ok(mesh), Ok(attention)) =
-        (read(models::DETECTOR), read(models::MESH), read(models::ATTENTION_MESH))
+        (read(models::DETECTOR), read(models::PLAIN_MESH), read(models::MESH))
     else {
         eprintln!("skipped: no models/ with the attention mesh (run scripts/fetch-models)");
         return None;
@@ -252,7 +252,7 @@ fn the_attention_mesh_packs_without_its_iris_heads() {
     use gradcap::face::pack::{pack, pack_without};
     use gradcap::face::{models, FaceFinder};
     let read = |name: &str| std::fs::read(root().join("models").join(name));
-    let (Ok(det), Ok(attention)) = (read(models::DETECTOR), read(models::ATTENTION_MESH)) else {
+    let (Ok(det), Ok(attention)) = (read(models::DETECTOR), read(models::MESH)) else {
         eprintln!("skipped: no models/ with the attention mesh (run scripts/fetch-models)");
         return;
     };

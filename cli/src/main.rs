@@ -57,8 +57,9 @@ enum Command {
         /// Only the pictures labelled so.
         #[arg(long, value_parser = ["good", "bad", "borderline"])]
         only: Option<String>,
-        /// Judge with this face mesh model instead of the models folder's face_landmark.tflite,
-        /// e.g. models/face_landmark_with_attention.tflite (its refined eyelids), to measure it.
+        /// Judge with this face mesh model instead of the models folder's attention mesh
+        /// (face_landmark_with_attention.tflite), e.g. models/face_landmark.tflite, the plain
+        /// 468-point mesh, to compare.
         #[arg(long, value_name = "FILE")]
         mesh: Option<PathBuf>,
         /// Also make the standard photo of every picture into this folder (as `gradcap photo

@@ -51,20 +51,20 @@ fn the_checks_hold_their_floors_on_real_photographs() {
     let Some((summary, samples)) = evaluate() else { return };
     println!("{}", summary.table());
     assert!(summary.no_face.is_empty(), "a face is found on every photograph: {:?}", summary.no_face);
-    assert!(summary.good_passed >= 65, "good photos passing every content check: {}", summary.good_passed);
+    assert!(summary.good_passed >= 67, "good photos passing every content check: {}", summary.good_passed);
     // Caught of the faults each check owns, at least; good photos refused, at most.
     let floors: [(CheckId, usize, usize); 13] = [
         (CheckId::PoseYaw, 10, 0),
-        (CheckId::PosePitch, 8, 3),
+        (CheckId::PosePitch, 7, 2),
         (CheckId::PoseRoll, 12, 0),
         (CheckId::LightExposure, 0, 0),
         (CheckId::LightBacklight, 8, 0),
         (CheckId::LightEven, 0, 0),
-        (CheckId::HairClear, 13, 2),
-        (CheckId::EyesOpen, 10, 0),
-        (CheckId::MouthClosed, 23, 0),
+        (CheckId::HairClear, 13, 1),
+        (CheckId::EyesOpen, 14, 0),
+        (CheckId::MouthClosed, 24, 0),
         (CheckId::ClothingColor, 10, 0),
-        (CheckId::ImageSharp, 3, 0),
+        (CheckId::ImageSharp, 4, 0),
         (CheckId::GlassesGlare, 5, 0),
         (CheckId::FaceUncovered, 8, 0),
     ];
@@ -140,15 +140,16 @@ fn no_standard_photo_of_a_real_portrait_invents_pixels() {
     assert!(made >= 1, "the one good portrait with its shoulders in the picture is made");
 }
 
-/// `gradcap eval --mesh` judges with another face mesh: with the attention mesh the closed eyes of
-/// `012_nuaa` (the only picture of a folder) read a smaller `eyes.open` value than with the
-/// 468-point mesh, whose lids do not close; a model that is not a face mesh is refused by name.
+/// `gradcap eval --mesh` judges with another face mesh: with the plain 468-point mesh, whose lids
+/// do not close, the closed eyes of `012_nuaa` (the only picture of a folder) read a larger
+/// `eyes.open` value than with the attention mesh the judge runs; a model that is not a face mesh
+/// is refused by name.
 #[test]
 fn eval_judges_with_the_mesh_it_is_given() {
     let Some((corpus, _)) = corpus() else { return };
-    let attention = root().join("models").join(gradcap::face::models::ATTENTION_MESH);
-    if !attention.is_file() {
-        eprintln!("skipped: no {} (run scripts/fetch-models)", attention.display());
+    let plain = root().join("models").join(gradcap::face::models::PLAIN_MESH);
+    if !plain.is_file() {
+        eprintln!("skipped: no {} (run scripts/fetch-models)", plain.display());
         return;
     }
     let dir = std::env::temp_dir().join(format!("gradcap-eval-mesh-{}", std::process::id()));
@@ -171,7 +172,7 @@ fn eval_judges_with_the_mesh_it_is_given() {
         let check = checks.iter().find(|c| c["id"] == "eyes.open").unwrap();
         check["value"].as_f64().unwrap_or_else(|| panic!("eyes.open unmeasured: {check}"))
     };
-    let (plain, refined) = (run(None), run(Some(&attention)));
+    let (plain, refined) = (run(Some(&plain)), run(None));
     assert!(plain.0 && refined.0, "{}\n{}", plain.1, refined.1);
     let (a, b) = (eyes(&plain.1), eyes(&refined.1));
     assert!(b < a, "the refined lids read {b}, the plain mesh's {a}");

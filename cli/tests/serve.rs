@@ -203,14 +203,14 @@ fn a_built_apps_folder_is_served_as_it_is() {
     std::fs::write(dist.join("index.html"), "<!doctype html><title>school</title><grad-capture>").unwrap();
     std::fs::write(dist.join("assets/index-3f9a.js"), "export {};").unwrap();
     std::fs::write(dist.join("assets/gradcap_bg-77c1.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(models.join("face_landmark.q8.tflite"), b"TFL3").unwrap();
+    std::fs::write(models.join("face_landmark_with_attention.q8.tflite"), b"TFL3").unwrap();
     let server =
         serve_with(&dist, &["--models".as_ref(), models.as_os_str(), "--data".as_ref(), data.as_os_str()]);
     for (path, mime) in [
         ("/", "text/html"),
         ("/assets/index-3f9a.js", "text/javascript"),
         ("/assets/gradcap_bg-77c1.wasm", "application/wasm"),
-        ("/models/face_landmark.q8.tflite", "application/octet-stream"),
+        ("/models/face_landmark_with_attention.q8.tflite", "application/octet-stream"),
         ("/review", "text/html"),
     ] {
         let (status, headers, _) = get(&server.addr, path);

@@ -102,19 +102,9 @@ pub fn judge(scene: &Scene<'_>, rules: &Rules) -> Vec<Check> {
         let cheeks = skin::Cheeks::of(&scene.frame, face);
         checks.extend(light::checks(&scene.frame, face, &cheeks, rules));
         checks.extend(image::checks(&scene.frame, face, &cheeks, rules));
-        // A still is judged on its own; video frames carry the evidence of the frames before.
-        let still = scene.liveness.is_none();
-        checks.extend(face::features(&scene.frame, face, &cheeks, rules, still));
+        checks.extend(face::features(&scene.frame, face, &cheeks, rules));
         checks.extend(clothing::checks(&scene.frame, face, rules));
         checks.push(face::motion(face, scene.previous, rules));
-        // Blurred, hazy, burnt out or behind glare, the eye openings' contrast does not show
-        // whether the eyes are open: the student is told to fix the picture first.
-        let unclear = |id: CheckId| checks.iter().any(|c| c.id == id && !c.pass);
-        if unclear(CheckId::ImageSharp) || unclear(CheckId::GlassesGlare) || unclear(CheckId::LightExposure) {
-            for check in checks.iter_mut().filter(|c| c.id == CheckId::EyesOpen) {
-                *check = unmeasured(CheckId::EyesOpen);
-            }
-        }
     }
     checks.retain(|c| rules.enabled(c.id));
     checks.sort_by_key(|c| c.id);

@@ -174,7 +174,10 @@ pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
         [row[x] as i32, row[x + 1] as i32, row[x + 2] as i32]
     };
     let kept = |i: usize| mask.values[i] > 0.5;
-    // The clothes: from the chest, through neighbours of like colour.
+    // The clothes: from the chest, through neighbours of like colour inside the person. Not
+    // along its outline: there the photo's edge colours blend clothes and blue into a light rim
+    // that can lead from a white collar to a light patch at the shoulder.
+    let inside = |j: usize| neighbours(j, w, h, 0).all(|k| mask.values[k] >= 0.95);
     let mut reached = vec![false; w * h];
     let mut stack: Vec<usize> =
         (top..h).flat_map(|y| chest.clone().map(move |x| y * w + x)).filter(|&i| kept(i)).collect();
@@ -187,6 +190,7 @@ pub fn light_beside_shoulders(photo: &FrameView<'_>, mask: &Mask) -> Vec<bool> {
             let there = pixel(j);
             if !reached[j]
                 && mask.values[j] >= 0.95
+                && inside(j)
                 && (0..3).all(|k| (here[k] - there[k]).abs() <= CLOTHES_STEP)
             {
                 reached[j] = true;

@@ -127,15 +127,15 @@ export interface Rules {
   levelPitch?: number;
   /**
    * Smallest OFIQ score (0–100) that passes the checks scored the OFIQ way: face.single,
-   * eyes.open in video, mouth.closed, light.exposure (OFIQ's own boundary is 50).
+   * mouth.closed, light.exposure (OFIQ's own boundary is 50).
    * Default: `50`.
    */
   minOfiqScore?: number;
   /**
-   * Smallest openness of the less open eye on a still picture: its lid gap over its width
-   * times the contrast inside its opening (docs/checks.md; good real photographs from 0.27,
-   * closed and half-closed eyes mostly under 0.24).
-   * Default: `0.24`.
+   * Smallest openness of the less open eye: its lid gap over its width, from the attention
+   * mesh's lids (docs/checks.md; on real photographs closed eyes read 0.02–0.10, good ones
+   * from 0.18).
+   * Default: `0.14`.
    */
   minEyeOpen?: number;
   /**
@@ -194,7 +194,7 @@ export interface Rules {
   maxHighlights?: number;
   /**
    * Smallest mean absolute Laplacian of the inner face relative to its contrast (focus).
-   * Default: `0.045`.
+   * Default: `0.05`.
    */
   minSharpness?: number;
   /**

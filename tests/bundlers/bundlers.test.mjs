@@ -118,7 +118,7 @@ test('the packed package carries its README, both licence texts and the types', 
 
 const FACE = path.join(media, 'variants', 'biden-frontal.png');
 const noFlow = skip || (!existsSync(FACE) && 'no portrait variants (needs ../shared/faces and models/)')
-  || (!existsSync(path.join(root, 'pkg-models/face_landmark.q8.tflite')) && 'no pkg-models/ (scripts/build-web)');
+  || (!existsSync(path.join(root, 'pkg-models/face_landmark_with_attention.q8.tflite')) && 'no pkg-models/ (scripts/build-web)');
 
 const CODE = 'CHSI-2026-BUNDLED-0042';
 
