@@ -5,7 +5,7 @@ use gradcap::face::FaceFinder;
 use gradcap::frame::{decode_image, DecodeLimits, Frame};
 use gradcap::photo::jpeg::Jpeg;
 use gradcap::photo::segment::{Mask, Segmenter};
-use gradcap::photo::selfcheck::SelfCheck;
+use gradcap::photo::selfcheck::{levelled, SelfCheck};
 use gradcap::photo::standard::Standard;
 use gradcap::photo::{standard_photo, Beyond, Geometry, Placement};
 use serde::Serialize;
@@ -159,8 +159,14 @@ impl Made {
     pub fn meets(&self, standard: &Standard) -> bool {
         self.missing.is_none()
             && standard.size_ok(self.file.bytes.len())
-            && self.geometry.is_some_and(|g| standard.meets(&g))
+            && self.layout_ok(standard)
             && self.self_check.pass()
+    }
+
+    /// Whether the layout meets `standard`, judged as the self-check judges it (an eye line within
+    /// the mesh's own spread counts as level: [`levelled`]).
+    pub fn layout_ok(&self, standard: &Standard) -> bool {
+        self.geometry.is_some_and(|g| standard.meets(&levelled(g)))
     }
 }
 
@@ -191,7 +197,7 @@ pub fn run(
         bytes: size,
         size: standard.size,
         size_ok: standard.size_ok(size),
-        layout_ok: made.geometry.is_some_and(|g| standard.meets(&g)),
+        layout_ok: made.layout_ok(standard),
         geometry: made.geometry,
         self_check: made.self_check,
         missing: made.missing,
