@@ -54,9 +54,12 @@ export default { mode: 'production', entry: './src/main.js', output: { path: new
   plugins: [new HtmlWebpackPlugin({ template: './src/index.html', scriptLoading: 'module' })] };
 `);
   }
-  // The tarball changes with every build of the component: installed again each time.
+  // The tarball changes with every build of the component: installed again each time, named on
+  // the command line (a plain \`npm install\` took the copy the lockfile's integrity names from
+  // npm's cache: an app built days before kept loading that build's component).
   rmSync(path.join(dir, 'node_modules/gradcap'), { recursive: true, force: true });
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir, stdio: 'inherit' });
   const bin = kind === 'vite' ? ['vite', 'build'] : ['webpack'];
   execFileSync(path.join(dir, 'node_modules/.bin', bin[0]), bin.slice(1), { cwd: dir, stdio: 'inherit' });
   return path.join(dir, 'dist');
